@@ -7,13 +7,23 @@ from `scaffold.parsers`. Paths given and returned are repo-relative with forward
 from __future__ import annotations
 
 import fnmatch
+import json as _json
 import os
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import TypeVar
 
 from scaffold import platform
+from scaffold.parsers import manifests as manifest_parser
+from scaffold.parsers import markdown as markdown_parser
+from scaffold.parsers import openapi as openapi_parser
+from scaffold.parsers import sql as sql_parser
+from scaffold.parsers import typescript as ts_parser
 from scaffold.verify.model import Kind
+
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -36,6 +46,7 @@ class RepoView:
     def __init__(self, root: Path) -> None:
         self.root = root.resolve()
         self._text: dict[str, str | None] = {}
+        self._parsed_cache: dict[tuple[str, str], object] = {}
 
     # --- files ---------------------------------------------------------------------------------------------
     @cached_property
@@ -64,6 +75,52 @@ class RepoView:
 
     def glob(self, pattern: str) -> list[str]:
         return [f for f in self.files if fnmatch.fnmatchcase(f, pattern)]
+
+    # --- parsed artefacts (each parsed once; None when the file is missing or not UTF-8) -------------------
+    def _parsed(self, kind: str, relative: str, parse: Callable[[str], _T]) -> _T | None:
+        key = (kind, relative)
+        if key not in self._parsed_cache:
+            text = self.read_text(relative)
+            self._parsed_cache[key] = None if text is None else parse(text)
+        return self._parsed_cache[key]  # type: ignore[return-value]
+
+    def typescript(self, relative: str) -> ts_parser.ParsedTs | None:
+        """The file parsed by tree-sitter; check `.error_line` before trusting it."""
+        return self._parsed("ts", relative, ts_parser.parse_typescript)
+
+    def yaml(self, relative: str) -> manifest_parser.ParsedYaml | None:
+        """The YAML document with line numbers; check `.ok` / `.error`."""
+        return self._parsed("yaml", relative, manifest_parser.load_yaml)
+
+    def openapi(self, relative: str) -> openapi_parser.ParsedOpenApi | None:
+        """The OpenAPI document, validated; `.errors` lists YAML and spec problems with lines."""
+        return self._parsed("openapi", relative, openapi_parser.load_openapi)
+
+    def sql(self, relative: str) -> sql_parser.ParsedSql | None:
+        """The migration parsed by pglast; check `.error`."""
+        return self._parsed("sql", relative, sql_parser.parse_migration)
+
+    def markdown(self, relative: str) -> markdown_parser.MarkdownDoc | None:
+        return self._parsed("md", relative, markdown_parser.parse_markdown)
+
+    def json(self, relative: str) -> object | None:
+        """The JSON document, or None when missing or invalid."""
+
+        def load(text: str) -> object | None:
+            try:
+                return _json.loads(text)
+            except ValueError:
+                return None
+
+        return self._parsed("json", relative, load)
+
+    def squawk(self, relatives: Sequence[str]) -> list[sql_parser.SquawkFinding]:
+        """squawk's findings over these migrations (labels are the repo-relative paths). Raises RuntimeError when
+        squawk is unavailable."""
+        key = ("squawk", "\0".join(relatives))
+        if key not in self._parsed_cache:
+            self._parsed_cache[key] = sql_parser.run_squawk({r: str(self.root / r) for r in relatives if self.exists(r)})
+        return self._parsed_cache[key]  # type: ignore[return-value]
 
     # --- subjects ------------------------------------------------------------------------------------------
     def subjects(self, kind: Kind) -> list[Subject]:

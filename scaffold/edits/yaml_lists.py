@@ -1,0 +1,66 @@
+"""Round-trip edits of YAML manifests with ruamel.yaml: comments, key order and quoting survive."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.error import YAMLError
+
+from scaffold.errors import ScaffoldError
+
+
+def _yaml() -> YAML:
+    yaml = YAML(typ="rt")
+    yaml.preserve_quotes = True
+    yaml.width = 4096
+    yaml.indent(mapping=2, sequence=4, offset=2)
+    return yaml
+
+
+def load(text: str, path: str) -> Any:
+    try:
+        return _yaml().load(text)
+    except YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}" if mark is not None else path
+        problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+        raise ScaffoldError(f"{where}: not valid YAML ({problem})") from None
+
+
+def dump(document: Any) -> str:
+    stream = io.StringIO()
+    _yaml().dump(document, stream)
+    return stream.getvalue()
+
+
+def upsert_list_item(text: str, path: str, list_key: str, item: dict[str, Any], identity: str) -> str:
+    """Add `item` to the top-level list `list_key` unless an entry with the same `identity` value is there."""
+    document = load(text, path)
+    if not isinstance(document, dict) or not isinstance(document.get(list_key), list):
+        raise ScaffoldError(f"{path}: expected a top-level `{list_key}:` list")
+    entries = document[list_key]
+    if any(isinstance(e, dict) and e.get(identity) == item[identity] for e in entries):
+        return text
+    entries.append(item)
+    return dump(document)
+
+
+def add_to_string_list(text: str, path: str, keys: list[str], value: str) -> str:
+    """Add `value` to the list of strings at `keys` (e.g. contracts → events_published) unless it is there."""
+    document = load(text, path)
+    node = document
+    for key in keys[:-1]:
+        if not isinstance(node, dict) or not isinstance(node.get(key), dict):
+            raise ScaffoldError(f"{path}: expected a mapping at {'.'.join(keys[:-1])}")
+        node = node[key]
+    values = node.get(keys[-1])
+    if values is None:
+        node[keys[-1]] = values = []
+    if not isinstance(values, list):
+        raise ScaffoldError(f"{path}: expected a list at {'.'.join(keys)}")
+    if value in values:
+        return text
+    values.append(value)
+    return dump(document)

@@ -1,0 +1,76 @@
+"""What every generator shares: finding the platform repo, reading its settings, and finishing a plan
+(show the diff, or apply it in one step and run the verifier on what was produced)."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from scaffold import platform
+from scaffold.errors import ScaffoldError
+from scaffold.staging import ChangeSet
+from scaffold.templates import DEFAULT_TEMPLATES_URL, TEMPLATES_REF
+
+
+@dataclass(frozen=True)
+class PlatformSettings:
+    root: Path
+    templates_url: str
+    templates_ref: str
+
+
+def open_platform(start: Path) -> PlatformSettings:
+    """The platform repo at or above `start`, or a one-line error saying why there is none."""
+    if not start.exists():
+        raise ScaffoldError(f"{start}: no such folder")
+    root = platform.find_platform_root(start)
+    if root is None:
+        raise ScaffoldError(
+            f"{start.resolve()} is not inside a platform repo (no {platform.MARKER}); create one with `scaffold init DIR`"
+        )
+    marker = root / platform.MARKER
+    try:
+        settings = yaml.safe_load(marker.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as error:
+        raise ScaffoldError(f"{marker}: not valid YAML ({error.__class__.__name__})") from None
+    if not isinstance(settings, dict) or settings.get("kind") != "platform":
+        raise ScaffoldError(f"{marker}: expected `kind: platform`")
+    return PlatformSettings(
+        root=root,
+        templates_url=str(settings.get("templates_url") or DEFAULT_TEMPLATES_URL),
+        templates_ref=str(settings.get("templates_ref") or TEMPLATES_REF),
+    )
+
+
+def finish(changes: ChangeSet, *, dry_run: bool, what: str) -> bool:
+    """Print the diff (dry run) or apply every change at once. Returns whether anything was written."""
+    if not changes.changes:
+        print(f"{what}: nothing to change — the tree already matches.", file=sys.stderr)
+        return False
+    if dry_run:
+        sys.stdout.write(changes.diff())
+        print(f"{what} (dry run): {changes.summary()}; nothing written.", file=sys.stderr)
+        return False
+    written = changes.apply()
+    print(f"{what}: wrote {len(written)} file(s) ({changes.summary()}).", file=sys.stderr)
+    return True
+
+
+def print_todo(root: Path, subject_path: str | None) -> None:
+    """Run the verifier over what was generated and list what still needs a person or outside evidence."""
+    from scaffold.verify.engine import Selection, run_checks
+    from scaffold.verify.model import Status
+
+    findings = run_checks(root, Selection(subject_path=subject_path))
+    failing = [f for f in findings if f.status is Status.FAIL]
+    open_items = [f for f in findings if f.status in (Status.NEEDS_HUMAN, Status.NEEDS_EVIDENCE, Status.STALE)]
+    print(f"\nscaffold verify: {len(failing)} fail, {len(open_items)} item(s) left for a human:")
+    for finding in failing:
+        where = f" ({finding.file}:{finding.line})" if finding.file else ""
+        print(f"  FAIL {finding.check_id}{where}: {finding.message}")
+    for finding in open_items:
+        label = "needs evidence" if finding.status is Status.NEEDS_EVIDENCE else finding.status.value.replace("_", " ")
+        print(f"  [ ] {finding.check_id} ({label}): {finding.message}")

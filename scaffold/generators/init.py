@@ -1,0 +1,61 @@
+"""`scaffold init DIR`: a fresh platform monorepo from templates/platform."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from scaffold import platform, templates
+from scaffold.errors import ScaffoldError
+from scaffold.staging import ChangeSet
+
+PLATFORM_NAME = re.compile(r"^[a-z][a-z0-9-]{0,38}[a-z0-9]$")
+
+
+@dataclass(frozen=True)
+class InitAnswers:
+    platform_name: str
+    templates_url: str
+    templates_ref: str = templates.TEMPLATES_REF
+
+
+def plan_init(target: Path, answers: InitAnswers) -> ChangeSet:
+    if not PLATFORM_NAME.match(answers.platform_name):
+        raise ScaffoldError(
+            f"platform name {answers.platform_name!r} is not valid: lower-case letters, digits and '-', 2–40 characters"
+        )
+    if target.exists() and not target.is_dir():
+        raise ScaffoldError(f"{target}: exists and is not a folder")
+    marker = target / platform.MARKER
+    if target.is_dir() and any(target.iterdir()) and not marker.is_file():
+        raise ScaffoldError(f"{target}: folder is not empty and is not a platform repo; choose an empty or new folder")
+    if marker.is_file():
+        recorded = yaml.safe_load(marker.read_text(encoding="utf-8")) or {}
+        if recorded.get("platform_name") != answers.platform_name:
+            raise ScaffoldError(
+                f"{target} is already the platform {recorded.get('platform_name')!r}; pull template changes there with "
+                "`copier update`"
+            )
+    files = templates.render(
+        "platform", {"platform_name": answers.platform_name}, answers.templates_url, answers.templates_ref
+    )
+    files[platform.MARKER] = _marker(answers)
+    changes = ChangeSet(target)
+    for path, content in files.items():
+        changes.write(path, content)
+    return changes
+
+
+def _marker(answers: InitAnswers) -> bytes:
+    settings = {
+        "kind": "platform",
+        "layout": 1,
+        "platform_name": answers.platform_name,
+        "templates_url": answers.templates_url,
+        "templates_ref": answers.templates_ref,
+    }
+    header = "# Marks a platform repo for scaffold (docs/LAYOUT.md). templates_url/ref: where `copier update` looks.\n"
+    return (header + yaml.safe_dump(settings, sort_keys=False)).encode()

@@ -1,0 +1,212 @@
+"""`scaffold new service NAME`: services/NAME from templates/service, plus every registry that must know it.
+
+Edits outside the service folder (all idempotent, comment-preserving):
+  packages/contracts/src/events/<name>.ts    the service's first event family (EVT-01)
+  packages/contracts/src/events/registry.ts  import + EVENT_SCHEMAS entry (EVT-02, SVC-EV-01)
+  packages/contracts/src/events/names.generated.ts  regenerated EVENT_NAMES (EVT-03)
+  packages/scopes/src/registry.ts            the service's read/write scopes (SVC-AUTH-02)
+  sst.config.ts                              the service's infra in `services` (SVC-DEP-02)
+  catalog/services.yaml                      the catalog entry (SVC-DOC-05)
+  docs/services, docs/sdk, docs/events       generated pages (SVC-DOC-03, SVC-SDK-03, EVT-06)
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import jinja2
+import yaml
+
+from scaffold import platform, templates
+from scaffold.edits import typescript_registries as ts_edits
+from scaffold.edits import yaml_lists
+from scaffold.errors import ScaffoldError
+from scaffold.generators.base import PlatformSettings
+from scaffold.naming import MAX_SERVICE_NAME, RESOURCE_NAME, SERVICE_NAME, ServiceNames
+from scaffold.staging import ChangeSet
+
+EXTRAS = templates.TEMPLATES_ROOT / "templates" / "service-extras"
+
+
+@dataclass(frozen=True)
+class ServiceAnswers:
+    name: str
+    description: str
+    owner: str
+    on_call: str
+    resource: str = "item"
+    returns_phi: bool = False
+    port: int = 3000
+
+    @property
+    def names(self) -> ServiceNames:
+        return ServiceNames(self.name, self.resource)
+
+
+def validate_name(name: str, root: Path) -> None:
+    if not name:
+        raise ScaffoldError("a service name is required, e.g. `scaffold new service billing`")
+    if len(name) > MAX_SERVICE_NAME:
+        raise ScaffoldError(f"service name {name!r} is too long ({len(name)} > {MAX_SERVICE_NAME} characters)")
+    if name in platform.RESERVED_SERVICE_NAMES:
+        raise ScaffoldError(f"service name {name!r} is reserved; choose another")
+    if not SERVICE_NAME.match(name):
+        raise ScaffoldError(
+            f"service name {name!r} is not valid: lower-case letters and digits in words joined by '-', "
+            "starting with a letter (e.g. care-plans)"
+        )
+
+
+def validate_answers(answers: ServiceAnswers) -> None:
+    if not RESOURCE_NAME.match(answers.resource) or len(answers.resource) > 30:
+        raise ScaffoldError(f"resource {answers.resource!r} is not valid: singular snake_case, e.g. care_plan")
+    for label, value in (("owner", answers.owner), ("on-call", answers.on_call)):
+        if not value.strip() or "\n" in value:
+            raise ScaffoldError(f"{label} must be a non-empty single line")
+    if "\n" in answers.description or not answers.description.strip():
+        raise ScaffoldError("description must be a non-empty single line")
+    if not 1024 <= answers.port <= 65535:
+        raise ScaffoldError(f"port {answers.port} is out of range (1024–65535)")
+
+
+def recorded_answers(root: Path, name: str) -> dict[str, object] | None:
+    answers_file = root / platform.service_dir(name) / templates.ANSWERS_FILE
+    if not answers_file.is_file():
+        return None
+    try:
+        loaded = yaml.safe_load(answers_file.read_text(encoding="utf-8"))
+    except yaml.YAMLError:
+        raise ScaffoldError(f"{answers_file}: not valid YAML") from None
+    return loaded if isinstance(loaded, dict) else None
+
+
+def next_free_port(root: Path) -> int:
+    ports = [3000]
+    for answers_file in (root / platform.SERVICES_DIR).glob(f"*/{templates.ANSWERS_FILE}"):
+        try:
+            port = (yaml.safe_load(answers_file.read_text(encoding="utf-8")) or {}).get("port")
+        except yaml.YAMLError:
+            continue
+        if isinstance(port, int):
+            ports.append(port + 1)
+    return max(ports)
+
+
+def plan_service(settings: PlatformSettings, answers: ServiceAnswers) -> ChangeSet:
+    root = settings.root
+    validate_name(answers.name, root)
+    validate_answers(answers)
+    service_dir = platform.service_dir(answers.name)
+    _refuse_other_service(root, answers)
+
+    data = asdict(answers)
+    files = templates.render("service", data, settings.templates_url, settings.templates_ref)
+    changes = ChangeSet(root)
+    for path, content in files.items():
+        changes.write(f"{service_dir}/{path}", content)
+
+    names = answers.names
+    _add_event_family(changes, answers)
+    _add_scopes(changes, answers)
+    _register_infra(changes, names.name)
+    _add_catalog_entry(changes, answers)
+    _write_generated_pages(changes, answers)
+    return changes
+
+
+def _refuse_other_service(root: Path, answers: ServiceAnswers) -> None:
+    """A service folder may only be re-generated with the answers it was made with (then nothing changes)."""
+    folder = root / platform.service_dir(answers.name)
+    if not folder.exists():
+        return
+    recorded = recorded_answers(root, answers.name)
+    wanted = {k: v for k, v in asdict(answers).items()}
+    if recorded is None or any(recorded.get(k) != v for k, v in wanted.items()):
+        raise ScaffoldError(
+            f"service {answers.name!r} already exists at {platform.service_dir(answers.name)}; "
+            "pull template changes there with `copier update`"
+        )
+
+
+def _render_extra(template: str, answers: ServiceAnswers) -> str:
+    environment = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(EXTRAS), keep_trailing_newline=True, undefined=jinja2.StrictUndefined
+    )
+    return environment.get_template(template).render(**asdict(answers), **answers.names.template_context())
+
+
+def _add_event_family(changes: ChangeSet, answers: ServiceAnswers) -> None:
+    from scaffold.generated_files import render_event_names
+    from scaffold.parsers.typescript import literal, parse_typescript
+
+    names = answers.names
+    family_path = platform.event_family_file(names.name)
+    family = changes.current(family_path)
+    rendered = _render_extra("contracts-event-family.ts.jinja", answers)
+    if family is None:
+        changes.write(family_path, rendered)
+    elif f"export const {names.resource_camel}Created" not in family:
+        raise ScaffoldError(
+            f"{family_path} already exists for another owner; rename the service or add the event with "
+            "`scaffold new event`"
+        )
+
+    registry = changes.current(platform.EVENT_REGISTRY)
+    if registry is None:
+        raise ScaffoldError(f"{platform.EVENT_REGISTRY} is missing: is this a platform made by `scaffold init`?")
+    registry = ts_edits.add_import(registry, platform.EVENT_REGISTRY, f'import * as {names.name_camel} from "./{names.name}";')
+    registry = ts_edits.add_object_entry(
+        registry, platform.EVENT_REGISTRY, "EVENT_SCHEMAS", names.created_event, f"{names.name_camel}.{names.resource_camel}Created"
+    )
+    changes.write(platform.EVENT_REGISTRY, registry)
+
+    schemas = literal(parse_typescript(registry), "EVENT_SCHEMAS")
+    event_names = sorted(str(key) for key in (schemas.value if schemas is not None else {}))
+    changes.write(platform.EVENT_NAMES, render_event_names(event_names))
+
+
+def _add_scopes(changes: ChangeSet, answers: ServiceAnswers) -> None:
+    names = answers.names
+    registry = changes.current(platform.SCOPES_REGISTRY)
+    if registry is None:
+        raise ScaffoldError(f"{platform.SCOPES_REGISTRY} is missing: is this a platform made by `scaffold init`?")
+    resources = names.resource_plural.replace("_", " ")
+    entries = {
+        names.read_scope: (f"Read {resources} of the {names.name} service.", answers.returns_phi),
+        names.write_scope: (f"Create and change {resources} of the {names.name} service.", False),
+    }
+    for scope, (description, returns_phi) in entries.items():
+        value = f"{{ description: {json.dumps(description)}, returnsPhi: {'true' if returns_phi else 'false'} }}"
+        registry = ts_edits.add_object_entry(registry, platform.SCOPES_REGISTRY, "SCOPES", scope, value)
+    changes.write(platform.SCOPES_REGISTRY, registry)
+
+
+def _register_infra(changes: ChangeSet, name: str) -> None:
+    config = changes.current(platform.SST_CONFIG)
+    if config is None:
+        raise ScaffoldError(f"{platform.SST_CONFIG} is missing: is this a platform made by `scaffold init`?")
+    element = f'await import("./{platform.service_dir(name)}/infra")'
+    changes.write(platform.SST_CONFIG, ts_edits.add_sorted_array_element(config, platform.SST_CONFIG, "services", element))
+
+
+def _add_catalog_entry(changes: ChangeSet, answers: ServiceAnswers) -> None:
+    catalog = changes.current(platform.CATALOG)
+    if catalog is None:
+        raise ScaffoldError(f"{platform.CATALOG} is missing: is this a platform made by `scaffold init`?")
+    entry = {"name": answers.name, "owner": answers.owner, "on_call": answers.on_call, "status": "experimental"}
+    changes.write(platform.CATALOG, yaml_lists.upsert_list_item(catalog, platform.CATALOG, "services", entry, "name"))
+
+
+def _write_generated_pages(changes: ChangeSet, answers: ServiceAnswers) -> None:
+    from scaffold import docs_pages, generated_files
+
+    service_dir = platform.service_dir(answers.name)
+    manifest = yaml.load(changes.current(f"{service_dir}/{platform.SERVICE_MANIFEST}") or "", Loader=yaml.CSafeLoader)
+    openapi = yaml.load(changes.current(f"{service_dir}/{platform.SERVICE_OPENAPI}") or "", Loader=yaml.CSafeLoader)
+    changes.write(f"{platform.DOCS_SERVICES}/{answers.name}.md", docs_pages.render_service_page(manifest, openapi))
+    changes.write(f"{platform.DOCS_SDK}/{answers.name}.md", docs_pages.render_sdk_page(answers.name, openapi))
+    event = answers.names.created_event
+    family = changes.current(platform.event_family_file(answers.name)) or ""
+    changes.write(f"{platform.DOCS_EVENTS}/{event}.md", generated_files.render_event_page(event, family))

@@ -1,0 +1,497 @@
+"""TypeScript through tree-sitter: routes, calls, imports, literal registries and transaction scopes.
+
+A read-only view for the checks. Everything here takes a `ParsedTs` (from `parse_typescript`) and returns plain
+dataclasses with 1-based line numbers. Nothing here knows the platform layout.
+
+    parsed = parse_typescript(text)
+    parsed.error_line                      # first syntax error's line, or None
+    routes(parsed)                         # app.<method>(path, ...middleware, handler)
+    calls(parsed, "log.info")              # call expressions by callee text
+    literal(parsed, "EVENT_SCHEMAS")       # a const's object/array literal as Python data with lines
+    imports(parsed)                        # import declarations
+    transaction_scope(parsed, call.node)   # why a call runs inside a transaction, or None
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import tree_sitter_typescript as tsts
+from tree_sitter import Language, Node, Parser, Tree
+
+HTTP_METHODS = frozenset({"get", "post", "put", "patch", "delete"})
+MUTATION_METHODS = frozenset({"post", "put", "patch", "delete"})
+_ROUTER_NAMES = frozenset({"app", "router", "routes", "api"})
+_FUNCTION_TYPES = frozenset(
+    {"arrow_function", "function_expression", "function_declaration", "method_definition", "generator_function"}
+)
+
+
+@lru_cache(maxsize=1)
+def _parser() -> Parser:
+    return Parser(Language(tsts.language_typescript()))
+
+
+@dataclass(frozen=True)
+class ParsedTs:
+    """One parsed TypeScript file."""
+
+    source: bytes
+    tree: Tree
+
+    @property
+    def root(self) -> Node:
+        return self.tree.root_node
+
+    @property
+    def error_line(self) -> int | None:
+        """1-based line of the first ERROR or MISSING node, or None when the file parses cleanly."""
+        if not self.root.has_error:
+            return None
+        for node in walk(self.root):
+            if node.is_error or node.is_missing:
+                return line_of(node)
+        return line_of(self.root)
+
+
+def parse_typescript(text: str) -> ParsedTs:
+    source = text.encode("utf-8", errors="replace")
+    return ParsedTs(source, _parser().parse(source))
+
+
+# --- small node helpers ------------------------------------------------------------------------------------
+def walk(node: Node) -> Iterator[Node]:
+    """Every node below `node` (inclusive), depth first, in source order."""
+    cursor = node.walk()
+    visited_children = False
+    while True:
+        if not visited_children:
+            yield cursor.node  # type: ignore[misc]
+            if cursor.goto_first_child():
+                continue
+        if cursor.goto_next_sibling():
+            visited_children = False
+        elif cursor.goto_parent():
+            visited_children = True
+        else:
+            return
+
+
+def line_of(node: Node) -> int:
+    return node.start_point[0] + 1
+
+
+def text_of(node: Node) -> str:
+    return (node.text or b"").decode("utf-8", errors="replace")
+
+
+def compact(text: str) -> str:
+    """Text without whitespace: `log . info` and `log.info` compare equal."""
+    return "".join(text.split())
+
+
+def string_value(node: Node) -> str | None:
+    """The value of a string literal or a template string (substitutions kept as `${...}`), else None."""
+    if node.type == "string":
+        return "".join(text_of(child) for child in node.children if child.type not in {'"', "'"})
+    if node.type == "template_string":
+        return text_of(node)[1:-1]
+    return None
+
+
+def has_substitution(node: Node) -> bool:
+    return node.type == "template_string" and any(c.type == "template_substitution" for c in node.children)
+
+
+def arguments_of(call: Node) -> list[Node]:
+    arguments = call.child_by_field_name("arguments")
+    if arguments is None:
+        return []
+    return [child for child in arguments.named_children if child.type != "comment"]
+
+
+def callee_of(call: Node) -> str:
+    function = call.child_by_field_name("function")
+    return compact(text_of(function)) if function is not None else ""
+
+
+def unwrap(node: Node) -> Node:
+    """Strip `as`, `satisfies`, `!`, parentheses and `await` around an expression."""
+    while node.type in {"as_expression", "satisfies_expression", "non_null_expression", "parenthesized_expression",
+                        "await_expression"} and node.named_children:
+        node = node.named_children[0]
+    return node
+
+
+# --- calls -------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Argument:
+    text: str
+    line: int
+    type: str  # tree-sitter node type: string, template_string, identifier, call_expression, arrow_function, ...
+    string: str | None  # the value when the argument is a string or template literal
+    node: Node = field(compare=False, repr=False)
+
+    @property
+    def is_literal(self) -> bool:
+        """A literal with nothing computed in it (string, number, bool, null, template without `${}`)."""
+        if self.type == "template_string":
+            return not has_substitution(self.node)
+        return self.type in {"string", "number", "true", "false", "null", "undefined"}
+
+
+@dataclass(frozen=True)
+class Call:
+    callee: str  # compacted text of the called expression: "fetch", "log.info", "this.db.transaction"
+    arguments: tuple[Argument, ...]
+    line: int
+    node: Node = field(compare=False, repr=False)
+
+    def first_string(self) -> str | None:
+        return self.arguments[0].string if self.arguments else None
+
+
+def _argument(node: Node) -> Argument:
+    return Argument(text_of(node), line_of(node), node.type, string_value(node), node)
+
+
+def call_of(node: Node) -> Call:
+    return Call(callee_of(node), tuple(_argument(a) for a in arguments_of(node)), line_of(node), node)
+
+
+def all_calls(parsed: ParsedTs, within: Node | None = None) -> list[Call]:
+    """Every call expression in the file (or below `within`), in source order."""
+    return [call_of(node) for node in walk(within or parsed.root) if node.type == "call_expression"]
+
+
+def calls(parsed: ParsedTs, callee: str | Callable[[str], bool], within: Node | None = None) -> list[Call]:
+    """Calls whose callee text equals `callee` (whitespace ignored), or satisfies it when it is a predicate."""
+    wanted = callee if callable(callee) else (lambda name, exact=compact(callee): name == exact)
+    return [c for c in all_calls(parsed, within) if wanted(c.callee)]
+
+
+def strings(parsed: ParsedTs) -> list[tuple[str, int]]:
+    """Every string and template literal's value with its line."""
+    found: list[tuple[str, int]] = []
+    for node in walk(parsed.root):
+        value = string_value(node)
+        if value is not None:
+            found.append((value, line_of(node)))
+    return found
+
+
+# --- imports -----------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Import:
+    module: str
+    line: int
+    names: dict[str, str]  # local name -> imported name ("default" for a default import, "*" for a namespace)
+    type_only: bool
+
+
+def imports(parsed: ParsedTs) -> list[Import]:
+    found: list[Import] = []
+    for statement in parsed.root.named_children:
+        if statement.type != "import_statement":
+            continue
+        source = statement.child_by_field_name("source")
+        module = string_value(source) if source is not None else None
+        if module is None:
+            continue
+        type_only = any(child.type == "type" for child in statement.children)
+        names: dict[str, str] = {}
+        for clause in (c for c in statement.named_children if c.type == "import_clause"):
+            for part in clause.named_children:
+                if part.type == "identifier":
+                    names[text_of(part)] = "default"
+                elif part.type == "namespace_import":
+                    names[text_of(part.named_children[-1])] = "*"
+                elif part.type == "named_imports":
+                    for spec in (s for s in part.named_children if s.type == "import_specifier"):
+                        imported = spec.child_by_field_name("name")
+                        alias = spec.child_by_field_name("alias")
+                        if imported is not None:
+                            names[text_of(alias or imported)] = text_of(imported)
+        found.append(Import(module, line_of(statement), names, type_only))
+    return found
+
+
+# --- literal registries ------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Expression:
+    """A non-literal value inside a literal (an identifier, a call, a spread `...x`): kept as its source text."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Value:
+    """A literal with its line. `value` is dict[str, Value] | list[Value] | str | int | float | bool | None | Expression.
+
+    Object keys keep their source form for computed keys (`[NAME]`) and spreads (`...rest`)."""
+
+    value: object
+    line: int
+
+    def plain(self) -> object:
+        """The value as plain Python data (Expressions become their text)."""
+        if isinstance(self.value, dict):
+            return {key: item.plain() for key, item in self.value.items()}
+        if isinstance(self.value, list):
+            return [item.plain() for item in self.value]
+        if isinstance(self.value, Expression):
+            return self.value.text
+        return self.value
+
+
+def literal_value(node: Node) -> Value:
+    node = unwrap(node)
+    line = line_of(node)
+    if node.type == "object":
+        entries: dict[str, Value] = {}
+        for child in node.named_children:
+            if child.type == "pair":
+                key_node = child.child_by_field_name("key")
+                value_node = child.child_by_field_name("value")
+                if key_node is None or value_node is None:
+                    continue
+                key = string_value(key_node)
+                entries[key if key is not None else text_of(key_node)] = literal_value(value_node)
+            elif child.type == "shorthand_property_identifier":
+                entries[text_of(child)] = Value(Expression(text_of(child)), line_of(child))
+            elif child.type == "spread_element":
+                entries[text_of(child)] = Value(Expression(text_of(child)), line_of(child))
+            elif child.type == "method_definition":
+                name = child.child_by_field_name("name")
+                entries[text_of(name) if name else text_of(child)] = Value(Expression(text_of(child)), line_of(child))
+        return Value(entries, line)
+    if node.type == "array":
+        return Value([literal_value(item) for item in node.named_children if item.type != "comment"], line)
+    text = string_value(node)
+    if text is not None and not has_substitution(node):
+        return Value(text, line)
+    if node.type in {"true", "false"}:
+        return Value(node.type == "true", line)
+    if node.type in {"null", "undefined"}:
+        return Value(None, line)
+    if node.type == "number" or (node.type == "unary_expression" and text_of(node).lstrip("-+").strip().isdigit()):
+        number = compact(text_of(node)).replace("_", "")
+        try:
+            return Value(int(number, 0), line)
+        except ValueError:
+            try:
+                return Value(float(number), line)
+            except ValueError:
+                return Value(Expression(text_of(node)), line)
+    return Value(Expression(text_of(node)), line)
+
+
+def declarations(parsed: ParsedTs) -> dict[str, Node]:
+    """Top-level `const|let|var NAME = <value>` (exported or not): name -> value node (first wins)."""
+    found: dict[str, Node] = {}
+    for statement in parsed.root.named_children:
+        target = statement.child_by_field_name("declaration") if statement.type == "export_statement" else statement
+        if target is None or target.type not in {"lexical_declaration", "variable_declaration"}:
+            continue
+        for declarator in (d for d in target.named_children if d.type == "variable_declarator"):
+            name = declarator.child_by_field_name("name")
+            value = declarator.child_by_field_name("value")
+            if name is not None and value is not None and name.type == "identifier":
+                found.setdefault(text_of(name), value)
+    return found
+
+
+def literal(parsed: ParsedTs, name: str) -> Value | None:
+    """The top-level const `name`'s literal value (through `as const`, `satisfies`, and a wrapping call such as
+    `defineRegistry({...})` whose only argument is the literal), or None when `name` is not declared."""
+    node = declarations(parsed).get(name)
+    if node is None:
+        return None
+    node = unwrap(node)
+    if node.type == "call_expression":
+        arguments = arguments_of(node)
+        if len(arguments) == 1 and unwrap(arguments[0]).type in {"object", "array"}:
+            node = arguments[0]
+    return literal_value(node)
+
+
+# --- routes ------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Middleware:
+    name: str  # callee text: "requireScope", "idempotency", "zValidator", or an identifier's name
+    first_string: str | None
+    strings: tuple[str, ...]  # every string-literal argument, e.g. all scopes of requireScope("a", "b")
+    line: int
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str  # lower case: get, post, put, patch, delete
+    path: str
+    line: int
+    middleware: tuple[Middleware, ...]
+    handler: Node | None = field(compare=False, repr=False)  # the function node of the handler, resolved in-file
+    node: Node = field(compare=False, repr=False)
+
+    @property
+    def is_mutation(self) -> bool:
+        return self.method in MUTATION_METHODS
+
+    def uses(self, middleware_name: str) -> Middleware | None:
+        return next((m for m in self.middleware if m.name == middleware_name), None)
+
+
+def _router_names(parsed: ParsedTs) -> set[str]:
+    """Identifiers that hold a Hono app: conventional names, `new Hono(...)` / `new OpenAPIHono(...)`, and
+    parameters or variables annotated `Hono<...>`."""
+    names = set(_ROUTER_NAMES)
+    for node in walk(parsed.root):
+        if node.type == "variable_declarator":
+            value = node.child_by_field_name("value")
+            name = node.child_by_field_name("name")
+            if value is not None and name is not None and unwrap(value).type == "new_expression" \
+                    and "Hono" in text_of(unwrap(value).child_by_field_name("constructor") or value):
+                names.add(text_of(name))
+        if node.type in {"required_parameter", "optional_parameter", "variable_declarator"}:
+            annotation = node.child_by_field_name("type")
+            name = node.child_by_field_name("pattern") or node.child_by_field_name("name")
+            if annotation is not None and name is not None and "Hono" in text_of(annotation):
+                names.add(text_of(name))
+    return names
+
+
+def _receiver_root(node: Node) -> Node:
+    """The innermost object of a call chain: `app` in `app.get(...).post(...)`."""
+    while True:
+        if node.type == "call_expression":
+            node = node.child_by_field_name("function") or node
+        elif node.type == "member_expression":
+            node = node.child_by_field_name("object") or node
+        else:
+            return node
+        if node.type not in {"call_expression", "member_expression"}:
+            return node
+
+
+def function_declarations(parsed: ParsedTs) -> dict[str, Node]:
+    """Named functions of the file: `function f() {}` and `const f = (...) => ...` (any depth; first wins)."""
+    found: dict[str, Node] = {}
+    for node in walk(parsed.root):
+        if node.type == "function_declaration":
+            name = node.child_by_field_name("name")
+            if name is not None:
+                found.setdefault(text_of(name), node)
+        elif node.type == "variable_declarator":
+            name = node.child_by_field_name("name")
+            value = node.child_by_field_name("value")
+            if name is not None and value is not None and unwrap(value).type in _FUNCTION_TYPES:
+                found.setdefault(text_of(name), unwrap(value))
+    return found
+
+
+def _middleware(node: Node) -> Middleware:
+    node = unwrap(node)
+    if node.type == "call_expression":
+        arguments = [string_value(a) for a in arguments_of(node)]
+        values = tuple(a for a in arguments if a is not None)
+        return Middleware(callee_of(node), values[0] if values else None, values, line_of(node))
+    return Middleware(compact(text_of(node)), None, (), line_of(node))
+
+
+def routes(parsed: ParsedTs) -> list[Route]:
+    """`<app>.<get|post|put|patch|delete>(path, ...middleware, handler)` calls, chained ones included.
+
+    The receiver must be a Hono app: a conventional name (app, router, routes, api), a variable created with
+    `new Hono(...)`, or one annotated `Hono<...>`; the path must be a string literal. The last argument is the
+    handler; an identifier handler is resolved to a function declared in the same file."""
+    names = _router_names(parsed)
+    local_functions = function_declarations(parsed)
+    found: list[Route] = []
+    for node in walk(parsed.root):
+        if node.type != "call_expression":
+            continue
+        function = node.child_by_field_name("function")
+        if function is None or function.type != "member_expression":
+            continue
+        prop = function.child_by_field_name("property")
+        method = text_of(prop) if prop is not None else ""
+        if method not in HTTP_METHODS:
+            continue
+        root = _receiver_root(function)
+        if root.type != "identifier" or text_of(root) not in names:
+            continue
+        arguments = arguments_of(node)
+        if len(arguments) < 2:
+            continue
+        path = string_value(arguments[0])
+        if path is None or not path.startswith("/"):
+            continue
+        handler_node = unwrap(arguments[-1])
+        if handler_node.type == "identifier":
+            handler = local_functions.get(text_of(handler_node))
+        elif handler_node.type in _FUNCTION_TYPES:
+            handler = handler_node
+        else:
+            handler = None
+        middleware = tuple(_middleware(a) for a in arguments[1:-1])
+        found.append(Route(method, path, line_of(prop or node), middleware, handler, node))
+    return found
+
+
+def sets_context_value(parsed: ParsedTs, within: Node | None, key: str) -> bool:
+    """Whether `within` (e.g. a route handler) calls `<c>.set("<key>", ...)` — `c.set("audit_event_type", ...)`."""
+    if within is None:
+        return False
+    for call in calls(parsed, lambda name: name.endswith(".set"), within):
+        if call.arguments and call.arguments[0].string == key and len(call.arguments) >= 2:
+            return True
+    return False
+
+
+# --- transaction scope -------------------------------------------------------------------------------------
+def is_transaction_callee(callee: str) -> bool:
+    return callee == "transaction" or callee.endswith(".transaction")
+
+
+def enclosing_functions(node: Node) -> Iterator[Node]:
+    current = node.parent
+    while current is not None:
+        if current.type in _FUNCTION_TYPES:
+            yield current
+        current = current.parent
+
+
+def transaction_scope(parsed: ParsedTs, node: Node) -> str | None:
+    """Why `node` runs inside a database transaction, or None.
+
+    Inside when it sits lexically in a function passed to `<db>.transaction(...)` / `transaction(...)` (or
+    `handleOnce(...)`, whose callback gets a transaction), or in the handler of a route that lists
+    `transactional(...)` among its middleware."""
+    for function in enclosing_functions(node):
+        parent = function.parent
+        if parent is not None and parent.type == "arguments" and parent.parent is not None \
+                and parent.parent.type == "call_expression":
+            callee = callee_of(parent.parent)
+            if is_transaction_callee(callee):
+                return f"inside the {callee}(...) callback at line {line_of(parent.parent)}"
+            if callee == "handleOnce":
+                return f"inside the handleOnce(...) callback at line {line_of(parent.parent)}"
+    for route in routes(parsed):
+        if route.handler is not None and route.uses("transactional") is not None \
+                and route.handler.start_byte <= node.start_byte and node.end_byte <= route.handler.end_byte:
+            return f"in the handler of {route.method.upper()} {route.path}, which uses transactional()"
+    return None
+
+
+def classes(parsed: ParsedTs) -> list[tuple[str, int, bool]]:
+    """Class declarations: (name, line, exported)."""
+    found: list[tuple[str, int, bool]] = []
+    for node in walk(parsed.root):
+        if node.type in {"class_declaration", "abstract_class_declaration"}:
+            name = node.child_by_field_name("name")
+            if name is not None:
+                exported = node.parent is not None and node.parent.type == "export_statement"
+                found.append((text_of(name), line_of(node), exported))
+    return found

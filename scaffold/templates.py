@@ -1,0 +1,65 @@
+"""Rendering the copier templates bundled with scaffold, and recording where `copier update` finds them.
+
+The templates live in this repo (`copier.yml` at the root chooses `templates/<kind>` by the `kind` answer). To keep
+renders fast and independent of this checkout's git state, the needed kind is copied to a plain temporary folder
+and rendered from there; the answers file then records the git source and tag that hold exactly these templates
+(`_src_path`, `_commit: v<version>`), so a generated project pulls later template versions with `copier update`.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from scaffold import __version__
+
+TEMPLATES_ROOT = Path(__file__).resolve().parent.parent
+ANSWERS_FILE = ".copier-answers.yml"
+# Where this repo is published with a `v<version>` tag per release; `scaffold init --templates-url` overrides it
+# per platform (recorded in .scaffold/platform.yaml) for forks and tests.
+DEFAULT_TEMPLATES_URL = "https://github.com/loop-health/scaffold.git"
+TEMPLATES_REF = f"v{__version__}"
+
+
+def render(kind: str, data: dict[str, Any], templates_url: str, templates_ref: str = TEMPLATES_REF) -> dict[str, bytes]:
+    """Render template `kind` with `data`; return every file as {relative path: bytes}. Writes only to temp dirs."""
+    import copier  # ~230 ms to import: only when rendering
+
+    with tempfile.TemporaryDirectory(prefix="scaffold-render-") as scratch:
+        source = Path(scratch) / "template"
+        (source / "templates").mkdir(parents=True)
+        shutil.copy2(TEMPLATES_ROOT / "copier.yml", source / "copier.yml")
+        shutil.copytree(TEMPLATES_ROOT / "templates" / kind, source / "templates" / kind)
+        target = Path(scratch) / "out"
+        copier.run_copy(
+            str(source),
+            str(target),
+            data={"kind": kind, **data},
+            defaults=True,
+            quiet=True,
+            unsafe=False,
+            overwrite=True,
+        )
+        files = {
+            path.relative_to(target).as_posix(): path.read_bytes()
+            for path in sorted(target.rglob("*"))
+            if path.is_file()
+        }
+    answers = files.get(ANSWERS_FILE)
+    if answers is not None:
+        files[ANSWERS_FILE] = _record_source(answers, templates_url, templates_ref)
+    return files
+
+
+def _record_source(answers_file: bytes, templates_url: str, templates_ref: str) -> bytes:
+    header, _, _ = answers_file.decode("utf-8").partition("\n")
+    answers = yaml.safe_load(answers_file) or {}
+    answers["_commit"] = templates_ref
+    answers["_src_path"] = templates_url
+    ordered = dict(sorted(answers.items()))
+    body = yaml.safe_dump(ordered, sort_keys=False, default_flow_style=False)
+    return f"{header}\n{body}".encode() if header.startswith("#") else body.encode()

@@ -1,0 +1,1 @@
+export { SCOPES, type Scope, type ScopeDefinition } from "./registry";

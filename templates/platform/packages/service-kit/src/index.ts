@@ -1,0 +1,15 @@
+export { audit } from "./audit";
+export { type AuthClaims, authenticate, signToken } from "./auth";
+export { requireBaa, requireScope } from "./authorize";
+export { withCircuitBreaker } from "./circuit-breaker";
+export { type Db, fromPGlite } from "./db";
+export type { AppEnv } from "./env";
+export { idempotency } from "./idempotency";
+export { handleOnce } from "./inbox";
+export { log, safeView } from "./log";
+export { runMigrations } from "./migrations";
+export { enqueue, type OutboxEvent, publishPending } from "./outbox";
+export { PLATFORM_TABLES_SQL } from "./platform-tables";
+export { problem } from "./problem";
+export { startTelemetry } from "./telemetry";
+export { transactional } from "./transactional";

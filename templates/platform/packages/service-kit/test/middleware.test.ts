@@ -1,0 +1,128 @@
+import { PGlite } from "@electric-sql/pglite";
+import { Hono } from "hono";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import {
+  type AppEnv,
+  audit,
+  type AuthClaims,
+  authenticate,
+  fromPGlite,
+  idempotency,
+  PLATFORM_TABLES_SQL,
+  requireBaa,
+  requireScope,
+  signToken,
+  transactional,
+} from "../src";
+
+const SECRET = "test-secret";
+const pg = new PGlite();
+const db = fromPGlite(pg);
+
+const app = new Hono<AppEnv>();
+app.use(authenticate({ secret: SECRET }));
+app.post("/widgets", requireScope("widgets:write"), transactional(db), idempotency(), audit(), async (c) => {
+  const { name } = await c.req.json<{ name: string }>();
+  const { rows } = await c.var.tx.query<{ id: string }>(
+    "INSERT INTO widgets (brand_id, name) VALUES ($1, $2) RETURNING id",
+    [c.var.auth.brand_id, name],
+  );
+  c.set("audit_event_type", "widget.created");
+  c.set("audit_resource_id", rows[0]?.id);
+  if (name === "explode") throw new Error("handler failed after writing");
+  if (name === "") return c.json({ code: "invalid_request" }, 422);
+  return c.json({ id: rows[0]?.id, name }, 201);
+});
+app.get("/records", requireScope("records:read"), requireBaa(), (c) => c.json([]));
+
+function tokenFor(scopes: string[], claims: Partial<AuthClaims> = {}) {
+  return signToken(SECRET, { sub: "user-1", brand_id: "brand-a", scopes, ...claims });
+}
+
+async function createWidget(name: string, idempotencyKey?: string) {
+  const headers = new Headers({
+    Authorization: `Bearer ${await tokenFor(["widgets:write"])}`,
+    "Content-Type": "application/json",
+  });
+  if (idempotencyKey) headers.set("Idempotency-Key", idempotencyKey);
+  return app.request("/widgets", { method: "POST", headers, body: JSON.stringify({ name }) });
+}
+
+async function count(table: string): Promise<number> {
+  const { rows } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table}`);
+  return rows[0]?.n ?? 0;
+}
+
+beforeAll(async () => {
+  await db.query(PLATFORM_TABLES_SQL);
+  await db.query(
+    "CREATE TABLE widgets (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), brand_id text NOT NULL, name text NOT NULL)",
+  );
+});
+afterEach(() => db.query("TRUNCATE widgets, audit_log, idempotency_keys"));
+afterAll(() => pg.close());
+
+describe("authentication and scopes", () => {
+  it("answers 401 without a valid bearer token", async () => {
+    for (const authorization of [undefined, "Bearer not-a-jwt"]) {
+      const res = await app.request("/records", { headers: authorization ? { Authorization: authorization } : {} });
+      expect(res.status).toBe(401);
+      expect(res.headers.get("Content-Type")).toBe("application/problem+json");
+      expect(await res.json()).toMatchObject({ status: 401, code: "unauthorized" });
+    }
+  });
+
+  it("answers 403 when the token lacks the route's scope", async () => {
+    const res = await app.request("/records", { headers: { Authorization: `Bearer ${await tokenFor(["x:y"])}` } });
+    expect(res.status).toBe(403);
+    expect(await res.json()).toMatchObject({ code: "insufficient_scope" });
+  });
+
+  it("needs a BAA on PHI routes", async () => {
+    const withoutBaa = await tokenFor(["records:read"]);
+    const withBaa = await tokenFor(["records:read"], { baa: true });
+    const denied = await app.request("/records", { headers: { Authorization: `Bearer ${withoutBaa}` } });
+    expect(await denied.json()).toMatchObject({ status: 403, code: "baa_required" });
+    const allowed = await app.request("/records", { headers: { Authorization: `Bearer ${withBaa}` } });
+    expect(allowed.status).toBe(200);
+  });
+});
+
+describe("a mutation", () => {
+  it("commits the change with its audit row", async () => {
+    const res = await createWidget("sprocket", "key-1");
+    expect(res.status).toBe(201);
+    const { id } = await res.json<{ id: string }>();
+    const { rows } = await db.query("SELECT brand_id, actor, event_type, resource_id, request_id FROM audit_log");
+    expect(rows).toEqual([
+      { brand_id: "brand-a", actor: "user-1", event_type: "widget.created", resource_id: id, request_id: "key-1" },
+    ]);
+  });
+
+  it.each([
+    ["a thrown error", "explode", 500],
+    ["an error response", "", 422],
+  ])("rolls back on %s, leaving no row and no audit row", async (_, name, status) => {
+    const res = await createWidget(name, "key-2");
+    expect(res.status).toBe(status);
+    expect(await count("widgets")).toBe(0);
+    expect(await count("audit_log")).toBe(0);
+    expect(await count("idempotency_keys")).toBe(0);
+  });
+
+  it("needs an Idempotency-Key", async () => {
+    const res = await createWidget("sprocket");
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ code: "idempotency_key_required" });
+  });
+
+  it("replays the stored response for a repeated Idempotency-Key without running the handler again", async () => {
+    const first = await createWidget("sprocket", "key-3");
+    const replay = await createWidget("sprocket", "key-3");
+    expect(replay.status).toBe(first.status);
+    expect(replay.headers.get("Idempotent-Replayed")).toBe("true");
+    expect(await replay.json()).toEqual(await first.json());
+    expect(await count("widgets")).toBe(1);
+    expect(await count("audit_log")).toBe(1);
+  });
+});
