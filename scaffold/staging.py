@@ -93,7 +93,8 @@ class ChangeSet:
                     temporaries[change.path] = temporary
                 for change in changes:
                     interrupted.raise_if_set()
-                    os.replace(temporaries.pop(change.path), self.root / change.path)
+                    os.replace(temporaries[change.path], self.root / change.path)
+                    del temporaries[change.path]
                     replaced.append(change)
             except BaseException:
                 for change in reversed(replaced):

@@ -18,9 +18,11 @@ import jsonschema
 import yaml
 
 PathKey = tuple[str | int, ...]
-_PLACEHOLDER = re.compile(r"^\s*(todo|tbd|tbc|fixme|xxx|changeme|change[-_ ]me|replace[-_ ]?me|fill[-_ ]?me[-_ ]?in|"
-                          r"placeholder|\?+|\.\.\.|<[^<>]*>|\{\{.*\}\})\s*$|^\s*(todo|tbd|fixme)\s*:",
-                          re.IGNORECASE)
+_PLACEHOLDER = re.compile(
+    r"^\s*(todo|tbd|tbc|fixme|xxx|changeme|change[-_ ]me|replace[-_ ]?me|fill[-_ ]?me[-_ ]?in|"
+    r"placeholder|\?+|\.\.\.|<[^<>]*>|\{\{.*\}\})\s*$|^\s*(todo|tbd|fixme)\s*:",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -60,7 +62,7 @@ def _record_lines(node: yaml.Node, path: PathKey, lines: dict[PathKey, int]) -> 
 def load_yaml(text: str) -> ParsedYaml:
     """Parse one YAML document. A syntax error gives data None with `error` and `error_line`."""
     try:
-        data = yaml.load(text, Loader=yaml.CSafeLoader)  # noqa: S506 — CSafeLoader is the safe loader
+        data = yaml.load(text, Loader=yaml.CSafeLoader)
         root = yaml.compose(text, Loader=yaml.CSafeLoader)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark

@@ -2,7 +2,7 @@
 
     doc = parse_markdown(text)
     doc.headings                          # [Heading(level, title, line)] — ATX (`## x`) and setext headings
-    doc.section("Run locally")            # Section(heading, body, line) — text up to the next heading of level <= its own
+    doc.section("Run locally")            # Section(heading, body, line): text up to the next heading of level <= its
     doc.front_matter                      # the `---` YAML block at the top, as text (or None)
     doc.preamble                          # text before the first heading (after front matter)
 
@@ -100,7 +100,12 @@ def parse_markdown(text: str) -> MarkdownDoc:
             continue
         setext = _SETEXT.match(line)
         previous = lines[index - 1].strip() if index > body_start else ""
-        if setext and previous and not _ATX.match(lines[index - 1]) and not _FENCE.match(lines[index - 1]) \
-                and (not headings or headings[-1].line != index):
+        if (
+            setext
+            and previous
+            and not _ATX.match(lines[index - 1])
+            and not _FENCE.match(lines[index - 1])
+            and (not headings or headings[-1].line != index)
+        ):
             headings.append(Heading(1 if setext.group(1)[0] == "=" else 2, previous, index))
     return MarkdownDoc(lines, tuple(headings), front_matter, body_start)

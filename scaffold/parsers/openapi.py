@@ -56,7 +56,7 @@ def load_openapi(text: str) -> ParsedOpenApi:
         for error in validator_class(parsed.data).iter_errors():
             path = tuple(getattr(error, "absolute_path", ()) or ())
             errors.append(SpecError(str(getattr(error, "message", error)), path, parsed.line_of(path)))
-    except Exception as error:  # noqa: BLE001 — the validator raises assorted errors (e.g. unresolvable $ref)
+    except Exception as error:  # the validator raises assorted errors (e.g. unresolvable $ref)
         errors.append(SpecError(f"{type(error).__name__}: {error}", (), 1))
     return ParsedOpenApi(parsed, tuple(errors))
 
@@ -152,19 +152,21 @@ def operations(spec: ParsedOpenApi) -> list[Operation]:
             security = operation.get("security") if declared else top_security
             responses = operation.get("responses")
             statuses = tuple(str(s) for s in responses) if isinstance(responses, Mapping) else ()
-            found.append(Operation(
-                method=method,
-                path=str(path),
-                operation_id=_text(operation.get("operationId")),
-                summary=_text(operation.get("summary")),
-                description=_text(operation.get("description")),
-                scopes=_scopes(security),
-                security_declared=declared,
-                public=not security,
-                has_example=_has_example(document, operation),
-                statuses=statuses,
-                line=spec.yaml.line_of(("paths", str(path), method)),
-            ))
+            found.append(
+                Operation(
+                    method=method,
+                    path=str(path),
+                    operation_id=_text(operation.get("operationId")),
+                    summary=_text(operation.get("summary")),
+                    description=_text(operation.get("description")),
+                    scopes=_scopes(security),
+                    security_declared=declared,
+                    public=not security,
+                    has_example=_has_example(document, operation),
+                    statuses=statuses,
+                    line=spec.yaml.line_of(("paths", str(path), method)),
+                )
+            )
     return found
 
 

@@ -24,34 +24,38 @@ from pglast.enums import AlterTableType, ConstrType, ObjectType
 from pglast.parser import ParseError
 
 # squawk rules whose finding is a statement that takes a long or blocking lock on an existing table.
-SQUAWK_LOCK_RULES = frozenset({
-    "require-concurrent-index-creation",
-    "require-concurrent-index-deletion",
-    "constraint-missing-not-valid",
-    "adding-field-with-default",
-    "adding-foreign-key-constraint",
-    "adding-not-nullable-field",
-    "adding-required-field",
-    "adding-serial-primary-key-field",
-    "adding-primary-key-constraint",
-    "changing-column-type",
-    "disallowed-unique-constraint",
-    "ban-alter-domain-with-add-constraint",
-    "ban-concurrent-index-creation-in-transaction",
-    "require-lock-timeout",
-    "require-statement-timeout",
-    "require-timeout-settings",
-    "prefer-text-field",
-})
+SQUAWK_LOCK_RULES = frozenset(
+    {
+        "require-concurrent-index-creation",
+        "require-concurrent-index-deletion",
+        "constraint-missing-not-valid",
+        "adding-field-with-default",
+        "adding-foreign-key-constraint",
+        "adding-not-nullable-field",
+        "adding-required-field",
+        "adding-serial-primary-key-field",
+        "adding-primary-key-constraint",
+        "changing-column-type",
+        "disallowed-unique-constraint",
+        "ban-alter-domain-with-add-constraint",
+        "ban-concurrent-index-creation-in-transaction",
+        "require-lock-timeout",
+        "require-statement-timeout",
+        "require-timeout-settings",
+        "prefer-text-field",
+    }
+)
 # squawk rules whose finding breaks clients of the old schema (a contract-phase change).
-SQUAWK_BREAKING_RULES = frozenset({
-    "ban-drop-column",
-    "ban-drop-table",
-    "ban-drop-database",
-    "renaming-column",
-    "renaming-table",
-    "changing-column-type",
-})
+SQUAWK_BREAKING_RULES = frozenset(
+    {
+        "ban-drop-column",
+        "ban-drop-table",
+        "ban-drop-database",
+        "renaming-column",
+        "renaming-table",
+        "changing-column-type",
+    }
+)
 SQUAWK_PG_VERSION = "17.0"
 
 
@@ -111,6 +115,8 @@ def parse_migration(text: str) -> ParsedSql:
         return ParsedSql((), message, _line_at(encoded, offset))
     statements = []
     for raw in raw_statements:
+        if raw.stmt is None:
+            continue
         start = _skip_blank_and_comments(encoded, raw.stmt_location or 0)
         end = (raw.stmt_location or 0) + raw.stmt_len if raw.stmt_len else len(encoded)
         statement_text = encoded[start:end].decode("utf-8", errors="replace")
@@ -177,7 +183,7 @@ def tables_created(parsed: ParsedSql) -> list[Table]:
             if isinstance(element, ast.Constraint) and element.contype == ConstrType.CONSTR_PRIMARY:
                 primary = tuple(k.sval for k in element.keys or ())
         columns = [Column(c.name, c.type, c.not_null or c.name in primary) for c in columns]
-        tables.append(Table(node.relation.relname, tuple(columns), statement.line, primary))
+        tables.append(Table(node.relation.relname or "", tuple(columns), statement.line, primary))
     return tables
 
 
@@ -196,14 +202,16 @@ def indexes_created(parsed: ParsedSql) -> list[Index]:
         node = statement.node
         if isinstance(node, ast.IndexStmt) and node.relation is not None:
             columns = tuple(p.name if p.name else None for p in node.indexParams or ())
-            found.append(Index(node.idxname, node.relation.relname, columns, bool(node.concurrent), bool(node.unique),
-                               statement.line))
+            table = node.relation.relname or ""
+            found.append(Index(node.idxname, table, columns, bool(node.concurrent), bool(node.unique), statement.line))
         elif isinstance(node, ast.CreateStmt) and node.relation is not None:
             for element in node.tableElts or ():
-                if isinstance(element, ast.Constraint) and element.contype in (ConstrType.CONSTR_PRIMARY,
-                                                                                 ConstrType.CONSTR_UNIQUE):
+                if isinstance(element, ast.Constraint) and element.contype in (
+                    ConstrType.CONSTR_PRIMARY,
+                    ConstrType.CONSTR_UNIQUE,
+                ):
                     keys = tuple(k.sval for k in element.keys or ())
-                    found.append(Index(element.conname, node.relation.relname, keys, False, True, statement.line))
+                    found.append(Index(element.conname, node.relation.relname or "", keys, False, True, statement.line))
     return found
 
 
@@ -229,7 +237,7 @@ _ALTER_ACTIONS = {
 
 
 def schema_changes(parsed: ParsedSql) -> list[SchemaChange]:
-    """Changes that break readers or writers of the previous schema — the contract phase of expand–contract:
+    """Changes that break readers or writers of the previous schema — the contract phase of expand-contract:
     DROP TABLE / COLUMN, RENAME TABLE / COLUMN, ALTER COLUMN TYPE, SET NOT NULL. Dropping an index, a view, a
     function or a constraint is not listed (clients do not depend on them)."""
     found = []
@@ -255,7 +263,7 @@ def tables_touched(statement: Statement) -> set[str]:
     if isinstance(node, ast.DropStmt) and node.removeType == ObjectType.OBJECT_TABLE:
         return {name[-1].sval for name in node.objects or ()}
     relation = getattr(node, "relation", None)
-    return {relation.relname} if isinstance(relation, ast.RangeVar) else set()
+    return {relation.relname} if isinstance(relation, ast.RangeVar) and relation.relname else set()
 
 
 def statement_at(parsed: ParsedSql, line: int) -> Statement | None:
@@ -296,7 +304,12 @@ def run_squawk(files: Mapping[str, str], assume_in_transaction: bool = True) -> 
     except json.JSONDecodeError as error:
         raise RuntimeError(f"squawk gave unreadable output: {result.stderr.strip() or error}") from error
     return [
-        SquawkFinding(by_path.get(item["file"], item["file"]), int(item.get("line") or 0) + 1,
-                      str(item.get("rule_name")), str(item.get("message")), item.get("help"))
+        SquawkFinding(
+            by_path.get(item["file"], item["file"]),
+            int(item.get("line") or 0) + 1,
+            str(item.get("rule_name")),
+            str(item.get("message")),
+            item.get("help"),
+        )
         for item in reported
     ]

@@ -119,8 +119,17 @@ def callee_of(call: Node) -> str:
 
 def unwrap(node: Node) -> Node:
     """Strip `as`, `satisfies`, `!`, parentheses and `await` around an expression."""
-    while node.type in {"as_expression", "satisfies_expression", "non_null_expression", "parenthesized_expression",
-                        "await_expression"} and node.named_children:
+    while (
+        node.type
+        in {
+            "as_expression",
+            "satisfies_expression",
+            "non_null_expression",
+            "parenthesized_expression",
+            "await_expression",
+        }
+        and node.named_children
+    ):
         node = node.named_children[0]
     return node
 
@@ -168,7 +177,14 @@ def all_calls(parsed: ParsedTs, within: Node | None = None) -> list[Call]:
 
 def calls(parsed: ParsedTs, callee: str | Callable[[str], bool], within: Node | None = None) -> list[Call]:
     """Calls whose callee text equals `callee` (whitespace ignored), or satisfies it when it is a predicate."""
-    wanted = callee if callable(callee) else (lambda name, exact=compact(callee): name == exact)
+    if callable(callee):
+        wanted = callee
+    else:
+        exact = compact(callee)
+
+        def wanted(name: str) -> bool:
+            return name == exact
+
     return [c for c in all_calls(parsed, within) if wanted(c.callee)]
 
 
@@ -228,7 +244,9 @@ class Expression:
 
 @dataclass(frozen=True)
 class Value:
-    """A literal with its line. `value` is dict[str, Value] | list[Value] | str | int | float | bool | None | Expression.
+    """A literal with its line.
+
+    `value` is dict[str, Value] | list[Value] | str | int | float | bool | None | Expression.
 
     Object keys keep their source form for computed keys (`[NAME]`) and spreads (`...rest`)."""
 
@@ -259,9 +277,7 @@ def literal_value(node: Node) -> Value:
                     continue
                 key = string_value(key_node)
                 entries[key if key is not None else text_of(key_node)] = literal_value(value_node)
-            elif child.type == "shorthand_property_identifier":
-                entries[text_of(child)] = Value(Expression(text_of(child)), line_of(child))
-            elif child.type == "spread_element":
+            elif child.type in {"shorthand_property_identifier", "spread_element"}:
                 entries[text_of(child)] = Value(Expression(text_of(child)), line_of(child))
             elif child.type == "method_definition":
                 name = child.child_by_field_name("name")
@@ -351,8 +367,12 @@ def _router_names(parsed: ParsedTs) -> set[str]:
         if node.type == "variable_declarator":
             value = node.child_by_field_name("value")
             name = node.child_by_field_name("name")
-            if value is not None and name is not None and unwrap(value).type == "new_expression" \
-                    and "Hono" in text_of(unwrap(value).child_by_field_name("constructor") or value):
+            if (
+                value is not None
+                and name is not None
+                and unwrap(value).type == "new_expression"
+                and "Hono" in text_of(unwrap(value).child_by_field_name("constructor") or value)
+            ):
                 names.add(text_of(name))
         if node.type in {"required_parameter", "optional_parameter", "variable_declarator"}:
             annotation = node.child_by_field_name("type")
@@ -471,16 +491,24 @@ def transaction_scope(parsed: ParsedTs, node: Node) -> str | None:
     `transactional(...)` among its middleware."""
     for function in enclosing_functions(node):
         parent = function.parent
-        if parent is not None and parent.type == "arguments" and parent.parent is not None \
-                and parent.parent.type == "call_expression":
+        if (
+            parent is not None
+            and parent.type == "arguments"
+            and parent.parent is not None
+            and parent.parent.type == "call_expression"
+        ):
             callee = callee_of(parent.parent)
             if is_transaction_callee(callee):
                 return f"inside the {callee}(...) callback at line {line_of(parent.parent)}"
             if callee == "handleOnce":
                 return f"inside the handleOnce(...) callback at line {line_of(parent.parent)}"
     for route in routes(parsed):
-        if route.handler is not None and route.uses("transactional") is not None \
-                and route.handler.start_byte <= node.start_byte and node.end_byte <= route.handler.end_byte:
+        if (
+            route.handler is not None
+            and route.uses("transactional") is not None
+            and route.handler.start_byte <= node.start_byte
+            and node.end_byte <= route.handler.end_byte
+        ):
             return f"in the handler of {route.method.upper()} {route.path}, which uses transactional()"
     return None
 

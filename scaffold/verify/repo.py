@@ -119,7 +119,8 @@ class RepoView:
         squawk is unavailable."""
         key = ("squawk", "\0".join(relatives))
         if key not in self._parsed_cache:
-            self._parsed_cache[key] = sql_parser.run_squawk({r: str(self.root / r) for r in relatives if self.exists(r)})
+            files = {r: str(self.root / r) for r in relatives if self.exists(r)}
+            self._parsed_cache[key] = sql_parser.run_squawk(files)
         return self._parsed_cache[key]  # type: ignore[return-value]
 
     # --- subjects ------------------------------------------------------------------------------------------

@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+import pytest
+
+from scaffold.edits.yaml_lists import add_to_string_list, upsert_list_item
+from scaffold.errors import ScaffoldError
+
+CATALOG = """# The service catalog. Keep entries in the order services were added.
+services:
+  - name: jobs  # the job runner
+    owner: platform-team
+    on_call: platform-oncall
+    status: ga
+"""
+
+
+def test_upsert_appends_and_keeps_comments() -> None:
+    edited = upsert_list_item(CATALOG, "catalog.yaml", "services", {"name": "billing", "owner": "t", "on_call": "o", "status": "experimental"}, "name")
+    assert edited.startswith(CATALOG)
+    assert edited[len(CATALOG):] == "  - name: billing\n    owner: t\n    on_call: o\n    status: experimental\n"
+
+
+def test_upsert_is_idempotent() -> None:
+    entry = {"name": "jobs", "owner": "x", "on_call": "y", "status": "ga"}
+    assert upsert_list_item(CATALOG, "catalog.yaml", "services", entry, "name") == CATALOG
+
+
+def test_string_list_add_once() -> None:
+    manifest = "name: billing\ncontracts:\n  openapi: openapi.yaml\n  events_published:\n    - billing.item_created\n"
+    edited = add_to_string_list(manifest, "service.yaml", ["contracts", "events_published"], "billing.item_paid")
+    assert edited.endswith("    - billing.item_created\n    - billing.item_paid\n")
+    assert add_to_string_list(edited, "service.yaml", ["contracts", "events_published"], "billing.item_paid") == edited
+
+
+def test_malformed_yaml_names_the_line() -> None:
+    with pytest.raises(ScaffoldError, match=r"catalog.yaml:3: not valid YAML"):
+        upsert_list_item("services:\n  - name: a\n  bad: [\n", "catalog.yaml", "services", {"name": "b"}, "name")
