@@ -32,6 +32,26 @@ DOCS_CONNECT = "docs/connect/capabilities.md"
 ATTESTATIONS = ".scaffold/attestations.yaml"
 RESERVED_SERVICE_NAMES = frozenset({"_template", "jobs", "sdk", "shared", "platform", "node_modules"})
 
+# --- events, jobs, integrations, endpoints, deploys (EVT, JOB, INT, EP, DEPLOY) ------------------------------
+CONTRACTS_DIR = "packages/contracts"
+CONTRACTS_TESTS_DIR = "packages/contracts/test"
+PLATFORM_EVENT_FAMILY = "platform"  # platform-wide events (platform.heartbeat): published by every service's smoke test
+JOBS_DIR = "services/jobs"
+JOBS_INFRA = "services/jobs/infra.ts"
+JOBS_RUNNER = "services/jobs/src/runner.ts"
+INTEGRATION_MANIFEST = "integration.yaml"
+INTEGRATION_ANSWERS = ".copier-answers.yml"
+INTEGRATION_ERRORS_MODULE = "src/errors.ts"  # integration-relative: maps every platform error code (INT-06)
+BUTTON_KIT_MODULE = "@platform/button-kit"  # the Loop button kit (INT-11)
+OAUTH_REVOKE_PATH = "/oauth/revoke"  # the identity service's token revocation endpoint (INT-09)
+AUDIENCE_KEY = "x-platform-audience"  # operation-level; "third-party" makes an operation an EP subject
+THIRD_PARTY_AUDIENCE = "third-party"
+RATE_LIMIT_KEY = "x-platform-rate-limit"  # operation-level: {requests: N, per: second|minute|hour|day} (EP-04)
+WEBHOOKS_KEY = "x-platform-webhooks"  # operation-level: event names the operation emits as webhooks (EP-05)
+STATE_CHANGE_KEY = "x-platform-state-change"  # operation-level: false when a mutation changes no meaningful state
+ROOT_PACKAGE_JSON = "package.json"
+DEPLOY_STAGES = ("dev", "staging", "prod")
+
 
 def service_dir(name: str) -> str:
     return f"{SERVICES_DIR}/{name}"

@@ -1,0 +1,12 @@
+"""Read-only views of the languages a platform repo is written in. Parsers import nothing else of scaffold.
+
+- `typescript` — tree-sitter: `parse_typescript`, `routes`, `calls`, `imports`, `literal`, `transaction_scope`
+- `sql` — pglast + squawk: `parse_migration`, `tables_created`, `indexes_created`, `schema_changes`, `run_squawk`
+- `openapi` — libyaml + openapi-spec-validator: `load_openapi`, `operations`
+- `manifests` — YAML with line numbers + JSON Schema: `load_yaml`, `validate`, `placeholders`
+- `markdown` — headings and sections: `parse_markdown`
+- `models/service_manifest.py` — pydantic model of service.yaml, generated from scaffold/schemas/service.schema.json
+
+Every parse function turns bad input into an error value (`error` / `error_line` / `errors`), never an exception.
+Lines are 1-based.
+"""

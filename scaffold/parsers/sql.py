@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
 from pglast import ast, parse_sql
@@ -197,6 +197,7 @@ def _is_primary(node: ast.CreateStmt, column: str) -> bool:
 def indexes_created(parsed: ParsedSql) -> list[Index]:
     """CREATE INDEX statements, plus the implicit indexes of PRIMARY KEY / UNIQUE in CREATE TABLE (leading
     columns count the same for read paths)."""
+    keyed = (ConstrType.CONSTR_PRIMARY, ConstrType.CONSTR_UNIQUE)
     found = []
     for statement in parsed.statements:
         node = statement.node
@@ -205,13 +206,16 @@ def indexes_created(parsed: ParsedSql) -> list[Index]:
             table = node.relation.relname or ""
             found.append(Index(node.idxname, table, columns, bool(node.concurrent), bool(node.unique), statement.line))
         elif isinstance(node, ast.CreateStmt) and node.relation is not None:
+            table = node.relation.relname or ""
             for element in node.tableElts or ():
-                if isinstance(element, ast.Constraint) and element.contype in (
-                    ConstrType.CONSTR_PRIMARY,
-                    ConstrType.CONSTR_UNIQUE,
-                ):
+                if isinstance(element, ast.ColumnDef):
+                    for constraint in element.constraints or ():
+                        if constraint.contype in keyed:
+                            key: tuple[str | None, ...] = (element.colname,)
+                            found.append(Index(constraint.conname, table, key, False, True, statement.line))
+                elif isinstance(element, ast.Constraint) and element.contype in keyed:
                     keys = tuple(k.sval for k in element.keys or ())
-                    found.append(Index(element.conname, node.relation.relname or "", keys, False, True, statement.line))
+                    found.append(Index(element.conname, table, keys, False, True, statement.line))
     return found
 
 
@@ -270,6 +274,53 @@ def statement_at(parsed: ParsedSql, line: int) -> Statement | None:
     """The statement that spans `line` (the last one starting at or before it)."""
     candidates = [s for s in parsed.statements if s.line <= line]
     return candidates[-1] if candidates else None
+
+
+# --- queries ---------------------------------------------------------------------------------------------
+def _nodes(value: object) -> Iterator[ast.Node]:
+    """Every AST node below `value` (inclusive)."""
+    if isinstance(value, ast.Node):
+        yield value
+        for name in value:
+            yield from _nodes(getattr(value, name))
+    elif isinstance(value, tuple | list):
+        for item in value:
+            yield from _nodes(item)
+
+
+def tables_filtered_by(query: str, column: str) -> set[str] | None:
+    """Tables that SELECT / UPDATE / DELETE statements in `query` read with `column` in their WHERE clause
+    (e.g. the read paths that filter by brand_id). None when `query` is not SQL that parses."""
+    try:
+        raw_statements = parse_sql(query)
+    except ParseError:
+        return None
+    found: set[str] = set()
+    for raw in raw_statements:
+        for node in _nodes(raw.stmt):
+            if isinstance(node, ast.SelectStmt):
+                sources, where = node.fromClause, node.whereClause
+            elif isinstance(node, ast.UpdateStmt | ast.DeleteStmt):
+                sources, where = (node.relation,), node.whereClause
+            else:
+                continue
+            tables = {
+                (r.alias.aliasname if r.alias is not None else r.relname): r.relname
+                for r in _nodes(sources)
+                if isinstance(r, ast.RangeVar) and r.relname
+            }
+            for ref in _nodes(where):
+                if not isinstance(ref, ast.ColumnRef) or not ref.fields:
+                    continue
+                names = [getattr(f, "sval", None) for f in ref.fields]
+                if names[-1] != column:
+                    continue
+                qualifier = names[-2] if len(names) > 1 else None
+                if qualifier is None:
+                    found.update(tables.values())
+                elif qualifier in tables:
+                    found.add(tables[qualifier])
+    return found
 
 
 # --- squawk ------------------------------------------------------------------------------------------------

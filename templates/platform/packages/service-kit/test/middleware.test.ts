@@ -92,7 +92,7 @@ describe("a mutation", () => {
   it("commits the change with its audit row", async () => {
     const res = await createWidget("sprocket", "key-1");
     expect(res.status).toBe(201);
-    const { id } = await res.json<{ id: string }>();
+    const { id } = (await res.json()) as { id: string };
     const { rows } = await db.query("SELECT brand_id, actor, event_type, resource_id, request_id FROM audit_log");
     expect(rows).toEqual([
       { brand_id: "brand-a", actor: "user-1", event_type: "widget.created", resource_id: id, request_id: "key-1" },

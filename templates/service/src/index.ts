@@ -1,0 +1,37 @@
+import { serve } from "@hono/node-server";
+import { PGlite } from "@electric-sql/pglite";
+import { fromPGlite, log, publishPending, runMigrations } from "@platform/service-kit";
+import { fileURLToPath } from "node:url";
+import { createApp } from "./app";
+import { loadConfig } from "./config";
+import { deliver } from "./subscriptions";
+import { startServiceTelemetry } from "./telemetry";
+
+const OUTBOX_POLL_MS = 1_000;
+
+const config = loadConfig(process.env);
+const telemetry = startServiceTelemetry(config);
+
+// service-kit adapts PGlite only; deployed stages need its Postgres adapter for config.databaseUrl.
+const pg = await PGlite.create(config.stage === "local" ? "./.pglite" : undefined);
+const db = fromPGlite(pg);
+await runMigrations(db, fileURLToPath(new URL("../migrations", import.meta.url)));
+
+// The outbox relay: delivers committed events to this service's own subscriptions.
+const relay = setInterval(() => {
+  publishPending(db, (event) => deliver(db, event)).catch((error: unknown) =>
+    log.error("outbox relay failed", { error: String(error) }),
+  );
+}, OUTBOX_POLL_MS);
+
+const server = serve({ fetch: createApp({ db, authSecret: config.authSecret }).fetch, port: config.port }, (info) =>
+  log.info("listening", { port: info.port, stage: config.stage }),
+);
+
+process.on("SIGTERM", () => {
+  clearInterval(relay);
+  server.close(async () => {
+    await pg.close();
+    await telemetry.shutdown();
+  });
+});
