@@ -53,6 +53,50 @@ ROOT_PACKAGE_JSON = "package.json"
 DEPLOY_STAGES = ("dev", "staging", "prod")
 
 
+# --- inside a service folder (service-relative; SVC-CODE, SVC-DB, SVC-EV, SVC-TEST) ---------------------------
+SERVICE_SRC_DIR = "src"
+SERVICE_SERVICES_DIR = "src/services"
+SERVICE_EVENTS_DIR = "src/events"
+SERVICE_MIGRATIONS_DIR = "migrations"
+SERVICE_UNIT_TESTS_DIR = "test/unit"
+SERVICE_INTEGRATION_TESTS_DIR = "test/integration"
+SERVICE_CONFORMANCE_TESTS_DIR = "test/conformance"
+SERVICE_MIGRATION_TESTS_DIR = "test/migration"
+SERVICE_TESTS_DIR = "test"
+PLATFORM_HOST_SUFFIX = ".platform.loop.health"  # services' own hosts: call them through SDKs (SVC-CODE-07)
+UNSCOPED_ROUTES = frozenset({("get", "/healthz")})  # the only routes exempt from requireScope (SVC-CODE-04)
+CONTRACT_MARKER = "contract:"  # `-- contract: NNNN_<expand>.sql` heads a contract-phase migration (SVC-DB-01)
+
+# --- docs, observability, auth, deployment, SDK of a service (SVC-DOC, SVC-OBS, SVC-AUTH, SVC-DEP, SVC-SDK) ------
+SERVICE_README = "README.md"
+SERVICE_RUNBOOK = "RUNBOOK.md"
+SERVICE_INFRA = "infra.ts"
+SERVICE_PACKAGE_JSON = "package.json"
+SERVICE_CONFIG = "src/config.ts"
+SERVICE_ENTRY = "src/index.ts"  # the process entry when package.json names none (SVC-OBS-01)
+SERVICE_SMOKE_TESTS_DIR = "test/smoke"
+SERVICE_SDK_DIR = "sdk"  # service-relative home of @platform/sdk-<name> (packages/sdk-<name> is also accepted)
+SDK_PACKAGE_PREFIX = "@platform/sdk-"
+SDK_SCHEMA = "src/schema.ts"  # SDK-relative: written by `pnpm sdk:gen` (openapi-typescript) from openapi.yaml
+SDK_GEN_SCRIPT = "sdk:gen"
+HEALTH_PATH = "/healthz"
+SERVICE_KIT_PACKAGE = "@platform/service-kit"
+
+
+def sdk_package_name(service: str) -> str:
+    return f"{SDK_PACKAGE_PREFIX}{service}"
+
+
+def sdk_dirs(service: str) -> tuple[str, str]:
+    """Where @platform/sdk-<service> may live: beside the service (the template's choice), or under packages/."""
+    return (f"{service_dir(service)}/{SERVICE_SDK_DIR}", f"packages/sdk-{service}")
+
+
+def service_hostname(service: str, stage: str) -> str:
+    """`<service>.platform.loop.health` in prod, `<service>.<stage>.platform.loop.health` elsewhere (SVC-DEP-04)."""
+    return f"{service}{PLATFORM_HOST_SUFFIX}" if stage == "prod" else f"{service}.{stage}{PLATFORM_HOST_SUFFIX}"
+
+
 def service_dir(name: str) -> str:
     return f"{SERVICES_DIR}/{name}"
 

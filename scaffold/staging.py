@@ -50,6 +50,10 @@ class ChangeSet:
             old = target.read_bytes() if target.is_file() else None
         self._changes[path] = Change(path, old, new)
 
+    def overlay(self) -> dict[str, bytes]:
+        """Every file as this change set would leave it, for reading the planned tree before it is written."""
+        return {path: change.new for path, change in self._changes.items()}
+
     @property
     def changes(self) -> list[Change]:
         """The changes that really change something, in path order."""

@@ -134,13 +134,10 @@ def _render_extra(template: str, answers: ServiceAnswers) -> str:
     environment = jinja2.Environment(
         loader=jinja2.FileSystemLoader(EXTRAS), keep_trailing_newline=True, undefined=jinja2.StrictUndefined
     )
-    return environment.get_template(template).render(**asdict(answers), **answers.names.template_context())
+    return environment.get_template(template).render({**asdict(answers), **answers.names.template_context()})
 
 
 def _add_event_family(changes: ChangeSet, answers: ServiceAnswers) -> None:
-    from scaffold.generated_files import render_event_names
-    from scaffold.parsers.typescript import literal, parse_typescript
-
     names = answers.names
     family_path = platform.event_family_file(names.name)
     family = changes.current(family_path)
@@ -162,9 +159,6 @@ def _add_event_family(changes: ChangeSet, answers: ServiceAnswers) -> None:
     )
     changes.write(platform.EVENT_REGISTRY, registry)
 
-    schemas = literal(parse_typescript(registry), "EVENT_SCHEMAS")
-    event_names = sorted(str(key) for key in (schemas.value if schemas is not None else {}))
-    changes.write(platform.EVENT_NAMES, render_event_names(event_names))
 
 
 def _add_scopes(changes: ChangeSet, answers: ServiceAnswers) -> None:
@@ -200,13 +194,15 @@ def _add_catalog_entry(changes: ChangeSet, answers: ServiceAnswers) -> None:
 
 
 def _write_generated_pages(changes: ChangeSet, answers: ServiceAnswers) -> None:
-    from scaffold import docs_pages, generated_files
+    """The pages and files derived from the planned tree: service and SDK pages, EVENT_NAMES, event pages."""
+    from scaffold import docs_pages
+    from scaffold.checks.event import derived_files
+    from scaffold.verify.repo import RepoView
 
     service_dir = platform.service_dir(answers.name)
     manifest = yaml.load(changes.current(f"{service_dir}/{platform.SERVICE_MANIFEST}") or "", Loader=yaml.CSafeLoader)
     openapi = yaml.load(changes.current(f"{service_dir}/{platform.SERVICE_OPENAPI}") or "", Loader=yaml.CSafeLoader)
     changes.write(f"{platform.DOCS_SERVICES}/{answers.name}.md", docs_pages.render_service_page(manifest, openapi))
     changes.write(f"{platform.DOCS_SDK}/{answers.name}.md", docs_pages.render_sdk_page(answers.name, openapi))
-    event = answers.names.created_event
-    family = changes.current(platform.event_family_file(answers.name)) or ""
-    changes.write(f"{platform.DOCS_EVENTS}/{event}.md", generated_files.render_event_page(event, family))
+    for path, content in derived_files(RepoView(changes.root, overlay=changes.overlay())).items():
+        changes.write(path, content)

@@ -42,7 +42,6 @@ SQUAWK_LOCK_RULES = frozenset(
         "require-lock-timeout",
         "require-statement-timeout",
         "require-timeout-settings",
-        "prefer-text-field",
     }
 )
 # squawk rules whose finding breaks clients of the old schema (a contract-phase change).
@@ -187,6 +186,27 @@ def tables_created(parsed: ParsedSql) -> list[Table]:
     return tables
 
 
+def columns_added(parsed: ParsedSql) -> list[tuple[str, Column, int]]:
+    """`ALTER TABLE t ADD COLUMN ...`: (table, column, line) for each added column."""
+    found = []
+    for statement in parsed.statements:
+        node = statement.node
+        if isinstance(node, ast.AlterTableStmt) and node.relation is not None:
+            for command in node.cmds or ():
+                if command.subtype == AlterTableType.AT_AddColumn and isinstance(command.def_, ast.ColumnDef):
+                    found.append((node.relation.relname or "", _column(command.def_), statement.line))
+    return found
+
+
+def tables_dropped(parsed: ParsedSql) -> list[tuple[str, int]]:
+    """`DROP TABLE`: (table, line) for each dropped table."""
+    return [
+        (change.table, change.line)
+        for change in schema_changes(parsed)
+        if change.action == "drop_table" and change.table
+    ]
+
+
 def _is_primary(node: ast.CreateStmt, column: str) -> bool:
     for element in node.tableElts or ():
         if isinstance(element, ast.ColumnDef) and element.colname == column:
@@ -321,6 +341,18 @@ def tables_filtered_by(query: str, column: str) -> set[str] | None:
                 elif qualifier in tables:
                     found.add(tables[qualifier])
     return found
+
+
+def loads_rows(query: str) -> bool:
+    """Whether `query` parses and inserts rows (INSERT, or COPY ... FROM)."""
+    try:
+        raw_statements = parse_sql(query)
+    except ParseError:
+        return False
+    return any(
+        isinstance(raw.stmt, ast.InsertStmt) or (isinstance(raw.stmt, ast.CopyStmt) and raw.stmt.is_from)
+        for raw in raw_statements
+    )
 
 
 # --- squawk ------------------------------------------------------------------------------------------------

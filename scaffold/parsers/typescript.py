@@ -483,33 +483,56 @@ def enclosing_functions(node: Node) -> Iterator[Node]:
         current = current.parent
 
 
-def transaction_scope(parsed: ParsedTs, node: Node) -> str | None:
-    """Why `node` runs inside a database transaction, or None.
+@dataclass(frozen=True)
+class TransactionScope:
+    reason: str  # e.g. "inside the db.transaction(...) callback at line 12"
+    handles: frozenset[str]  # expressions that name the transaction there: "tx", "c.var.tx", 'c.get("tx")'
+
+
+def _first_parameter(function: Node) -> str | None:
+    parameters = function.child_by_field_name("parameters")
+    if parameters is None:  # `tx => ...`
+        parameter = function.child_by_field_name("parameter")
+        return text_of(parameter) if parameter is not None else None
+    for parameter in parameters.named_children:
+        pattern = parameter.child_by_field_name("pattern") or parameter
+        return text_of(pattern) if pattern.type == "identifier" else None
+    return None
+
+
+def transaction_scope(parsed: ParsedTs, node: Node) -> TransactionScope | None:
+    """Whether `node` runs inside a database transaction, why, and which expressions name that transaction.
 
     Inside when it sits lexically in a function passed to `<db>.transaction(...)` / `transaction(...)` (or
-    `handleOnce(...)`, whose callback gets a transaction), or in the handler of a route that lists
-    `transactional(...)` among its middleware."""
+    `handleOnce(...)`, whose callback gets a transaction) — the handle is the callback's first parameter — or in
+    the handler of a route that lists `transactional(...)` among its middleware — the handle is `<c>.var.tx` or
+    `<c>.get("tx")`, `<c>` being the handler's first parameter."""
     for function in enclosing_functions(node):
         parent = function.parent
-        if (
-            parent is not None
-            and parent.type == "arguments"
-            and parent.parent is not None
-            and parent.parent.type == "call_expression"
-        ):
-            callee = callee_of(parent.parent)
-            if is_transaction_callee(callee):
-                return f"inside the {callee}(...) callback at line {line_of(parent.parent)}"
-            if callee == "handleOnce":
-                return f"inside the handleOnce(...) callback at line {line_of(parent.parent)}"
+        if parent is None or parent.type != "arguments" or parent.parent is None:
+            continue
+        if parent.parent.type != "call_expression":
+            continue
+        callee = callee_of(parent.parent)
+        if is_transaction_callee(callee) or callee == "handleOnce":
+            handle = _first_parameter(function)
+            return TransactionScope(
+                f"inside the {callee}(...) callback at line {line_of(parent.parent)}",
+                frozenset({handle} if handle else ()),
+            )
     for route in routes(parsed):
+        handler = route.handler
         if (
-            route.handler is not None
+            handler is not None
             and route.uses("transactional") is not None
-            and route.handler.start_byte <= node.start_byte
-            and node.end_byte <= route.handler.end_byte
+            and handler.start_byte <= node.start_byte
+            and node.end_byte <= handler.end_byte
         ):
-            return f"in the handler of {route.method.upper()} {route.path}, which uses transactional()"
+            context = _first_parameter(handler) or "c"
+            return TransactionScope(
+                f"in the handler of {route.method.upper()} {route.path}, which uses transactional()",
+                frozenset({f"{context}.var.tx", f'{context}.get("tx")', f"{context}.get('tx')"}),
+            )
     return None
 
 
@@ -523,3 +546,263 @@ def classes(parsed: ParsedTs) -> list[tuple[str, int, bool]]:
                 exported = node.parent is not None and node.parent.type == "export_statement"
                 found.append((text_of(name), line_of(node), exported))
     return found
+
+
+# --- constructions and constant strings (SST infra: `new sst.aws.Service(...)`, hostnames per stage) --------
+@dataclass(frozen=True)
+class Construction:
+    """A `new <constructor>(...)` expression, e.g. `new aws.cloudwatch.MetricAlarm("ErrorRate", {...})`."""
+
+    constructor: str  # compacted text: "sst.Secret", "aws.cloudwatch.MetricAlarm"
+    arguments: tuple[Argument, ...]
+    line: int
+    variable: str | None  # `const <variable> = new ...(...)`, else None
+    node: Node = field(compare=False, repr=False)
+
+    def first_string(self) -> str | None:
+        return self.arguments[0].string if self.arguments else None
+
+    def options(self) -> Value | None:
+        """The object literal among the arguments (SST/Pulumi's `args`), as a Value; None when there is none."""
+        node = self.options_node()
+        return None if node is None else literal_value(node)
+
+    def options_node(self) -> Node | None:
+        return next((unwrap(a.node) for a in self.arguments if unwrap(a.node).type == "object"), None)
+
+    def option(self, *keys: str) -> Node | None:
+        """The value node at `keys` in the options object (`option("loadBalancer", "domain", "name")`), or None."""
+        node = self.options_node()
+        for key in keys:
+            node = None if node is None else object_property(node, key)
+        return node
+
+
+def object_property(node: Node, key: str) -> Node | None:
+    """The value node of property `key` in an object literal (`{ key: v }`, `{ "key": v }`, `{ [key]: v }`)."""
+    node = unwrap(node)
+    if node.type != "object":
+        return None
+    for pair in (child for child in node.named_children if child.type == "pair"):
+        key_node = pair.child_by_field_name("key")
+        value = pair.child_by_field_name("value")
+        if key_node is None or value is None:
+            continue
+        name = string_value(key_node) if key_node.type == "string" else compact(text_of(key_node))
+        if name == key:
+            return unwrap(value)
+    return None
+
+
+def declared_name(node: Node) -> str | None:
+    """The variable whose initializer holds `node` (`const x = <...node...>`), or None."""
+    current: Node | None = node
+    while current is not None:
+        if current.type == "variable_declarator":
+            name = current.child_by_field_name("name")
+            return text_of(name) if name is not None and name.type == "identifier" else None
+        if current.type in _FUNCTION_TYPES or current.type in {"statement_block", "program"}:
+            return None
+        current = current.parent
+    return None
+
+
+def constructions(parsed: ParsedTs, constructor: str | Callable[[str], bool] | None = None) -> list[Construction]:
+    """`new X(...)` expressions in source order, all of them or those whose constructor text equals `constructor`
+    (whitespace ignored) or satisfies it when it is a predicate."""
+    if constructor is None or callable(constructor):
+        wanted = constructor
+    else:
+        exact = compact(constructor)
+
+        def wanted(name: str) -> bool:
+            return name == exact
+
+    found: list[Construction] = []
+    for node in walk(parsed.root):
+        if node.type != "new_expression":
+            continue
+        target = node.child_by_field_name("constructor")
+        name = compact(text_of(target)) if target is not None else ""
+        if wanted is not None and not wanted(name):
+            continue
+        found.append(
+            Construction(
+                name, tuple(_argument(a) for a in arguments_of(node)), line_of(node), declared_name(node), node
+            )
+        )
+    return found
+
+
+def evaluate_string(parsed: ParsedTs, node: Node, bindings: dict[str, str] | None = None) -> str | None:
+    """The string an expression always evaluates to, or None when it is not a constant.
+
+    Follows string and template literals, `+`, `cond ? a : b` with an `===` / `!==` test, and identifiers bound to
+    top-level consts. `bindings` supplies values for expressions by their text (e.g. `{"$app.stage": "dev"}`),
+    which is how one expression is evaluated for each deployment stage."""
+    return _evaluate(parsed, node, bindings or {}, declarations(parsed), 0)
+
+
+def _evaluate(
+    parsed: ParsedTs, node: Node, bindings: dict[str, str], consts: dict[str, Node], depth: int
+) -> str | None:
+    if depth > 20:
+        return None
+    node = unwrap(node)
+    text = compact(text_of(node))
+    if text in bindings:
+        return bindings[text]
+
+    def again(child: Node | None) -> str | None:
+        return None if child is None else _evaluate(parsed, child, bindings, consts, depth + 1)
+
+    if node.type == "string":
+        return string_value(node)
+    if node.type == "template_string":
+        parts: list[str] = []
+        for child in node.children:
+            if child.type == "template_substitution":
+                inner = again(child.named_children[0] if child.named_children else None)
+                if inner is None:
+                    return None
+                parts.append(inner)
+            elif child.type not in {"`"}:
+                parts.append(text_of(child))
+        return "".join(parts)
+    if node.type == "identifier" and text in consts:
+        return again(consts[text])
+    if node.type in {"member_expression", "subscript_expression"}:
+        target = _const_object(node, consts, depth)
+        return again(target)
+    if node.type == "ternary_expression":
+        condition = unwrap(node.child_by_field_name("condition") or node)
+        operator = condition.child_by_field_name("operator")
+        if condition.type != "binary_expression" or operator is None:
+            return None
+        left, right = again(condition.child_by_field_name("left")), again(condition.child_by_field_name("right"))
+        if left is None or right is None or text_of(operator) not in {"===", "==", "!==", "!="}:
+            return None
+        holds = (left == right) == (text_of(operator) in {"===", "=="})
+        return again(node.child_by_field_name("consequence" if holds else "alternative"))
+    if node.type == "binary_expression":
+        operator = node.child_by_field_name("operator")
+        if operator is not None and text_of(operator) == "+":
+            left, right = again(node.child_by_field_name("left")), again(node.child_by_field_name("right"))
+            return None if left is None or right is None else left + right
+    return None
+
+
+def _const_object(node: Node, consts: dict[str, Node], depth: int) -> Node | None:
+    """The value node of `obj.key` / `obj["key"]` when `obj` is a top-level const bound to an object literal."""
+    if depth > 20:
+        return None
+    if node.type == "identifier":
+        bound = consts.get(text_of(node))
+        return None if bound is None else unwrap(bound)
+    if node.type == "member_expression":
+        key_node = node.child_by_field_name("property")
+        key = text_of(key_node) if key_node is not None else None
+    elif node.type == "subscript_expression":
+        key_node = node.child_by_field_name("index")
+        key = string_value(unwrap(key_node)) if key_node is not None else None
+    else:
+        return None
+    holder = node.child_by_field_name("object")
+    container = None if holder is None else _const_object(unwrap(holder), consts, depth + 1)
+    return None if container is None or key is None else object_property(container, key)
+
+
+def possible_objects(parsed: ParsedTs, node: Node) -> list[Value]:
+    """The object literals an expression can be: itself, both branches of `a ? b : c`, a const it names."""
+    consts = declarations(parsed)
+    found: list[Value] = []
+    pending, seen = [node], 0
+    while pending and seen < 50:
+        current, seen = unwrap(pending.pop(0)), seen + 1
+        if current.type == "object":
+            found.append(literal_value(current))
+        elif current.type == "ternary_expression":
+            pending += [
+                c for c in (current.child_by_field_name("consequence"), current.child_by_field_name("alternative")) if c
+            ]
+        elif current.type == "identifier" and text_of(current) in consts:
+            pending.append(consts[text_of(current)])
+    return found
+
+
+def property_keys(parsed: ParsedTs) -> list[tuple[str, int]]:
+    """Every property key written in an object literal (`{ KEY: ... }`, `{ "KEY": ... }`), with its line."""
+    found: list[tuple[str, int]] = []
+    for node in walk(parsed.root):
+        if node.type == "pair":
+            key = node.child_by_field_name("key")
+            name = None if key is None else string_value(key) if key.type == "string" else text_of(key)
+            if key is not None and name is not None:
+                found.append((name, line_of(key)))
+    return found
+
+
+def member_properties(parsed: ParsedTs, object_text: str) -> list[tuple[str, int]]:
+    """Properties read from an object by name: `process.env.X` and `process.env["X"]` for "process.env"."""
+    wanted = compact(object_text)
+    found: list[tuple[str, int]] = []
+    for node in walk(parsed.root):
+        holder = (
+            node.child_by_field_name("object") if node.type in {"member_expression", "subscript_expression"} else None
+        )
+        if holder is None or compact(text_of(holder)) != wanted:
+            continue
+        if node.type == "member_expression":
+            key = node.child_by_field_name("property")
+            name = text_of(key) if key is not None else None
+        else:
+            index = node.child_by_field_name("index")
+            name = string_value(unwrap(index)) if index is not None else None
+        if name:
+            found.append((name, line_of(node)))
+    return found
+
+
+# --- type declarations (openapi-typescript's `export interface paths { ... }`) ------------------------------
+@dataclass(frozen=True)
+class TypeMember:
+    name: str  # the property name, string keys unquoted: "/items/{id}", "get"
+    optional: bool
+    type_text: str  # compacted: `operations["getItem"]`, `never`
+    line: int
+    node: Node = field(compare=False, repr=False)  # the member's type node
+
+    @property
+    def members(self) -> list[TypeMember]:
+        """The members of this member's object type (`{ get: ...; post?: never }`), or [] for other types."""
+        return _object_type_members(self.node)
+
+
+def _object_type_members(body: Node | None) -> list[TypeMember]:
+    if body is None or body.type not in {"object_type", "interface_body"}:
+        return []
+    found: list[TypeMember] = []
+    for member in (c for c in body.named_children if c.type == "property_signature"):
+        name_node = member.child_by_field_name("name")
+        annotation = member.child_by_field_name("type")
+        type_node = annotation.named_children[0] if annotation is not None and annotation.named_children else None
+        if name_node is None or type_node is None:
+            continue
+        name = string_value(name_node) if name_node.type == "string" else text_of(name_node)
+        optional = any(child.type == "?" for child in member.children)
+        found.append(TypeMember(name or "", optional, compact(text_of(type_node)), line_of(member), type_node))
+    return found
+
+
+def type_members(parsed: ParsedTs, name: str) -> list[TypeMember] | None:
+    """The members of a top-level `interface <name> {...}` or `type <name> = {...}`; None when not declared."""
+    for statement in parsed.root.named_children:
+        target = statement.child_by_field_name("declaration") if statement.type == "export_statement" else statement
+        if target is None or target.type not in {"interface_declaration", "type_alias_declaration"}:
+            continue
+        declared = target.child_by_field_name("name")
+        if declared is None or text_of(declared) != name:
+            continue
+        body = target.child_by_field_name("body") or target.child_by_field_name("value")
+        return _object_type_members(body)
+    return None

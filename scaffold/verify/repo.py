@@ -9,7 +9,7 @@ from __future__ import annotations
 import fnmatch
 import json as _json
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -43,8 +43,10 @@ class Subject:
 
 
 class RepoView:
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, overlay: Mapping[str, bytes] | None = None) -> None:
+        """`overlay`: files as a generator is about to write them (path → bytes), seen in place of the disk's."""
         self.root = root.resolve()
+        self._overlay = dict(overlay or {})
         self._text: dict[str, str | None] = {}
         self._parsed_cache: dict[tuple[str, str], object] = {}
 
@@ -59,13 +61,18 @@ class RepoView:
             relative_dir = os.path.relpath(directory, self.root)
             for name in sorted(names):
                 found.append(name if relative_dir == "." else f"{relative_dir}/{name}".replace(os.sep, "/"))
-        return found
+        return sorted(set(found) | set(self._overlay)) if self._overlay else found
 
     def exists(self, relative: str) -> bool:
-        return (self.root / relative).exists()
+        return relative in self._overlay or (self.root / relative).exists()
 
     def read_text(self, relative: str) -> str | None:
         """The file's text, or None when it does not exist or is not UTF-8."""
+        if relative not in self._text and relative in self._overlay:
+            try:
+                self._text[relative] = self._overlay[relative].decode("utf-8")
+            except UnicodeDecodeError:
+                self._text[relative] = None
         if relative not in self._text:
             try:
                 self._text[relative] = (self.root / relative).read_text(encoding="utf-8")
@@ -87,6 +94,12 @@ class RepoView:
     def typescript(self, relative: str) -> ts_parser.ParsedTs | None:
         """The file parsed by tree-sitter; check `.error_line` before trusting it."""
         return self._parsed("ts", relative, ts_parser.parse_typescript)
+
+    def tsx(self, relative: str) -> ts_parser.ParsedTs | None:
+        """A .tsx file parsed with the tsx grammar (JSX included); the typescript helpers work on it."""
+        from scaffold.parsers.tsx import parse_tsx
+
+        return self._parsed("tsx", relative, parse_tsx)
 
     def yaml(self, relative: str) -> manifest_parser.ParsedYaml | None:
         """The YAML document with line numbers; check `.ok` / `.error`."""
@@ -129,15 +142,18 @@ class RepoView:
             return [Subject(Kind.REPO, "repo", "")]
         if kind is Kind.SERVICE:
             return [Subject(Kind.SERVICE, name, f"{platform.SERVICES_DIR}/{name}") for name in self.service_names]
-        return []  # the other kinds are enumerated by their section modules' helpers (see scaffold/checks)
+        from scaffold.verify import subjects as other_subjects  # imports this module: import here, not at the top
+
+        return other_subjects.subjects(self, kind)  # events, jobs, integrations, endpoints
 
     @cached_property
     def service_names(self) -> list[str]:
-        services = self.root / platform.SERVICES_DIR
-        if not services.is_dir():
-            return []
+        prefix = f"{platform.SERVICES_DIR}/"
         return sorted(
-            entry.name
-            for entry in services.iterdir()
-            if entry.is_dir() and (entry / platform.SERVICE_MANIFEST).is_file() and entry.name != "jobs"
+            {
+                path[len(prefix):].split("/")[0]
+                for path in self.files
+                if path.startswith(prefix) and path.count("/") == 2 and path.endswith(f"/{platform.SERVICE_MANIFEST}")
+            }
+            - {"jobs"}
         )

@@ -1,6 +1,6 @@
 import { serve } from "@hono/node-server";
 import { PGlite } from "@electric-sql/pglite";
-import { fromPGlite, log, publishPending, runMigrations } from "@platform/service-kit";
+import { fromPGlite, log, publishPending, runMigrations, type OutboxEvent } from "@platform/service-kit";
 import { fileURLToPath } from "node:url";
 import { createApp } from "./app";
 import { loadConfig } from "./config";
@@ -17,11 +17,15 @@ const pg = await PGlite.create(config.stage === "local" ? "./.pglite" : undefine
 const db = fromPGlite(pg);
 await runMigrations(db, fileURLToPath(new URL("../migrations", import.meta.url)));
 
-// The outbox relay: delivers committed events to this service's own subscriptions.
+// The local outbox relay hands committed events to this service's own subscriptions. It delivers after
+// publishPending() commits: PGlite has one connection, so a handler's transaction cannot run inside the relay's.
+async function relayOutbox(): Promise<void> {
+  const published: OutboxEvent[] = [];
+  await publishPending(db, async (event) => void published.push(event));
+  for (const event of published) await deliver(db, event);
+}
 const relay = setInterval(() => {
-  publishPending(db, (event) => deliver(db, event)).catch((error: unknown) =>
-    log.error("outbox relay failed", { error: String(error) }),
-  );
+  relayOutbox().catch((error: unknown) => log.error("outbox relay failed", { error: String(error) }));
 }, OUTBOX_POLL_MS);
 
 const server = serve({ fetch: createApp({ db, authSecret: config.authSecret }).fetch, port: config.port }, (info) =>

@@ -9,6 +9,7 @@ import {
   fromPGlite,
   idempotency,
   PLATFORM_TABLES_SQL,
+  problem,
   requireBaa,
   requireScope,
   signToken,
@@ -34,6 +35,7 @@ app.post("/widgets", requireScope("widgets:write"), transactional(db), idempoten
   return c.json({ id: rows[0]?.id, name }, 201);
 });
 app.get("/records", requireScope("records:read"), requireBaa(), (c) => c.json([]));
+app.onError((_, c) => problem(c, 500, "internal", "Something went wrong."));
 
 function tokenFor(scopes: string[], claims: Partial<AuthClaims> = {}) {
   return signToken(SECRET, { sub: "user-1", brand_id: "brand-a", scopes, ...claims });

@@ -1,0 +1,239 @@
+"""What the EP, EVT, JOB, INT and DEPLOY checks share: the platform's contract registries (SCOPES,
+WEBHOOK_EVENT_FILTERS, PLATFORM_ERROR_CODES), source-file listing, small tree-sitter walks, and the wording of
+needs_human / needs_evidence / unreadable-file findings."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+
+from tree_sitter import Node
+
+from scaffold import platform
+from scaffold.parsers import typescript as ts
+from scaffold.verify.model import Finding, Status
+from scaffold.verify.repo import RepoView, Subject
+
+SOURCE_SUFFIXES = (".ts", ".tsx")
+_TEST_FILE = re.compile(r"(^|/)(test|tests|__tests__)/|\.(test|spec)\.tsx?$")
+
+
+# --- files -------------------------------------------------------------------------------------------------
+def source(repo: RepoView, path: str) -> ts.ParsedTs | None:
+    """A .ts or .tsx file parsed with the matching grammar; None when missing."""
+    return repo.tsx(path) if path.endswith(".tsx") else repo.typescript(path)
+
+
+def code_files(repo: RepoView, folder: str, *, tests: bool = False) -> list[str]:
+    """TypeScript files under `folder`: production code (tests=False) or test code (tests=True); no .d.ts."""
+    prefix = folder.rstrip("/") + "/"
+    found = []
+    for path in repo.files:
+        if not path.startswith(prefix) or not path.endswith(SOURCE_SUFFIXES) or path.endswith(".d.ts"):
+            continue
+        if bool(_TEST_FILE.search(path[len(prefix) :])) == tests:
+            found.append(path)
+    return found
+
+
+def unreadable(check_id: str, path: str, line: int | None, what: str = "TypeScript") -> Finding:
+    return Finding(
+        check_id,
+        Status.FAIL,
+        f"{path} is not valid {what} (syntax error at line {line}), so this item cannot be decided",
+        file=path,
+        line=line or 1,
+        fix=f"fix the syntax error in {path}",
+    )
+
+
+def parse_failure(check_id: str, repo: RepoView, path: str) -> Finding | None:
+    """A fail finding when `path` is missing-as-unreadable or has a syntax error; None when it parses."""
+    parsed = source(repo, path)
+    if parsed is not None and parsed.error_line is not None:
+        return unreadable(check_id, path, parsed.error_line)
+    return None
+
+
+# --- sign-offs and evidence --------------------------------------------------------------------------------
+def _subject_option(subject: Subject) -> str:
+    return "" if subject.label == "repo" else f" --subject {subject.label}"
+
+
+def needs_human(check_id: str, subject: Subject, judgement: str) -> Finding:
+    return Finding(
+        check_id,
+        Status.NEEDS_HUMAN,
+        f"needs a person's judgement: {judgement}",
+        fix=f'record the sign-off: scaffold attest {check_id}{_subject_option(subject)} --by NAME --note "..."',
+    )
+
+
+def needs_evidence(check_id: str, subject: Subject, fact: str) -> Finding:
+    return Finding(
+        check_id,
+        Status.NEEDS_EVIDENCE,
+        f"needs evidence from outside the repo: {fact}",
+        fix=f"record it: scaffold attest {check_id}{_subject_option(subject)} --evidence LINK --by NAME "
+        '--note "..."',
+    )
+
+
+# --- contract registries -----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ScopeEntry:
+    name: str
+    description: str
+    returns_phi: bool
+    line: int
+
+
+def scopes(repo: RepoView) -> dict[str, ScopeEntry] | None:
+    """SCOPES of @platform/scopes; None when the registry is missing or unreadable."""
+    parsed = repo.typescript(platform.SCOPES_REGISTRY)
+    if parsed is None or parsed.error_line is not None:
+        return None
+    value = ts.literal(parsed, "SCOPES")
+    if value is None or not isinstance(value.value, dict):
+        return None
+    found = {}
+    for name, entry in value.value.items():
+        plain = entry.plain()
+        fields = plain if isinstance(plain, Mapping) else {}
+        description = fields.get("description")
+        found[name] = ScopeEntry(
+            name, description if isinstance(description, str) else "", fields.get("returnsPhi") is True, entry.line
+        )
+    return found
+
+
+def webhook_filters(repo: RepoView) -> dict[str, int] | None:
+    """WEBHOOK_EVENT_FILTERS as {event name: line}; None when missing or unreadable."""
+    parsed = repo.typescript(platform.WEBHOOK_FILTERS)
+    if parsed is None or parsed.error_line is not None:
+        return None
+    value = ts.literal(parsed, "WEBHOOK_EVENT_FILTERS")
+    if value is None or not isinstance(value.value, list):
+        return None
+    return {item.value: item.line for item in value.value if isinstance(item.value, str)}
+
+
+def error_codes(repo: RepoView) -> dict[str, int] | None:
+    """PLATFORM_ERROR_CODES keys with their lines; None when missing or unreadable."""
+    parsed = repo.typescript(platform.ERROR_CODES)
+    if parsed is None or parsed.error_line is not None:
+        return None
+    value = ts.literal(parsed, "PLATFORM_ERROR_CODES")
+    if value is None or not isinstance(value.value, dict):
+        return None
+    return {name: entry.line for name, entry in value.value.items()}
+
+
+def manifest_list(repo: RepoView, service: str, *keys: str) -> list[str]:
+    """A list of strings from services/<service>/service.yaml (e.g. "contracts", "events_subscribed")."""
+    parsed = repo.yaml(f"{platform.service_dir(service)}/{platform.SERVICE_MANIFEST}")
+    data: object = parsed.data if parsed is not None and parsed.ok else None
+    for key in keys:
+        data = data.get(key) if isinstance(data, Mapping) else None
+    return [item for item in data if isinstance(item, str)] if isinstance(data, list) else []
+
+
+# --- tree-sitter walks -------------------------------------------------------------------------------------
+def function_name(node: Node) -> str | None:
+    """The name a function node is known by: `function f`, `const f = () =>`, a method `f() {}`, `f: () =>`."""
+    name = node.child_by_field_name("name")
+    if name is not None:
+        return ts.text_of(name)
+    parent = node.parent
+    if parent is not None and parent.type == "variable_declarator":
+        declared = parent.child_by_field_name("name")
+        return ts.text_of(declared) if declared is not None else None
+    if parent is not None and parent.type == "pair":
+        key = parent.child_by_field_name("key")
+        return ts.text_of(key) if key is not None else None
+    return None
+
+
+def enclosing_function_names(node: Node) -> Iterator[str]:
+    for function in ts.enclosing_functions(node):
+        name = function_name(function)
+        if name:
+            yield name
+
+
+def object_string_field(node: Node, key: str) -> str | None:
+    """The string value of `key` in an object literal node, or None."""
+    node = ts.unwrap(node)
+    if node.type != "object":
+        return None
+    for pair in (c for c in node.named_children if c.type == "pair"):
+        key_node = pair.child_by_field_name("key")
+        value = pair.child_by_field_name("value")
+        if key_node is None or value is None:
+            continue
+        name = ts.string_value(key_node) if key_node.type == "string" else ts.text_of(key_node)
+        if name == key:
+            return ts.string_value(ts.unwrap(value))
+    return None
+
+
+def enqueued_events(parsed: ts.ParsedTs, within: Node | None = None) -> list[tuple[str, int]]:
+    """Event names passed to `enqueue(tx, { name: "...", ... })` calls (literal names only), with lines."""
+    found = []
+    for call in ts.calls(parsed, lambda callee: callee == "enqueue" or callee.endswith(".enqueue"), within):
+        for argument in call.arguments:
+            name = object_string_field(argument.node, "name")
+            if name is not None:
+                found.append((name, call.line))
+    return found
+
+
+def key_values(parsed: ts.ParsedTs, key: str) -> list[tuple[str, int]]:
+    """String values given to `key` in object literals (`{ key: "v" }`) and in `.set("key", "v")` /
+    `.append("key", "v")` calls (URLSearchParams), with lines."""
+    found = []
+    for node in ts.walk(parsed.root):
+        if node.type == "pair":
+            key_node = node.child_by_field_name("key")
+            value = node.child_by_field_name("value")
+            if key_node is None or value is None:
+                continue
+            name = ts.string_value(key_node) if key_node.type == "string" else ts.text_of(key_node)
+            text = ts.string_value(ts.unwrap(value))
+            if name == key and text is not None:
+                found.append((text, ts.line_of(value)))
+        elif node.type == "call_expression":
+            call = ts.call_of(node)
+            if call.callee.endswith((".set", ".append")) and len(call.arguments) >= 2:
+                if call.arguments[0].string == key and call.arguments[1].string is not None:
+                    found.append((call.arguments[1].string, call.line))
+    return found
+
+
+def first_difference(expected: str, actual: str) -> int:
+    """1-based line of the first difference between two texts."""
+    expected_lines, actual_lines = expected.splitlines(), actual.splitlines()
+    for index, (want, have) in enumerate(zip(expected_lines, actual_lines, strict=False)):
+        if want != have:
+            return index + 1
+    return min(len(expected_lines), len(actual_lines)) + 1
+
+
+def service_routes(repo: RepoView, service: str) -> list[tuple[str, ts.Route, ts.ParsedTs]]:
+    """Every Hono route declared in the service's production code: (file, route, parsed file)."""
+    found = []
+    for path in code_files(repo, f"{platform.service_dir(service)}/src"):
+        parsed = source(repo, path)
+        if parsed is None or parsed.error_line is not None:
+            continue
+        found += [(path, route, parsed) for route in ts.routes(parsed)]
+    return found
+
+
+def find_route(repo: RepoView, service: str, method: str, path: str) -> tuple[str, ts.Route, ts.ParsedTs] | None:
+    """The route for `method` (any case) and a Hono path (`/items/:id`) in the service, or None."""
+    return next(
+        (found for found in service_routes(repo, service) if found[1].method == method.lower() and found[1].path == path),
+        None,
+    )

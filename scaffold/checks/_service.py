@@ -1,0 +1,219 @@
+"""What the SVC checks share: a service's manifest, sources, routes, migrations and tests, read through RepoView.
+
+Unreadable files (bad YAML, TypeScript or SQL) come back as `fail` findings naming the file and line, so every
+check that reads them reports the problem instead of raising.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from scaffold import platform
+from scaffold.parsers import manifests as manifest_parser
+from scaffold.parsers import sql as sql_parser
+from scaffold.parsers import typescript as ts_parser
+from scaffold.verify.model import Finding, Status
+from scaffold.verify.repo import RepoView, Subject
+
+
+def fail(check_id: str, file: str | None, line: int | None, message: str, fix: str) -> Finding:
+    return Finding(check_id, Status.FAIL, message, file=file, line=line, fix=fix)
+
+
+def passed(check_id: str, message: str, file: str | None = None) -> Finding:
+    return Finding(check_id, Status.PASS, message, file=file)
+
+
+def not_applicable(check_id: str, reason: str, file: str | None = None) -> Finding:
+    return Finding(check_id, Status.NOT_APPLICABLE, reason, file=file)
+
+
+def needs_human(check_id: str, judgement: str, file: str | None = None, line: int | None = None) -> Finding:
+    how = f'record it with `scaffold attest {check_id} --by NAME --note "..."`'
+    return Finding(check_id, Status.NEEDS_HUMAN, f"{judgement}; {how}", file=file, line=line)
+
+
+# --- service.yaml ------------------------------------------------------------------------------------------
+def manifest_path(subject: Subject) -> str:
+    return subject.join(platform.SERVICE_MANIFEST)
+
+
+def manifest(repo: RepoView, subject: Subject) -> manifest_parser.ParsedYaml | None:
+    return repo.yaml(manifest_path(subject))
+
+
+def manifest_data(repo: RepoView, subject: Subject) -> Mapping[str, object]:
+    """service.yaml as a mapping; empty when it is missing or unreadable (SVC-CODE-02 reports that)."""
+    parsed = manifest(repo, subject)
+    return parsed.data if parsed is not None and parsed.ok and isinstance(parsed.data, Mapping) else {}
+
+
+def manifest_unreadable(check_id: str, repo: RepoView, subject: Subject) -> Finding | None:
+    """A fail when service.yaml cannot be read as a mapping, else None."""
+    parsed = manifest(repo, subject)
+    path = manifest_path(subject)
+    if parsed is None:
+        return fail(check_id, path, None, f"{path} is missing", "Create service.yaml (see docs/LAYOUT.md).")
+    if not parsed.ok:
+        return fail(
+            check_id,
+            path,
+            parsed.error_line,
+            f"{path} is not valid YAML: {parsed.error}",
+            "Fix the YAML syntax at that line.",
+        )
+    if not isinstance(parsed.data, Mapping):
+        return fail(check_id, path, 1, f"{path} is not a mapping", "Make service.yaml a mapping of fields.")
+    return None
+
+
+@dataclass(frozen=True)
+class ManifestEntry:
+    value: str
+    file: str
+    line: int | None
+
+
+def manifest_list(repo: RepoView, subject: Subject, *keys: str) -> list[ManifestEntry]:
+    """The string items of a list in service.yaml (e.g. "contracts", "events_published"), with their lines."""
+    parsed = manifest(repo, subject)
+    if parsed is None or not parsed.ok:
+        return []
+    value: object = parsed.data
+    for key in keys:
+        value = value.get(key) if isinstance(value, Mapping) else None
+    items = value if isinstance(value, list) else []
+    path = manifest_path(subject)
+    return [
+        ManifestEntry(item, path, parsed.line_of((*keys, index)))
+        for index, item in enumerate(items)
+        if isinstance(item, str)
+    ]
+
+
+def brand_scope_is_global(repo: RepoView, subject: Subject) -> bool:
+    return manifest_data(repo, subject).get("brand_scope") == "global"
+
+
+# --- TypeScript --------------------------------------------------------------------------------------------
+def typescript_files(repo: RepoView, subject: Subject, folder: str) -> list[str]:
+    """`*.ts` / `*.tsx` files (not `.d.ts`) below a service-relative folder, repo-relative."""
+    prefix = subject.join(folder).rstrip("/") + "/"
+    return [f for f in repo.files if f.startswith(prefix) and f.endswith((".ts", ".tsx")) and not f.endswith(".d.ts")]
+
+
+@dataclass(frozen=True)
+class TsFile:
+    path: str
+    parsed: ts_parser.ParsedTs
+
+
+def parse_typescript_files(repo: RepoView, check_id: str, files: list[str]) -> tuple[list[TsFile], list[Finding]]:
+    """Parsed files, and a fail for each that does not parse (naming its first syntax error's line)."""
+    parsed_files: list[TsFile] = []
+    failures: list[Finding] = []
+    for path in files:
+        parsed = repo.typescript(path)
+        if parsed is None:
+            failures.append(fail(check_id, path, None, f"{path} cannot be read as UTF-8", "Save it as UTF-8."))
+        elif parsed.error_line is not None:
+            failures.append(
+                fail(
+                    check_id,
+                    path,
+                    parsed.error_line,
+                    f"{path} does not parse as TypeScript",
+                    "Fix the syntax error at that line.",
+                )
+            )
+        else:
+            parsed_files.append(TsFile(path, parsed))
+    return parsed_files, failures
+
+
+def sources(repo: RepoView, subject: Subject, check_id: str) -> tuple[list[TsFile], list[Finding]]:
+    """The service's own code: src/**/*.ts."""
+    return parse_typescript_files(repo, check_id, typescript_files(repo, subject, platform.SERVICE_SRC_DIR))
+
+
+@dataclass(frozen=True)
+class RouteAt:
+    file: TsFile
+    route: ts_parser.Route
+
+    @property
+    def label(self) -> str:
+        return f"{self.route.method.upper()} {self.route.path}"
+
+
+def routes(files: list[TsFile]) -> list[RouteAt]:
+    return [RouteAt(f, route) for f in files for route in ts_parser.routes(f.parsed)]
+
+
+def app_level_middleware(files: list[TsFile]) -> set[str]:
+    """Middleware applied to every route: `<app>.use(mw())` or `<app>.use("*" | "/*", mw())`."""
+    names: set[str] = set()
+    for file in files:
+        for call in ts_parser.calls(file.parsed, lambda callee: callee.endswith(".use")):
+            arguments = list(call.arguments)
+            if arguments and arguments[0].string is not None:
+                if arguments[0].string not in {"*", "/*"}:
+                    continue
+                arguments = arguments[1:]
+            for argument in arguments:
+                node = ts_parser.unwrap(argument.node)
+                if node.type == "call_expression":
+                    names.add(ts_parser.callee_of(node))
+    return names
+
+
+def handler_sets(files: list[TsFile], at: RouteAt, key: str) -> bool:
+    """Whether the route's handler calls `c.set("<key>", ...)`; a handler named by an identifier is looked up in
+    the route's file first, then in the other source files."""
+    route = at.route
+    if route.handler is not None:
+        return ts_parser.sets_context_value(at.file.parsed, route.handler, key)
+    handler_argument = ts_parser.arguments_of(route.node)[-1]
+    name = ts_parser.text_of(ts_parser.unwrap(handler_argument))
+    for file in files:
+        function = ts_parser.function_declarations(file.parsed).get(name)
+        if function is not None:
+            return ts_parser.sets_context_value(file.parsed, function, key)
+    return False
+
+
+# --- migrations --------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Migration:
+    path: str
+    name: str  # file name, e.g. 0002_create_items.sql
+    parsed: sql_parser.ParsedSql
+
+
+def migration_files(repo: RepoView, subject: Subject) -> list[str]:
+    prefix = subject.join(platform.SERVICE_MIGRATIONS_DIR) + "/"
+    return sorted(f for f in repo.files if f.startswith(prefix) and f.endswith(".sql") and "/" not in f[len(prefix) :])
+
+
+def migrations(repo: RepoView, subject: Subject, check_id: str) -> tuple[list[Migration], list[Finding]]:
+    """Parsed migrations in apply order, and a fail for each that does not parse."""
+    parsed_migrations: list[Migration] = []
+    failures: list[Finding] = []
+    for path in migration_files(repo, subject):
+        parsed = repo.sql(path)
+        if parsed is None:
+            failures.append(fail(check_id, path, None, f"{path} cannot be read as UTF-8", "Save it as UTF-8."))
+        elif parsed.error is not None:
+            failures.append(
+                fail(
+                    check_id,
+                    path,
+                    parsed.error_line,
+                    f"{path} does not parse: {parsed.error}",
+                    "Fix the SQL at that line (it is parsed with PostgreSQL's own parser).",
+                )
+            )
+        else:
+            parsed_migrations.append(Migration(path, path.rsplit("/", 1)[-1], parsed))
+    return parsed_migrations, failures

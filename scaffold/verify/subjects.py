@@ -1,0 +1,159 @@
+"""The subjects of the event, job, integration and endpoint checks, and the registry entries behind them.
+
+- EVENT: every key of EVENT_SCHEMAS (packages/contracts/src/events/registry.ts), plus every event a service.yaml
+  publishes — so an event that was never registered is still a subject and EVT-02 can fail on it.
+- JOB: every entry of JOBS (services/jobs/src/jobs/registry.ts), by its `name`.
+- INTEGRATION: every `integrations/<name>/` folder holding `.copier-answers.yml` or `integration.yaml`.
+- ENDPOINT: every OpenAPI operation marked `x-platform-audience: third-party`, named `<service>:<operationId>`.
+
+A registry that exists but does not parse gives one subject named UNREADABLE, so the checks report the syntax
+error instead of silently finding nothing to check.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from weakref import WeakKeyDictionary
+
+from scaffold import platform
+from scaffold.parsers import openapi as openapi_parser
+from scaffold.parsers import typescript as ts_parser
+from scaffold.verify.model import Kind
+from scaffold.verify.repo import RepoView, Subject
+
+UNREADABLE = "(unreadable registry)"
+
+
+# --- events ------------------------------------------------------------------------------------------------
+def event_registry(repo: RepoView) -> dict[str, ts_parser.Value] | None:
+    """EVENT_SCHEMAS as {event name: its value (an Expression such as `billing.itemCreated`)}; None when the
+    registry is missing, does not parse, or declares no EVENT_SCHEMAS object."""
+    parsed = repo.typescript(platform.EVENT_REGISTRY)
+    if parsed is None or parsed.error_line is not None:
+        return None
+    value = ts_parser.literal(parsed, "EVENT_SCHEMAS")
+    if value is None or not isinstance(value.value, dict):
+        return None
+    return dict(value.value)
+
+
+def published_events(repo: RepoView) -> dict[str, list[tuple[str, int | None]]]:
+    """Event name → the (service.yaml path, line) of every `contracts.events_published` entry naming it."""
+    found: dict[str, list[tuple[str, int | None]]] = {}
+    for service in repo.service_names:
+        manifest = f"{platform.service_dir(service)}/{platform.SERVICE_MANIFEST}"
+        parsed = repo.yaml(manifest)
+        if parsed is None or not parsed.ok or not isinstance(parsed.data, Mapping):
+            continue
+        contracts = parsed.data.get("contracts")
+        events = contracts.get("events_published") if isinstance(contracts, Mapping) else None
+        for index, name in enumerate(events if isinstance(events, list) else []):
+            if isinstance(name, str):
+                line = parsed.line_of(("contracts", "events_published", index))
+                found.setdefault(name, []).append((manifest, line))
+    return found
+
+
+def event_subjects(repo: RepoView) -> list[Subject]:
+    registry = event_registry(repo)
+    names = set(registry or {}) | set(published_events(repo))
+    if registry is None and repo.exists(platform.EVENT_REGISTRY):
+        names.add(UNREADABLE)
+    return [Subject(Kind.EVENT, name, platform.CONTRACTS_DIR) for name in sorted(names)]
+
+
+# --- jobs --------------------------------------------------------------------------------------------------
+def job_registry(repo: RepoView) -> dict[str, ts_parser.Value] | None:
+    """JOBS entries by name ({name: the entry's object Value}); None when the registry is missing or unreadable."""
+    parsed = repo.typescript(platform.JOBS_REGISTRY)
+    if parsed is None or parsed.error_line is not None:
+        return None
+    value = ts_parser.literal(parsed, "JOBS")
+    if value is None or not isinstance(value.value, list):
+        return None
+    entries: dict[str, ts_parser.Value] = {}
+    for index, entry in enumerate(value.value):
+        name = entry.value.get("name") if isinstance(entry.value, dict) else None
+        key = name.value if name is not None and isinstance(name.value, str) else f"(entry {index + 1})"
+        entries.setdefault(key, entry)
+    return entries
+
+
+def job_subjects(repo: RepoView) -> list[Subject]:
+    registry = job_registry(repo)
+    if registry is None:
+        return [Subject(Kind.JOB, UNREADABLE, platform.JOBS_DIR)] if repo.exists(platform.JOBS_REGISTRY) else []
+    return [Subject(Kind.JOB, name, platform.JOBS_DIR) for name in registry]
+
+
+# --- integrations ------------------------------------------------------------------------------------------
+def integration_subjects(repo: RepoView) -> list[Subject]:
+    folders = repo.root / platform.INTEGRATIONS_DIR
+    if not folders.is_dir():
+        return []
+    return [
+        Subject(Kind.INTEGRATION, entry.name, f"{platform.INTEGRATIONS_DIR}/{entry.name}")
+        for entry in sorted(folders.iterdir())
+        if entry.is_dir()
+        and ((entry / platform.INTEGRATION_ANSWERS).is_file() or (entry / platform.INTEGRATION_MANIFEST).is_file())
+    ]
+
+
+# --- endpoints ---------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Endpoint:
+    """One third-party operation: where it is declared and what it says."""
+
+    service: str
+    openapi_file: str  # repo-relative
+    operation: openapi_parser.Operation
+    raw: Mapping[str, object]  # the operation object as written (extensions included)
+    document: Mapping[str, object]  # the whole OpenAPI document, for resolving $refs
+
+    @property
+    def name(self) -> str:
+        return f"{self.service}:{self.operation.operation_id or f'{self.operation.method.upper()} {self.operation.path}'}"
+
+
+_ENDPOINTS: WeakKeyDictionary[RepoView, list[Endpoint]] = WeakKeyDictionary()
+
+
+def endpoints(repo: RepoView) -> list[Endpoint]:
+    """Every third-party operation of every service, in service and document order (computed once per RepoView)."""
+    if repo in _ENDPOINTS:
+        return _ENDPOINTS[repo]
+    found: list[Endpoint] = []
+    for service in repo.service_names:
+        openapi_file = f"{platform.service_dir(service)}/{platform.SERVICE_OPENAPI}"
+        spec = repo.openapi(openapi_file)
+        if spec is None:
+            continue
+        paths = spec.data.get("paths")
+        for operation in openapi_parser.operations(spec):
+            item = paths.get(operation.path) if isinstance(paths, Mapping) else None
+            raw = item.get(operation.method) if isinstance(item, Mapping) else None
+            if isinstance(raw, Mapping) and raw.get(platform.AUDIENCE_KEY) == platform.THIRD_PARTY_AUDIENCE:
+                found.append(Endpoint(service, openapi_file, operation, raw, spec.data))
+    _ENDPOINTS[repo] = found
+    return found
+
+
+def endpoint_subjects(repo: RepoView) -> list[Subject]:
+    return [Subject(Kind.ENDPOINT, e.name, platform.service_dir(e.service)) for e in endpoints(repo)]
+
+
+def find_endpoint(repo: RepoView, subject: Subject) -> Endpoint | None:
+    return next((e for e in endpoints(repo) if e.name == subject.name), None)
+
+
+def subjects(repo: RepoView, kind: Kind) -> list[Subject]:
+    """The subjects of one kind (EVENT, JOB, INTEGRATION, ENDPOINT); [] for the kinds RepoView lists itself."""
+    listers = {
+        Kind.EVENT: event_subjects,
+        Kind.JOB: job_subjects,
+        Kind.INTEGRATION: integration_subjects,
+        Kind.ENDPOINT: endpoint_subjects,
+    }
+    lister = listers.get(kind)
+    return lister(repo) if lister is not None else []
