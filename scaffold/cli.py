@@ -22,7 +22,7 @@ class _Parser(argparse.ArgumentParser):
     """argparse that reports usage errors as one line and exit status 2."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
-        raise ScaffoldError(f"{self.prog}: {message} (see `{self.prog} --help`)")
+        raise ScaffoldError(f"{message} (see `{self.prog} --help`)")
 
 
 def _interactive(args: argparse.Namespace) -> bool:
@@ -70,7 +70,7 @@ def _cmd_new_service(args: argparse.Namespace) -> int:
         "on_call": "platform-oncall",
         "resource": "item",
         "returns_phi": False,
-        "port": next_free_port(settings.root),
+        "port": next_free_port(settings.root, name),
     }
     given = {
         "description": args.description,

@@ -121,7 +121,9 @@ class Infra:
         tags = fields.get("tags")
         severity = tags.get("severity") if isinstance(tags, dict) else None
         metrics = [_metric(options.value if options is not None and isinstance(options.value, dict) else {})]
-        queries = options.value.get("metricQueries") if options is not None and isinstance(options.value, dict) else None
+        queries = (
+            options.value.get("metricQueries") if options is not None and isinstance(options.value, dict) else None
+        )
         for query in queries.value if queries is not None and isinstance(queries.value, list) else []:
             metric = query.value.get("metric") if isinstance(query.value, dict) else None
             if metric is not None and isinstance(metric.value, dict):
@@ -152,7 +154,7 @@ class Infra:
 
     # --- routing -------------------------------------------------------------------------------------------
     def destinations(self, topic: ts.Construction) -> set[str]:
-        """"pagerduty" / "slack" for each subscription of `topic`, judged by the endpoint (a secret's name or a URL)."""
+        """Where `topic` delivers: "pagerduty" / "slack" per subscription, by its endpoint (a secret's name, a URL)."""
         found: set[str] = set()
         for subscription in self.of("subscription"):
             target = subscription.option("topic")
@@ -200,12 +202,12 @@ def infra_path(subject: Subject) -> str:
     return subject.join(platform.SERVICE_INFRA)
 
 
-def load_infra(check_id: str, repo: RepoView, subject: Subject) -> tuple[Infra | None, Finding | None]:
+def load_infra(check_id: str, repo: RepoView, subject: Subject) -> Infra | Finding:
     """The parsed infra.ts, or a fail finding when it is missing or does not parse."""
     path = infra_path(subject)
     parsed = repo.typescript(path)
     if parsed is None:
-        return None, Finding(
+        return Finding(
             check_id,
             Status.FAIL,
             f"{path} is missing, so nothing declares how {subject.name} is deployed",
@@ -213,7 +215,7 @@ def load_infra(check_id: str, repo: RepoView, subject: Subject) -> tuple[Infra |
             fix="Create infra.ts from the service template (hostname, scaling, health check, alarms, secrets).",
         )
     if parsed.error_line is not None:
-        return None, Finding(
+        return Finding(
             check_id,
             Status.FAIL,
             f"{path} does not parse as TypeScript (syntax error at line {parsed.error_line})",
@@ -221,7 +223,7 @@ def load_infra(check_id: str, repo: RepoView, subject: Subject) -> tuple[Infra |
             line=parsed.error_line,
             fix="Fix the syntax error at that line.",
         )
-    return Infra(path, parsed), None
+    return Infra(path, parsed)
 
 
 # --- alarm kinds (SVC-OBS-04) -------------------------------------------------------------------------------

@@ -693,15 +693,13 @@ def unsafe_log_values(node: Node) -> Iterator[Node]:
         return
     if node.type == "ternary_expression":  # the condition is not logged, the branches are
         for branch in ("consequence", "alternative"):
-            part = node.child_by_field_name(branch)
-            if part is not None:
-                yield from unsafe_log_values(part)
+            if (branch_node := node.child_by_field_name(branch)) is not None:
+                yield from unsafe_log_values(branch_node)
         return
     if node.type == "binary_expression":
         for side in ("left", "right"):
-            part = node.child_by_field_name(side)
-            if part is not None:
-                yield from unsafe_log_values(part)
+            if (operand := node.child_by_field_name(side)) is not None:
+                yield from unsafe_log_values(operand)
         return
     if node.type == "member_expression":
         prop = node.child_by_field_name("property")

@@ -82,7 +82,11 @@ def recorded_answers(root: Path, name: str) -> dict[str, object] | None:
     return loaded if isinstance(loaded, dict) else None
 
 
-def next_free_port(root: Path) -> int:
+def next_free_port(root: Path, name: str) -> int:
+    """The port `name` was generated with, else one past the highest port of the other services."""
+    recorded = recorded_answers(root, name)
+    if recorded is not None and isinstance(recorded.get("port"), int):
+        return int(recorded["port"])  # type: ignore[call-overload]
     ports = [3000]
     for answers_file in (root / platform.SERVICES_DIR).glob(f"*/{templates.ANSWERS_FILE}"):
         try:
