@@ -109,3 +109,33 @@ def parse_markdown(text: str) -> MarkdownDoc:
         ):
             headings.append(Heading(1 if setext.group(1)[0] == "=" else 2, previous, index))
     return MarkdownDoc(lines, tuple(headings), front_matter, body_start)
+
+
+# --- labelled values inside a section (RUNBOOK's `Dashboard: <link>`, `Remediation:` + steps) --------------
+def labelled(body: str, label: str) -> str | None:
+    """The text given under `label` in a section body, or None when the label is absent.
+
+    Recognises `Label: value`, `**Label:** value`, `- Label: value` and a sub-heading `### Label`; the value is
+    the rest of that line plus the lines after it up to a blank line (or, for a sub-heading, the next heading)."""
+    inline = re.compile(
+        rf"^\s*(?:[-*+]\s+)?(?:\*\*|__)?{re.escape(label)}(?:\*\*|__)?\s*:\s*(?:\*\*|__)?\s*(.*)$", re.I
+    )
+    lines = body.splitlines()
+    for index, line in enumerate(lines):
+        heading = _ATX.match(line)
+        if heading and (heading.group(2) or "").strip().rstrip(":").lower() == label.lower():
+            rest = []
+            for following in lines[index + 1 :]:
+                if _ATX.match(following):
+                    break
+                rest.append(following)
+            return "\n".join(rest).strip()
+        match = inline.match(line)
+        if match and not heading:
+            value = [match.group(1)]
+            for following in lines[index + 1 :]:
+                if not following.strip() or inline.match(following) or _ATX.match(following):
+                    break
+                value.append(following)
+            return "\n".join(value).strip()
+    return None

@@ -1,0 +1,72 @@
+"""Where a service's SDK package lives and who imports it (SVC-SDK-*, SVC-AUTH-01).
+
+The SDK is `@platform/sdk-<service>`: beside the service in `services/<name>/sdk/` (the template's choice) or in
+`packages/sdk-<name>/`. Importers are found by parsing every TypeScript file that mentions an SDK package.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from weakref import WeakKeyDictionary
+
+from scaffold import platform
+from scaffold.checks._contracts import source
+from scaffold.parsers import typescript as ts
+from scaffold.verify.repo import RepoView
+
+_TS_SUFFIXES = (".ts", ".tsx", ".mts", ".cts")
+_IMPORTS: WeakKeyDictionary[RepoView, dict[str, list[SdkImport]]] = WeakKeyDictionary()
+
+
+@dataclass(frozen=True)
+class SdkPackage:
+    folder: str  # repo-relative
+    manifest: Mapping[str, object]  # its package.json
+
+    @property
+    def package_json(self) -> str:
+        return f"{self.folder}/package.json"
+
+
+def sdk_package(repo: RepoView, service: str) -> SdkPackage | None:
+    """The folder whose package.json is named `@platform/sdk-<service>`, or None."""
+    for folder in platform.sdk_dirs(service):
+        manifest = repo.json(f"{folder}/package.json")
+        if isinstance(manifest, Mapping) and manifest.get("name") == platform.sdk_package_name(service):
+            return SdkPackage(folder, manifest)
+    return None
+
+
+@dataclass(frozen=True)
+class SdkImport:
+    path: str  # the importing file
+    line: int
+    declaration: ts.Import
+
+
+def sdk_imports(repo: RepoView) -> dict[str, list[SdkImport]]:
+    """SDK package name → every import of it in the repo's TypeScript (type-only imports included)."""
+    if repo in _IMPORTS:
+        return _IMPORTS[repo]
+    found: dict[str, list[SdkImport]] = {}
+    for path in repo.files:
+        if not path.endswith(_TS_SUFFIXES) or path.endswith(".d.ts"):
+            continue
+        text = repo.read_text(path)
+        if text is None or platform.SDK_PACKAGE_PREFIX not in text:  # cheap filter; the parse decides
+            continue
+        parsed = source(repo, path)
+        if parsed is None:
+            continue
+        for declaration in ts.imports(parsed):
+            if declaration.module.startswith(platform.SDK_PACKAGE_PREFIX):
+                found.setdefault(declaration.module, []).append(SdkImport(path, declaration.line, declaration))
+    _IMPORTS[repo] = found
+    return found
+
+
+def service_of(path: str) -> str | None:
+    """The service a repo file belongs to (`services/<name>/...`), or None."""
+    parts = path.split("/")
+    return parts[1] if len(parts) > 2 and parts[0] == platform.SERVICES_DIR else None
