@@ -59,12 +59,25 @@ def _operations(openapi: Mapping[str, object]) -> list[tuple[str, str, Mapping[s
 
 
 def _scopes(openapi: Mapping[str, object], operation: Mapping[str, object]) -> list[str]:
-    security = operation["security"] if "security" in operation else openapi.get("security")
     scopes: list[str] = []
-    for requirement in security if isinstance(security, list) else []:
+    for requirement in _requirements(openapi, operation):
         for names in _mapping(requirement).values():
             scopes.extend(name for name in _strings(names) if name not in scopes)
     return scopes
+
+
+def _requirements(openapi: Mapping[str, object], operation: Mapping[str, object]) -> list[object]:
+    """The operation's effective security requirements (its own `security`, else the document's)."""
+    security = operation["security"] if "security" in operation else openapi.get("security")
+    return list(security) if isinstance(security, list) else []
+
+
+def _access(openapi: Mapping[str, object], operation: Mapping[str, object]) -> str:
+    """`billing:read` scopes, "token, no scope" for a requirement naming none, or "public"."""
+    scopes = _scopes(openapi, operation)
+    if scopes:
+        return _code_list(scopes)
+    return "token, no scope" if _requirements(openapi, operation) else "public"
 
 
 def _schema_label(document: Mapping[str, object], schema: object) -> str:
@@ -125,10 +138,9 @@ def render_service_page(manifest: object, openapi: object) -> str:
     if operations:
         lines += ["| Method | Path | Operation | Scopes | Summary |", "|---|---|---|---|---|"]
         for path, method, operation in operations:
-            scopes = _scopes(document, operation)
             lines.append(
                 f"| {method.upper()} | `{_cell(path)}` | {_cell(operation.get('operationId'))} | "
-                f"{_code_list(scopes) if scopes else 'public'} | {_cell(operation.get('summary'))} |"
+                f"{_access(document, operation)} | {_cell(operation.get('summary'))} |"
             )
     else:
         lines.append("No routes in openapi.yaml.")
@@ -194,7 +206,6 @@ def _operation_section(
     document: Mapping[str, object], path: str, method: str, item: Mapping[str, object], operation: Mapping[str, object]
 ) -> list[str]:
     operation_id = str(operation.get("operationId") or f"{method} {path}")
-    scopes = _scopes(document, operation)
     parameters = _parameters(document, item, operation)
     body = _mapping(_resolve(document, operation.get("requestBody")))
     body_content = _mapping(body.get("content"))
@@ -205,7 +216,7 @@ def _operation_section(
         "",
         " ".join(str(operation.get("description") or "").split()) or "No description.",
         "",
-        f"Scopes: {_code_list(scopes) if scopes else 'none (public)'}",
+        f"Access: {_access(document, operation)}",
         "",
         "```ts",
         _sdk_call(path, method, parameters, bool(body_content)),

@@ -30,8 +30,7 @@ def run(args: list[str], cwd: Path, *, capture: bool = False) -> subprocess.Comp
     command = [pnpm_executable(), *args]
     if args and args[0] == "install":
         command += ["--store-dir", store_dir(), "--reporter=append-only"]
-    environment = {**os.environ, "OTEL_SDK_DISABLED": "true", "OTEL_LOGS_EXPORTER": "none"}
-    result = subprocess.run(command, cwd=cwd, text=True, capture_output=True, env=environment, check=False)
+    result = subprocess.run(command, cwd=cwd, text=True, capture_output=True, check=False)
     if result.returncode != 0:
         tail = "\n".join((result.stdout + result.stderr).strip().splitlines()[-40:])
         raise ScaffoldError(f"`pnpm {' '.join(args)}` failed in {cwd} (exit {result.returncode}):\n{tail}")

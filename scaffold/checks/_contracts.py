@@ -75,8 +75,7 @@ def needs_evidence(check_id: str, subject: Subject, fact: str) -> Finding:
         check_id,
         Status.NEEDS_EVIDENCE,
         f"needs evidence from outside the repo: {fact}",
-        fix=f"record it: scaffold attest {check_id}{_subject_option(subject)} --evidence LINK --by NAME "
-        '--note "..."',
+        fix=f'record it: scaffold attest {check_id}{_subject_option(subject)} --evidence LINK --by NAME --note "..."',
     )
 
 
@@ -205,9 +204,9 @@ def key_values(parsed: ts.ParsedTs, key: str) -> list[tuple[str, int]]:
                 found.append((text, ts.line_of(value)))
         elif node.type == "call_expression":
             call = ts.call_of(node)
-            if call.callee.endswith((".set", ".append")) and len(call.arguments) >= 2:
-                if call.arguments[0].string == key and call.arguments[1].string is not None:
-                    found.append((call.arguments[1].string, call.line))
+            pair = call.arguments[:2] if call.callee.endswith((".set", ".append")) else ()
+            if len(pair) == 2 and pair[0].string == key and pair[1].string is not None:
+                found.append((pair[1].string, call.line))
     return found
 
 
@@ -234,6 +233,10 @@ def service_routes(repo: RepoView, service: str) -> list[tuple[str, ts.Route, ts
 def find_route(repo: RepoView, service: str, method: str, path: str) -> tuple[str, ts.Route, ts.ParsedTs] | None:
     """The route for `method` (any case) and a Hono path (`/items/:id`) in the service, or None."""
     return next(
-        (found for found in service_routes(repo, service) if found[1].method == method.lower() and found[1].path == path),
+        (
+            found
+            for found in service_routes(repo, service)
+            if found[1].method == method.lower() and found[1].path == path
+        ),
         None,
     )

@@ -21,12 +21,54 @@ from scaffold.verify.model import Finding, Kind, Status
 from scaffold.verify.repo import RepoView, Subject
 
 # A summary made only of these words says nothing to the people reading release notes.
-LAZY_WORDS = frozenset({
-    "fix", "fixes", "fixed", "bugfix", "bug", "bugs", "wip", "update", "updates", "updated", "change", "changes",
-    "changed", "misc", "stuff", "tweak", "tweaks", "cleanup", "refactor", "refactoring", "bump", "minor", "patch",
-    "test", "tests", "tmp", "temp", "todo", "tbd", "various", "improvements", "improve", "small", "more", "typo",
-    "fixup", "chore", "code", "some", "things", "a", "the", "and", "of",
-})
+LAZY_WORDS = frozenset(
+    {
+        "fix",
+        "fixes",
+        "fixed",
+        "bugfix",
+        "bug",
+        "bugs",
+        "wip",
+        "update",
+        "updates",
+        "updated",
+        "change",
+        "changes",
+        "changed",
+        "misc",
+        "stuff",
+        "tweak",
+        "tweaks",
+        "cleanup",
+        "refactor",
+        "refactoring",
+        "bump",
+        "minor",
+        "patch",
+        "test",
+        "tests",
+        "tmp",
+        "temp",
+        "todo",
+        "tbd",
+        "various",
+        "improvements",
+        "improve",
+        "small",
+        "more",
+        "typo",
+        "fixup",
+        "chore",
+        "code",
+        "some",
+        "things",
+        "a",
+        "the",
+        "and",
+        "of",
+    }
+)
 MIN_SUMMARY_WORDS = 3
 MIN_SUMMARY_CHARACTERS = 15
 
@@ -59,9 +101,16 @@ def changeset_with_summary(repo: RepoView, subject: Subject) -> Iterable[Finding
     changesets = [p for p in repo.glob(f"{platform.CHANGESET_DIR}/*.md") if p.rsplit("/", 1)[-1].lower() != "readme.md"]
     if not changesets:
         anchor = f"{platform.CHANGESET_DIR}/config.json"
-        return [Finding("DEPLOY-01", Status.FAIL, "no changeset in .changeset/",
-                        file=anchor if repo.exists(anchor) else platform.CHANGESET_DIR, line=1,
-                        fix="run `pnpm changeset` and describe the change for its users")]
+        return [
+            Finding(
+                "DEPLOY-01",
+                Status.FAIL,
+                "no changeset in .changeset/",
+                file=anchor if repo.exists(anchor) else platform.CHANGESET_DIR,
+                line=1,
+                fix="run `pnpm changeset` and describe the change for its users",
+            )
+        ]
     findings = []
     for path in changesets:
         doc = repo.markdown(path)
@@ -69,26 +118,51 @@ def changeset_with_summary(repo: RepoView, subject: Subject) -> Iterable[Finding
             continue
         packages = manifests.load_yaml(doc.front_matter) if doc.front_matter is not None else None
         if packages is None or not packages.ok or not isinstance(packages.data, Mapping) or not packages.data:
-            findings.append(Finding("DEPLOY-01", Status.FAIL, "the changeset names no package in its front matter",
-                                    file=path, line=1, fix='start it with `---\n"@platform/<package>": patch\n---`'))
+            findings.append(
+                Finding(
+                    "DEPLOY-01",
+                    Status.FAIL,
+                    "the changeset names no package in its front matter",
+                    file=path,
+                    line=1,
+                    fix='start it with `---\n"@platform/<package>": patch\n---`',
+                )
+            )
             continue
         summary = "\n".join(doc.lines[doc.body_start :]).strip()
         problem = summary_problem(summary)
         if problem:
-            line = next((i + 1 for i in range(doc.body_start, len(doc.lines)) if doc.lines[i].strip()), doc.body_start + 1)
-            findings.append(Finding("DEPLOY-01", Status.FAIL, f"the changeset summary {problem}", file=path, line=line,
-                                    fix="write one sentence telling users what changed for them"))
-    return findings or [Finding("DEPLOY-01", Status.PASS, f"{len(changesets)} changeset(s) with user-facing summaries",
-                                file=changesets[0])]
+            line = next(
+                (i + 1 for i in range(doc.body_start, len(doc.lines)) if doc.lines[i].strip()), doc.body_start + 1
+            )
+            findings.append(
+                Finding(
+                    "DEPLOY-01",
+                    Status.FAIL,
+                    f"the changeset summary {problem}",
+                    file=path,
+                    line=line,
+                    fix="write one sentence telling users what changed for them",
+                )
+            )
+    return findings or [
+        Finding(
+            "DEPLOY-01", Status.PASS, f"{len(changesets)} changeset(s) with user-facing summaries", file=changesets[0]
+        )
+    ]
 
 
 # --- DEPLOY-02 -----------------------------------------------------------------------------------------------
 REQUIRED_SCRIPTS = ("typecheck", "test")
 
 
-@check("DEPLOY-02", "CI green (all 23+ convention checks, typecheck, tests, build, drift checks)",
-       mode="auto (local run) + evidence (CI)", kind=Kind.REPO,
-       covers=(".changeset/*.md", "package.json", "pnpm-lock.yaml"))
+@check(
+    "DEPLOY-02",
+    "CI green (all 23+ convention checks, typecheck, tests, build, drift checks)",
+    mode="auto (local run) + evidence (CI)",
+    kind=Kind.REPO,
+    covers=(".changeset/*.md", "package.json", "pnpm-lock.yaml"),
+)
 def ci_green(repo: RepoView, subject: Subject) -> Iterable[Finding]:
     """What it does: Checks that the root package.json has the `typecheck` and `test` scripts CI runs (the
     convention and drift checks are this verifier). That CI passed on the commit being deployed is a fact
@@ -102,18 +176,36 @@ def ci_green(repo: RepoView, subject: Subject) -> Iterable[Finding]:
     path = platform.ROOT_PACKAGE_JSON
     data = repo.json(path)
     if not isinstance(data, Mapping):
-        return [Finding("DEPLOY-02", Status.FAIL, f"{path} is missing or not valid JSON", file=path, line=1,
-                        fix="restore the root package.json from the platform template")]
+        return [
+            Finding(
+                "DEPLOY-02",
+                Status.FAIL,
+                f"{path} is missing or not valid JSON",
+                file=path,
+                line=1,
+                fix="restore the root package.json from the platform template",
+            )
+        ]
     scripts = data.get("scripts")
     scripts = scripts if isinstance(scripts, Mapping) else {}
     missing = [name for name in REQUIRED_SCRIPTS if not isinstance(scripts.get(name), str) or not scripts[name].strip()]
     if missing:
         parsed = repo.yaml(path)  # JSON is YAML: this gives the line of "scripts"
         line = (parsed.line_of(("scripts",)) if parsed is not None and parsed.ok else None) or 1
-        return [Finding("DEPLOY-02", Status.FAIL, f"the root package.json has no {' or '.join(missing)} script",
-                        file=path, line=line, fix='add `"typecheck": "pnpm -r typecheck", "test": "pnpm -r test"`')]
-    return [Finding("DEPLOY-02", Status.PASS, "typecheck and test scripts present", file=path),
-            needs_evidence("DEPLOY-02", subject, "CI passed on the commit being deployed (link the run)")]
+        return [
+            Finding(
+                "DEPLOY-02",
+                Status.FAIL,
+                f"the root package.json has no {' or '.join(missing)} script",
+                file=path,
+                line=line,
+                fix='add `"typecheck": "pnpm -r typecheck", "test": "pnpm -r test"`',
+            )
+        ]
+    return [
+        Finding("DEPLOY-02", Status.PASS, "typecheck and test scripts present", file=path),
+        needs_evidence("DEPLOY-02", subject, "CI passed on the commit being deployed (link the run)"),
+    ]
 
 
 # --- DEPLOY-03 -----------------------------------------------------------------------------------------------
@@ -161,8 +253,16 @@ def outside_freeze_window(repo: RepoView, subject: Subject) -> Iterable[Finding]
     path = platform.FREEZE_WINDOWS
     parsed = repo.yaml(path)
     if parsed is None:
-        return [Finding("DEPLOY-04", Status.FAIL, "no freeze calendar", file=path, line=1,
-                        fix="create release/freeze-windows.yaml (`windows: []` when nothing is frozen)")]
+        return [
+            Finding(
+                "DEPLOY-04",
+                Status.FAIL,
+                "no freeze calendar",
+                file=path,
+                line=1,
+                fix="create release/freeze-windows.yaml (`windows: []` when nothing is frozen)",
+            )
+        ]
     if not parsed.ok:
         return [unreadable("DEPLOY-04", path, parsed.error_line, "YAML")]
     data = parsed.data
@@ -171,26 +271,55 @@ def outside_freeze_window(repo: RepoView, subject: Subject) -> Iterable[Finding]
     if windows is None:
         windows = []
     if not isinstance(windows, list):
-        return [Finding("DEPLOY-04", Status.FAIL, "the freeze calendar is not a list of windows", file=path, line=1,
-                        fix="write `windows: [{start, end, reason}]`")]
+        return [
+            Finding(
+                "DEPLOY-04",
+                Status.FAIL,
+                "the freeze calendar is not a list of windows",
+                file=path,
+                line=1,
+                fix="write `windows: [{start, end, reason}]`",
+            )
+        ]
     now = clock.now()
     findings = []
     for index, window in enumerate(windows):
         line = parsed.line_of((*prefix, index))
         bounds = _window_bounds(window) if isinstance(window, Mapping) else None
         if bounds is None:
-            findings.append(Finding("DEPLOY-04", Status.FAIL, "a freeze window without a valid start and end",
-                                    file=path, line=line, fix="give each window ISO-8601 `start` <= `end` and a reason"))
+            findings.append(
+                Finding(
+                    "DEPLOY-04",
+                    Status.FAIL,
+                    "a freeze window without a valid start and end",
+                    file=path,
+                    line=line,
+                    fix="give each window ISO-8601 `start` <= `end` and a reason",
+                )
+            )
             continue
         start, end = bounds
         if start <= now <= end:
             reason = window.get("reason") or "no reason given"  # type: ignore[union-attr]
-            findings.append(Finding("DEPLOY-04", Status.FAIL,
-                                    f"{now:%Y-%m-%d %H:%M} UTC is inside the freeze window {window['start']} to "  # type: ignore[index]
-                                    f"{window['end']} ({reason})", file=path, line=line,  # type: ignore[index]
-                                    fix="deploy after the window ends, or record a waiver from the release owner"))
-    return findings or [Finding("DEPLOY-04", Status.PASS,
-                                f"{now:%Y-%m-%d %H:%M} UTC is outside all {len(windows)} freeze window(s)", file=path)]
+            findings.append(
+                Finding(
+                    "DEPLOY-04",
+                    Status.FAIL,
+                    f"{now:%Y-%m-%d %H:%M} UTC is inside the freeze window {window['start']} to "  # type: ignore[index]
+                    f"{window['end']} ({reason})",
+                    file=path,
+                    line=line,  # type: ignore[index]
+                    fix="deploy after the window ends, or record a waiver from the release owner",
+                )
+            )
+    return findings or [
+        Finding(
+            "DEPLOY-04",
+            Status.PASS,
+            f"{now:%Y-%m-%d %H:%M} UTC is outside all {len(windows)} freeze window(s)",
+            file=path,
+        )
+    ]
 
 
 # --- DEPLOY-05 -----------------------------------------------------------------------------------------------
@@ -217,21 +346,40 @@ def rollback_documented(repo: RepoView, subject: Subject) -> Iterable[Finding]:
         doc = repo.markdown(path)
         fix = "add `## Rollback` with the commands that roll this service back"
         if doc is None:
-            findings.append(Finding("DEPLOY-05", Status.FAIL, f"{service} has no RUNBOOK.md", file=path, line=1, fix=fix))
+            findings.append(
+                Finding("DEPLOY-05", Status.FAIL, f"{service} has no RUNBOOK.md", file=path, line=1, fix=fix)
+            )
             continue
         section = doc.section("Rollback")
         if section is None:
-            findings.append(Finding("DEPLOY-05", Status.FAIL, f"{service}'s runbook has no `## Rollback` section",
-                                    file=path, line=1, fix=fix))
+            findings.append(
+                Finding(
+                    "DEPLOY-05",
+                    Status.FAIL,
+                    f"{service}'s runbook has no `## Rollback` section",
+                    file=path,
+                    line=1,
+                    fix=fix,
+                )
+            )
         elif manifests.is_placeholder(section.body) or not _STEP.search(section.body):
-            findings.append(Finding("DEPLOY-05", Status.FAIL, f"{service}'s `## Rollback` section has no steps",
-                                    file=path, line=section.line, fix=fix))
+            findings.append(
+                Finding(
+                    "DEPLOY-05",
+                    Status.FAIL,
+                    f"{service}'s `## Rollback` section has no steps",
+                    file=path,
+                    line=section.line,
+                    fix=fix,
+                )
+            )
     return findings or [Finding("DEPLOY-05", Status.PASS, f"rollback documented for {len(services)} service(s)")]
 
 
 # --- DEPLOY-06 -----------------------------------------------------------------------------------------------
-@check("DEPLOY-06", "Alarms acknowledged for the deploy window", mode="human", kind=Kind.REPO,
-       covers=(".changeset/*.md",))
+@check(
+    "DEPLOY-06", "Alarms acknowledged for the deploy window", mode="human", kind=Kind.REPO, covers=(".changeset/*.md",)
+)
 def alarms_acknowledged(repo: RepoView, subject: Subject) -> Iterable[Finding]:
     """What it does: Asks for the on-call's sign-off that they know the deploy window and will watch its alarms;
     bound to the pending changesets, so a later change makes it stale. Sign-offs by bot accounts are rejected.

@@ -52,8 +52,14 @@ _MUTATIONS = frozenset({"post", "put", "patch", "delete"})
 def _endpoint(check_id: str, repo: RepoView, subject: Subject) -> Endpoint | Finding:
     found = find_endpoint(repo, subject)
     if found is None:  # listed a moment ago: only a race with an edit gets here
-        return Finding(check_id, Status.FAIL, f"operation {subject.name} not found", file=subject.join("openapi.yaml"),
-                       line=1, fix="re-run scaffold verify")
+        return Finding(
+            check_id,
+            Status.FAIL,
+            f"operation {subject.name} not found",
+            file=subject.join("openapi.yaml"),
+            line=1,
+            fix="re-run scaffold verify",
+        )
     return found
 
 
@@ -81,25 +87,58 @@ def scope_chosen_and_documented(repo: RepoView, subject: Subject) -> Iterable[Fi
     if isinstance(endpoint, Finding):
         return [endpoint]
     if not endpoint.operation.scopes:
-        return [_at_operation("EP-01", endpoint, f"{_title(endpoint)} declares no scope",
-                              'add `security: [{ bearer: ["<service>:<action>"] }]` to the operation')]
+        return [
+            _at_operation(
+                "EP-01",
+                endpoint,
+                f"{_title(endpoint)} declares no scope",
+                'add `security: [{ bearer: ["<service>:<action>"] }]` to the operation',
+            )
+        ]
     known = scopes(repo)
     if known is None:
-        return [Finding("EP-01", Status.FAIL, "packages/scopes SCOPES cannot be read", file=platform.SCOPES_REGISTRY,
-                        line=1, fix="restore the `export const SCOPES = { ... }` object literal")]
+        return [
+            Finding(
+                "EP-01",
+                Status.FAIL,
+                "packages/scopes SCOPES cannot be read",
+                file=platform.SCOPES_REGISTRY,
+                line=1,
+                fix="restore the `export const SCOPES = { ... }` object literal",
+            )
+        ]
     findings = []
     for scope in endpoint.operation.scopes:
         entry = known.get(scope)
         if entry is None:
-            findings.append(_at_operation("EP-01", endpoint, f"scope `{scope}` is not in SCOPES",
-                                          f'add `"{scope}": {{ description: "...", returnsPhi: false }}` to '
-                                          f"{platform.SCOPES_REGISTRY}"))
+            findings.append(
+                _at_operation(
+                    "EP-01",
+                    endpoint,
+                    f"scope `{scope}` is not in SCOPES",
+                    f'add `"{scope}": {{ description: "...", returnsPhi: false }}` to {platform.SCOPES_REGISTRY}',
+                )
+            )
         elif manifests.is_placeholder(entry.description):
-            findings.append(Finding("EP-01", Status.FAIL, f"scope `{scope}` has no description",
-                                    file=platform.SCOPES_REGISTRY, line=entry.line,
-                                    fix="describe what the scope lets an app do, as users will read it"))
-    return findings or [Finding("EP-01", Status.PASS, f"scoped by {', '.join(endpoint.operation.scopes)}",
-                                file=endpoint.openapi_file, line=endpoint.operation.line)]
+            findings.append(
+                Finding(
+                    "EP-01",
+                    Status.FAIL,
+                    f"scope `{scope}` has no description",
+                    file=platform.SCOPES_REGISTRY,
+                    line=entry.line,
+                    fix="describe what the scope lets an app do, as users will read it",
+                )
+            )
+    return findings or [
+        Finding(
+            "EP-01",
+            Status.PASS,
+            f"scoped by {', '.join(endpoint.operation.scopes)}",
+            file=endpoint.openapi_file,
+            line=endpoint.operation.line,
+        )
+    ]
 
 
 # --- EP-02 ---------------------------------------------------------------------------------------------------
@@ -119,17 +158,38 @@ def baa_gate_if_phi(repo: RepoView, subject: Subject) -> Iterable[Finding]:
     known = scopes(repo) or {}
     phi = [s for s in endpoint.operation.scopes if s in known and known[s].returns_phi]
     if not phi:
-        return [Finding("EP-02", Status.NOT_APPLICABLE,
-                        f"its scopes ({', '.join(endpoint.operation.scopes) or 'none'}) return no PHI")]
-    found = find_route(repo, endpoint.service, endpoint.operation.method, openapi_parser.hono_path(endpoint.operation.path))
+        return [
+            Finding(
+                "EP-02",
+                Status.NOT_APPLICABLE,
+                f"its scopes ({', '.join(endpoint.operation.scopes) or 'none'}) return no PHI",
+            )
+        ]
+    found = find_route(
+        repo, endpoint.service, endpoint.operation.method, openapi_parser.hono_path(endpoint.operation.path)
+    )
     if found is None:
-        return [_at_operation("EP-02", endpoint, f"no route in services/{endpoint.service}/src implements "
-                              f"{_title(endpoint)}, so its BAA gate cannot be checked",
-                              "implement the route with requireScope(...) and requireBaa()")]
+        return [
+            _at_operation(
+                "EP-02",
+                endpoint,
+                f"no route in services/{endpoint.service}/src implements "
+                f"{_title(endpoint)}, so its BAA gate cannot be checked",
+                "implement the route with requireScope(...) and requireBaa()",
+            )
+        ]
     route_file, route, _ = found
     if route.uses("requireBaa") is None:
-        return [Finding("EP-02", Status.FAIL, f"{_title(endpoint)} returns PHI ({', '.join(phi)}) without requireBaa()",
-                        file=route_file, line=route.line, fix="add requireBaa() to the route's middleware")]
+        return [
+            Finding(
+                "EP-02",
+                Status.FAIL,
+                f"{_title(endpoint)} returns PHI ({', '.join(phi)}) without requireBaa()",
+                file=route_file,
+                line=route.line,
+                fix="add requireBaa() to the route's middleware",
+            )
+        ]
     return [Finding("EP-02", Status.PASS, "PHI scope gated by requireBaa()", file=route_file, line=route.line)]
 
 
@@ -144,7 +204,8 @@ def requested_paths(parsed: ts.ParsedTs) -> list[tuple[str, int]]:
     """String and template literals that look like request paths or URLs, reduced to their path."""
     found = []
     for value, line in ts.strings(parsed):
-        text = re.sub(r"\$\{[^}]*\}", "x", value)
+        text = re.sub(r"^\$\{[^}]*\}", "", value)  # a leading substitution is the base URL
+        text = re.sub(r"\$\{[^}]*\}", "x", text)
         text = re.sub(r"^https?://[^/]+", "", text).split("?", 1)[0].split("#", 1)[0]
         if text.startswith("/"):
             found.append((text, line))
@@ -159,8 +220,9 @@ def _first_call(parsed: ts.ParsedTs, words: tuple[str, ...]) -> int | None:
     return None
 
 
-@check("EP-03", "OAuth flow + token introspection tested end-to-end against this endpoint", mode="auto",
-       kind=Kind.ENDPOINT)
+@check(
+    "EP-03", "OAuth flow + token introspection tested end-to-end against this endpoint", mode="auto", kind=Kind.ENDPOINT
+)
 def oauth_tested_end_to_end(repo: RepoView, subject: Subject) -> Iterable[Finding]:
     """What it does: Looks under the service's test/ folder for a test file that requests the operation's path
     (a string or template literal; `{id}` matches any segment), obtains its token through an OAuth flow (a call
@@ -178,8 +240,9 @@ def oauth_tested_end_to_end(repo: RepoView, subject: Subject) -> Iterable[Findin
     if isinstance(endpoint, Finding):
         return [endpoint]
     pattern = path_pattern(endpoint.operation.path)
-    fix = ("add a test that runs the OAuth flow for the scope, introspects the token and calls "
-           f"{_title(endpoint)} with it")
+    fix = (
+        f"add a test that runs the OAuth flow for the scope, introspects the token and calls {_title(endpoint)} with it"
+    )
     best: Finding | None = None
     for path in code_files(repo, subject.path, tests=True):
         parsed = source(repo, path)
@@ -190,13 +253,33 @@ def oauth_tested_end_to_end(repo: RepoView, subject: Subject) -> Iterable[Findin
             continue
         flow, introspection = _first_call(parsed, ("oauth", "authorize")), _first_call(parsed, ("introspect",))
         if flow is not None and introspection is not None:
-            return [Finding("EP-03", Status.PASS, f"requests {endpoint.operation.path} with an OAuth token "
-                            f"(flow line {flow}, introspection line {introspection})", file=path, line=hits[0])]
-        missing = " and ".join(w for w, v in (("an OAuth flow", flow), ("token introspection", introspection)) if v is None)
-        best = best or Finding("EP-03", Status.FAIL, f"the test requests {endpoint.operation.path} without {missing}",
-                               file=path, line=hits[0], fix=fix)
-    return [best or _at_operation("EP-03", endpoint, f"no test under {subject.path}/test requests "
-                                  f"{endpoint.operation.path}", fix)]
+            return [
+                Finding(
+                    "EP-03",
+                    Status.PASS,
+                    f"requests {endpoint.operation.path} with an OAuth token "
+                    f"(flow line {flow}, introspection line {introspection})",
+                    file=path,
+                    line=hits[0],
+                )
+            ]
+        missing = " and ".join(
+            w for w, v in (("an OAuth flow", flow), ("token introspection", introspection)) if v is None
+        )
+        best = best or Finding(
+            "EP-03",
+            Status.FAIL,
+            f"the test requests {endpoint.operation.path} without {missing}",
+            file=path,
+            line=hits[0],
+            fix=fix,
+        )
+    return [
+        best
+        or _at_operation(
+            "EP-03", endpoint, f"no test under {subject.path}/test requests {endpoint.operation.path}", fix
+        )
+    ]
 
 
 # --- EP-04 ---------------------------------------------------------------------------------------------------
@@ -211,8 +294,13 @@ def rate_limit(raw: Mapping[str, object]) -> str | None:
     return f"{requests} requests per {per}"
 
 
-@check("EP-04", "Rate limit appropriate for this endpoint's cost profile", mode="auto (declared) + human (appropriate)",
-       kind=Kind.ENDPOINT, covers=("openapi.yaml",))
+@check(
+    "EP-04",
+    "Rate limit appropriate for this endpoint's cost profile",
+    mode="auto (declared) + human (appropriate)",
+    kind=Kind.ENDPOINT,
+    covers=("openapi.yaml",),
+)
 def rate_limit_declared(repo: RepoView, subject: Subject) -> Iterable[Finding]:
     """What it does: Checks that the operation declares `x-platform-rate-limit: { requests: N, per: second |
     minute | hour | day }` (N >= 1). Whether N suits what one call costs is a person's judgement, recorded as a
@@ -229,8 +317,14 @@ def rate_limit_declared(repo: RepoView, subject: Subject) -> Iterable[Finding]:
         return [endpoint]
     limit = rate_limit(endpoint.raw)
     if limit is None:
-        return [_at_operation("EP-04", endpoint, f"{_title(endpoint)} declares no valid `{platform.RATE_LIMIT_KEY}`",
-                              f"add `{platform.RATE_LIMIT_KEY}: {{ requests: 100, per: minute }}` to the operation")]
+        return [
+            _at_operation(
+                "EP-04",
+                endpoint,
+                f"{_title(endpoint)} declares no valid `{platform.RATE_LIMIT_KEY}`",
+                f"add `{platform.RATE_LIMIT_KEY}: {{ requests: 100, per: minute }}` to the operation",
+            )
+        ]
     return [
         Finding("EP-04", Status.PASS, f"declared: {limit}", file=endpoint.openapi_file, line=endpoint.operation.line),
         needs_human("EP-04", subject, f"is {limit} right for what one call of {_title(endpoint)} costs?"),
@@ -258,10 +352,18 @@ def webhooks_emitted(repo: RepoView, subject: Subject) -> Iterable[Finding]:
         return [Finding("EP-05", Status.NOT_APPLICABLE, f"{endpoint.operation.method.upper()} does not change state")]
     if endpoint.raw.get(platform.STATE_CHANGE_KEY) is False:
         return [Finding("EP-05", Status.NOT_APPLICABLE, f"marked `{platform.STATE_CHANGE_KEY}: false`")]
-    found = find_route(repo, endpoint.service, endpoint.operation.method, openapi_parser.hono_path(endpoint.operation.path))
+    found = find_route(
+        repo, endpoint.service, endpoint.operation.method, openapi_parser.hono_path(endpoint.operation.path)
+    )
     if found is None:
-        return [_at_operation("EP-05", endpoint, f"no route in services/{endpoint.service}/src implements "
-                              f"{_title(endpoint)}", "implement the route; its handler enqueues the webhook event")]
+        return [
+            _at_operation(
+                "EP-05",
+                endpoint,
+                f"no route in services/{endpoint.service}/src implements {_title(endpoint)}",
+                "implement the route; its handler enqueues the webhook event",
+            )
+        ]
     route_file, route, parsed = found
     emitted = {name for name, _ in enqueued_events(parsed, route.handler or parsed.root)}
     filters = webhook_filters(repo) or {}
@@ -269,19 +371,41 @@ def webhooks_emitted(repo: RepoView, subject: Subject) -> Iterable[Finding]:
     findings = []
     for name in declared if isinstance(declared, list) else []:
         if name not in emitted:
-            findings.append(Finding("EP-05", Status.FAIL, f"x-platform-webhooks lists {name}, but the handler does "
-                                    "not enqueue it", file=route_file, line=route.line,
-                                    fix=f'enqueue(c.var.tx, {{ name: "{name}", ... }}) in the handler'))
+            findings.append(
+                Finding(
+                    "EP-05",
+                    Status.FAIL,
+                    f"x-platform-webhooks lists {name}, but the handler does not enqueue it",
+                    file=route_file,
+                    line=route.line,
+                    fix=f'enqueue(c.var.tx, {{ name: "{name}", ... }}) in the handler',
+                )
+            )
         if name not in filters:
-            findings.append(_at_operation("EP-05", endpoint, f"{name} is not in WEBHOOK_EVENT_FILTERS",
-                                          f'add `"{name}",` to WEBHOOK_EVENT_FILTERS'))
+            findings.append(
+                _at_operation(
+                    "EP-05",
+                    endpoint,
+                    f"{name} is not in WEBHOOK_EVENT_FILTERS",
+                    f'add `"{name}",` to WEBHOOK_EVENT_FILTERS',
+                )
+            )
     webhooks = sorted(emitted & set(filters))
     if not findings and not webhooks:
-        what = f"enqueues {', '.join(sorted(emitted))}, none in WEBHOOK_EVENT_FILTERS" if emitted else "enqueues no event"
-        findings.append(Finding("EP-05", Status.FAIL, f"{_title(endpoint)} changes state but {what}",
-                                file=route_file, line=route.line,
-                                fix="enqueue a user-facing event and add it to WEBHOOK_EVENT_FILTERS, or mark the "
-                                f"operation `{platform.STATE_CHANGE_KEY}: false`"))
+        what = (
+            f"enqueues {', '.join(sorted(emitted))}, none in WEBHOOK_EVENT_FILTERS" if emitted else "enqueues no event"
+        )
+        findings.append(
+            Finding(
+                "EP-05",
+                Status.FAIL,
+                f"{_title(endpoint)} changes state but {what}",
+                file=route_file,
+                line=route.line,
+                fix="enqueue a user-facing event and add it to WEBHOOK_EVENT_FILTERS, or mark the "
+                f"operation `{platform.STATE_CHANGE_KEY}: false`",
+            )
+        )
     return findings or [Finding("EP-05", Status.PASS, f"emits {', '.join(webhooks)}", file=route_file, line=route.line)]
 
 
@@ -320,11 +444,17 @@ def endpoint_doc(endpoint: Endpoint) -> EndpointDoc:
     for parameter in declared:
         parameter = openapi_parser.resolve(document, parameter)
         if isinstance(parameter, Mapping):
-            parameters.append(ParameterDoc(str(parameter.get("name", "")), str(parameter.get("in", "")),
-                                           parameter.get("required") is True, str(parameter.get("description", ""))))
+            parameters.append(
+                ParameterDoc(
+                    str(parameter.get("name", "")),
+                    str(parameter.get("in", "")),
+                    parameter.get("required") is True,
+                    str(parameter.get("description", "")),
+                )
+            )
     responses = []
     declared_responses = raw.get("responses")
-    for status, response in (declared_responses.items() if isinstance(declared_responses, Mapping) else []):
+    for status, response in declared_responses.items() if isinstance(declared_responses, Mapping) else []:
         resolved = openapi_parser.resolve(document, response)
         description = resolved.get("description") if isinstance(resolved, Mapping) else None
         responses.append(ResponseDoc(str(status), str(description or ""), _example(document, resolved)))
@@ -349,8 +479,7 @@ def endpoint_page_path(endpoint: Endpoint) -> str:
     return f"{platform.DOCS_API}/{endpoint.service}/{endpoint.operation.operation_id}.md"
 
 
-@check("EP-06", "Connect docs updated with the new capability", mode="auto (drift)", kind=Kind.ENDPOINT,
-       fixable=True)
+@check("EP-06", "Connect docs updated with the new capability", mode="auto (drift)", kind=Kind.ENDPOINT, fixable=True)
 def connect_docs_updated(repo: RepoView, subject: Subject) -> Iterable[Finding]:
     """What it does: Regenerates the operation's block of docs/connect/capabilities.md (title, method and path,
     scopes, a link to its reference page, description) and checks the committed page contains it verbatim.
@@ -365,16 +494,37 @@ def connect_docs_updated(repo: RepoView, subject: Subject) -> Iterable[Finding]:
         return [endpoint]
     fix = "run `scaffold verify --fix` and commit docs/connect/capabilities.md"
     if not endpoint.operation.operation_id:
-        return [_at_operation("EP-06", endpoint, f"{_title(endpoint)} has no operationId to document it under",
-                              "give the operation an operationId")]
+        return [
+            _at_operation(
+                "EP-06",
+                endpoint,
+                f"{_title(endpoint)} has no operationId to document it under",
+                "give the operation an operationId",
+            )
+        ]
     actual = repo.read_text(platform.DOCS_CONNECT)
     if actual is None:
-        return [Finding("EP-06", Status.FAIL, "docs/connect/capabilities.md is missing", file=platform.DOCS_CONNECT,
-                        line=1, fix=fix)]
+        return [
+            Finding(
+                "EP-06",
+                Status.FAIL,
+                "docs/connect/capabilities.md is missing",
+                file=platform.DOCS_CONNECT,
+                line=1,
+                fix=fix,
+            )
+        ]
     block = render_connect_capability(endpoint_doc(endpoint))
     if block in actual:
-        return [Finding("EP-06", Status.PASS, "its Connect block is up to date", file=platform.DOCS_CONNECT,
-                        line=actual[: actual.index(block)].count("\n") + 1)]
+        return [
+            Finding(
+                "EP-06",
+                Status.PASS,
+                "its Connect block is up to date",
+                file=platform.DOCS_CONNECT,
+                line=actual[: actual.index(block)].count("\n") + 1,
+            )
+        ]
     heading = block.splitlines()[0]
     lines = actual.splitlines()
     line = next((index + 1 for index, text in enumerate(lines) if text == heading), None)
@@ -396,8 +546,14 @@ def api_reference_regenerated(repo: RepoView, subject: Subject) -> Iterable[Find
     if isinstance(endpoint, Finding):
         return [endpoint]
     if not endpoint.operation.operation_id:
-        return [_at_operation("EP-07", endpoint, f"{_title(endpoint)} has no operationId to name its page after",
-                              "give the operation an operationId")]
+        return [
+            _at_operation(
+                "EP-07",
+                endpoint,
+                f"{_title(endpoint)} has no operationId to name its page after",
+                "give the operation an operationId",
+            )
+        ]
     page = endpoint_page_path(endpoint)
     expected = render_endpoint_page(endpoint_doc(endpoint))
     actual = repo.read_text(page)
@@ -405,8 +561,16 @@ def api_reference_regenerated(repo: RepoView, subject: Subject) -> Iterable[Find
     if actual is None:
         return [Finding("EP-07", Status.FAIL, f"{page} is missing", file=page, line=1, fix=fix)]
     if actual != expected:
-        return [Finding("EP-07", Status.FAIL, f"{page} is out of date", file=page,
-                        line=first_difference(expected, actual), fix=fix)]
+        return [
+            Finding(
+                "EP-07",
+                Status.FAIL,
+                f"{page} is out of date",
+                file=page,
+                line=first_difference(expected, actual),
+                fix=fix,
+            )
+        ]
     return [Finding("EP-07", Status.PASS, "the reference page is up to date", file=page)]
 
 

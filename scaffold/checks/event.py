@@ -72,7 +72,7 @@ def _registry_failure(check_id: str, repo: RepoView) -> Finding:
         "no `export const EVENT_SCHEMAS = { ... }` object literal in the registry",
         file=platform.EVENT_REGISTRY,
         line=1,
-        fix="declare EVENT_SCHEMAS as an object literal of `\"family.event\": family.schema` entries",
+        fix='declare EVENT_SCHEMAS as an object literal of `"family.event": family.schema` entries',
     )
 
 
@@ -82,7 +82,8 @@ def schema_ref(repo: RepoView, name: str) -> SchemaRef | str:
     entry = registry.get(name)
     if entry is None:
         return SchemaRef(platform.event_family_file(family_of(name)), default_export_name(name), None)
-    reference = ts.compact(entry.plain() if isinstance(entry.plain(), str) else "")
+    plain = entry.plain()
+    reference = ts.compact(plain if isinstance(plain, str) else "")
     parsed = repo.typescript(platform.EVENT_REGISTRY)
     modules: dict[str, tuple[str, str]] = {}  # local name → (module, imported name or "*")
     for declaration in ts.imports(parsed) if parsed is not None else []:
@@ -163,31 +164,67 @@ def schema_is_zod_object_in_family_file(repo: RepoView, subject: Subject) -> Ite
     ref = schema_ref(repo, subject.name)
     if isinstance(ref, str):
         file, line = _where_listed(repo, subject.name)
-        return [Finding("EVT-01", Status.FAIL, f"{subject.name}: {ref}", file=file, line=line,
-                        fix="import the family file as a namespace and reference `family.schemaExport`")]
+        return [
+            Finding(
+                "EVT-01",
+                Status.FAIL,
+                f"{subject.name}: {ref}",
+                file=file,
+                line=line,
+                fix="import the family file as a namespace and reference `family.schemaExport`",
+            )
+        ]
     expected_file = platform.event_family_file(family_of(subject.name))
     if ref.file != expected_file:
-        return [Finding("EVT-01", Status.FAIL,
-                        f"{subject.name}'s schema comes from {ref.file}, not its family file {expected_file}",
-                        file=platform.EVENT_REGISTRY, line=ref.registry_line,
-                        fix=f"move the schema to {expected_file} and import it from there")]
+        return [
+            Finding(
+                "EVT-01",
+                Status.FAIL,
+                f"{subject.name}'s schema comes from {ref.file}, not its family file {expected_file}",
+                file=platform.EVENT_REGISTRY,
+                line=ref.registry_line,
+                fix=f"move the schema to {expected_file} and import it from there",
+            )
+        ]
     parsed = repo.typescript(ref.file)
     if parsed is None:
         file, line = _where_listed(repo, subject.name)
-        return [Finding("EVT-01", Status.FAIL, f"{ref.file} does not exist", file=file, line=line,
-                        fix=f"create {ref.file} with `export const {ref.export} = z.object({{ ... }});`")]
+        return [
+            Finding(
+                "EVT-01",
+                Status.FAIL,
+                f"{ref.file} does not exist",
+                file=file,
+                line=line,
+                fix=f"create {ref.file} with `export const {ref.export} = z.object({{ ... }});`",
+            )
+        ]
     if parsed.error_line is not None:
         return [unreadable("EVT-01", ref.file, parsed.error_line)]
     schema = find_schema(repo, ref)
     if schema is None:
         file, line = _where_listed(repo, subject.name)
-        return [Finding("EVT-01", Status.FAIL, f"{ref.file} exports no `{ref.export}` for {subject.name}",
-                        file=file, line=line,
-                        fix=f"add `export const {ref.export} = z.object({{ ... }});` to {ref.file}")]
+        return [
+            Finding(
+                "EVT-01",
+                Status.FAIL,
+                f"{ref.file} exports no `{ref.export}` for {subject.name}",
+                file=file,
+                line=line,
+                fix=f"add `export const {ref.export} = z.object({{ ... }});` to {ref.file}",
+            )
+        ]
     if not schema.is_zod_object:
-        return [Finding("EVT-01", Status.FAIL, f"`{ref.export}` in {ref.file} is not a `z.object(...)` schema",
-                        file=ref.file, line=schema.line,
-                        fix="declare the payload as `z.object({ ... })` (chained `.strict()` etc. are fine)")]
+        return [
+            Finding(
+                "EVT-01",
+                Status.FAIL,
+                f"`{ref.export}` in {ref.file} is not a `z.object(...)` schema",
+                file=ref.file,
+                line=schema.line,
+                fix="declare the payload as `z.object({ ... })` (chained `.strict()` etc. are fine)",
+            )
+        ]
     return [Finding("EVT-01", Status.PASS, f"`{ref.export}` is a z.object schema", file=ref.file, line=schema.line)]
 
 
@@ -209,15 +246,31 @@ def registered_in_event_schemas(repo: RepoView, subject: Subject) -> Iterable[Fi
     entry = (event_registry(repo) or {}).get(subject.name)
     if entry is None:
         file, line = _where_listed(repo, subject.name)
-        return [Finding("EVT-02", Status.FAIL, f"{subject.name} is published here but not registered in EVENT_SCHEMAS",
-                        file=file, line=line,
-                        fix=f'add `"{subject.name}": {family_of(subject.name)}.{default_export_name(subject.name)},`'
-                        f" to EVENT_SCHEMAS in {platform.EVENT_REGISTRY}")]
+        return [
+            Finding(
+                "EVT-02",
+                Status.FAIL,
+                f"{subject.name} is published here but not registered in EVENT_SCHEMAS",
+                file=file,
+                line=line,
+                fix=f'add `"{subject.name}": {family_of(subject.name)}.{default_export_name(subject.name)},`'
+                f" to EVENT_SCHEMAS in {platform.EVENT_REGISTRY}",
+            )
+        ]
     if not EVENT_NAME.match(subject.name):
-        return [Finding("EVT-02", Status.FAIL, f"`{subject.name}` is not named `family.what_happened`",
-                        file=platform.EVENT_REGISTRY, line=entry.line,
-                        fix="rename it: lower-case kebab-case family, a dot, a snake_case past-tense event")]
-    return [Finding("EVT-02", Status.PASS, "registered in EVENT_SCHEMAS", file=platform.EVENT_REGISTRY, line=entry.line)]
+        return [
+            Finding(
+                "EVT-02",
+                Status.FAIL,
+                f"`{subject.name}` is not named `family.what_happened`",
+                file=platform.EVENT_REGISTRY,
+                line=entry.line,
+                fix="rename it: lower-case kebab-case family, a dot, a snake_case past-tense event",
+            )
+        ]
+    return [
+        Finding("EVT-02", Status.PASS, "registered in EVENT_SCHEMAS", file=platform.EVENT_REGISTRY, line=entry.line)
+    ]
 
 
 # --- EVT-03 --------------------------------------------------------------------------------------------------
@@ -242,19 +295,33 @@ def event_names_regenerated(repo: RepoView, subject: Subject) -> Iterable[Findin
     if registry is None or subject.name == UNREADABLE:
         return [_registry_failure("EVT-03", repo)]
     if subject.name not in registry:
-        return [Finding("EVT-03", Status.NOT_APPLICABLE,
-                        f"{subject.name} is not in EVENT_SCHEMAS (see EVT-02), so EVENT_NAMES cannot list it yet")]
+        return [
+            Finding(
+                "EVT-03",
+                Status.NOT_APPLICABLE,
+                f"{subject.name} is not in EVENT_SCHEMAS (see EVT-02), so EVENT_NAMES cannot list it yet",
+            )
+        ]
     expected = render_event_names(list(registry))
     actual = repo.read_text(platform.EVENT_NAMES)
     fix = "run `pnpm --filter @platform/contracts gen` and commit names.generated.ts"
     if actual is None:
-        return [Finding("EVT-03", Status.FAIL, "names.generated.ts is missing", file=platform.EVENT_NAMES, line=1,
-                        fix=fix)]
+        return [
+            Finding("EVT-03", Status.FAIL, "names.generated.ts is missing", file=platform.EVENT_NAMES, line=1, fix=fix)
+        ]
     if actual != expected:
         missing = f'"{subject.name}"' not in actual
         detail = f"it does not list {subject.name}" if missing else "it differs from the regenerated file"
-        return [Finding("EVT-03", Status.FAIL, f"names.generated.ts is out of date: {detail}",
-                        file=platform.EVENT_NAMES, line=first_difference(expected, actual), fix=fix)]
+        return [
+            Finding(
+                "EVT-03",
+                Status.FAIL,
+                f"names.generated.ts is out of date: {detail}",
+                file=platform.EVENT_NAMES,
+                line=first_difference(expected, actual),
+                fix=fix,
+            )
+        ]
     return [Finding("EVT-03", Status.PASS, "names.generated.ts matches EVENT_SCHEMAS", file=platform.EVENT_NAMES)]
 
 
@@ -297,14 +364,27 @@ def publisher_lists_event(repo: RepoView, subject: Subject) -> Iterable[Finding]
         return [_registry_failure("EVT-04", repo)]
     family = family_of(subject.name)
     if family == platform.PLATFORM_EVENT_FAMILY:
-        return [Finding("EVT-04", Status.NOT_APPLICABLE,
-                        f"`{family}.*` events are sent by every service's smoke test, not published by one service")]
+        return [
+            Finding(
+                "EVT-04",
+                Status.NOT_APPLICABLE,
+                f"`{family}.*` events are sent by every service's smoke test, not published by one service",
+            )
+        ]
     enqueuing = code_publishers(repo, subject.name)
     candidates = publishers(repo, subject.name)
     if not candidates:
         file, line = _where_listed(repo, subject.name)
-        return [Finding("EVT-04", Status.FAIL, f"no service publishes {subject.name}", file=file, line=line,
-                        fix=f"add {subject.name} to `contracts.events_published` of the service that enqueues it")]
+        return [
+            Finding(
+                "EVT-04",
+                Status.FAIL,
+                f"no service publishes {subject.name}",
+                file=file,
+                line=line,
+                fix=f"add {subject.name} to `contracts.events_published` of the service that enqueues it",
+            )
+        ]
     findings = []
     for service in sorted(candidates):
         manifest = f"{platform.service_dir(service)}/{platform.SERVICE_MANIFEST}"
@@ -313,11 +393,21 @@ def publisher_lists_event(repo: RepoView, subject: Subject) -> Iterable[Finding]
             continue
         parsed = repo.yaml(manifest)
         line = parsed.line_of(("contracts", "events_published")) if parsed is not None and parsed.ok else 1
-        why = (f"enqueues it at {enqueuing[service][0]}:{enqueuing[service][1]}" if service in enqueuing
-               else f"is the `{family}` family's service")
-        findings.append(Finding("EVT-04", Status.FAIL, f"{service} {why} but its service.yaml does not list it",
-                                file=manifest, line=line,
-                                fix=f"add `- {subject.name}` under contracts.events_published in {manifest}"))
+        why = (
+            f"enqueues it at {enqueuing[service][0]}:{enqueuing[service][1]}"
+            if service in enqueuing
+            else f"is the `{family}` family's service"
+        )
+        findings.append(
+            Finding(
+                "EVT-04",
+                Status.FAIL,
+                f"{service} {why} but its service.yaml does not list it",
+                file=manifest,
+                line=line,
+                fix=f"add `- {subject.name}` under contracts.events_published in {manifest}",
+            )
+        )
     return findings
 
 
@@ -353,8 +443,9 @@ def payload_assertions(repo: RepoView, name: str) -> list[tuple[str, int, str]]:
     return found
 
 
-@check("EVT-05", "At least one test asserts the schema accepts the producer's payload shape", mode="auto",
-       kind=Kind.EVENT)
+@check(
+    "EVT-05", "At least one test asserts the schema accepts the producer's payload shape", mode="auto", kind=Kind.EVENT
+)
 def schema_accepts_producer_payload(repo: RepoView, subject: Subject) -> Iterable[Finding]:
     """What it does: Looks in packages/contracts tests and the publishers' tests for a call that runs the event's
     schema on a payload — `EVENT_SCHEMAS["<event>"].parse(payload)`, `family.schema.safeParse(payload)`, ... — or
@@ -370,13 +461,20 @@ def schema_accepts_producer_payload(repo: RepoView, subject: Subject) -> Iterabl
         return [_registry_failure("EVT-05", repo)]
     found = payload_assertions(repo, subject.name)
     if found:
-        path, line, how = found[0]
-        return [Finding("EVT-05", Status.PASS, f"{how} in a test", file=path, line=line)]
+        test_file, test_line, how = found[0]
+        return [Finding("EVT-05", Status.PASS, f"{how} in a test", file=test_file, line=test_line)]
     file, line = _where_listed(repo, subject.name)
-    return [Finding("EVT-05", Status.FAIL, f"no test parses a {subject.name} payload with its schema or enqueues it",
-                    file=file, line=line,
-                    fix=f'add a test asserting `EVENT_SCHEMAS["{subject.name}"].parse(<producer payload>)` accepts '
-                    "the payload the producer builds")]
+    return [
+        Finding(
+            "EVT-05",
+            Status.FAIL,
+            f"no test parses a {subject.name} payload with its schema or enqueues it",
+            file=file,
+            line=line,
+            fix=f'add a test asserting `EVENT_SCHEMAS["{subject.name}"].parse(<producer payload>)` accepts '
+            "the payload the producer builds",
+        )
+    ]
 
 
 # --- EVT-06 --------------------------------------------------------------------------------------------------
@@ -419,16 +517,40 @@ def event_page_generated(repo: RepoView, subject: Subject) -> Iterable[Finding]:
     page = event_page_path(subject.name)
     doc = event_doc(repo, subject.name)
     if doc is None:
-        return [Finding("EVT-06", Status.FAIL, f"the page cannot be generated: {subject.name}'s schema is not found "
-                        "(see EVT-01)", file=page, line=1, fix="fix EVT-01, then run `scaffold verify --fix`")]
+        return [
+            Finding(
+                "EVT-06",
+                Status.FAIL,
+                f"the page cannot be generated: {subject.name}'s schema is not found (see EVT-01)",
+                file=page,
+                line=1,
+                fix="fix EVT-01, then run `scaffold verify --fix`",
+            )
+        ]
     expected = render_event_page(doc)
     actual = repo.read_text(page)
     if actual is None:
-        return [Finding("EVT-06", Status.FAIL, f"{page} is missing", file=page, line=1,
-                        fix="run `scaffold verify --fix` and commit the page")]
+        return [
+            Finding(
+                "EVT-06",
+                Status.FAIL,
+                f"{page} is missing",
+                file=page,
+                line=1,
+                fix="run `scaffold verify --fix` and commit the page",
+            )
+        ]
     if actual != expected:
-        return [Finding("EVT-06", Status.FAIL, f"{page} is out of date", file=page,
-                        line=first_difference(expected, actual), fix="run `scaffold verify --fix` and commit the page")]
+        return [
+            Finding(
+                "EVT-06",
+                Status.FAIL,
+                f"{page} is out of date",
+                file=page,
+                line=first_difference(expected, actual),
+                fix="run `scaffold verify --fix` and commit the page",
+            )
+        ]
     return [Finding("EVT-06", Status.PASS, "the event page is up to date", file=page)]
 
 
@@ -448,8 +570,7 @@ def webhook_mentions(repo: RepoView, name: str) -> list[tuple[str, int | None]]:
     return found
 
 
-@check("EVT-07", "If user-facing: scope it appropriately + add to webhook event filters", mode="auto",
-       kind=Kind.EVENT)
+@check("EVT-07", "If user-facing: scope it appropriately + add to webhook event filters", mode="auto", kind=Kind.EVENT)
 def user_facing_event_scoped_and_filtered(repo: RepoView, subject: Subject) -> Iterable[Finding]:
     """What it does: An event is user-facing when it is in WEBHOOK_EVENT_FILTERS
     (packages/contracts/src/webhooks.ts) or a third-party operation lists it in `x-platform-webhooks`. A
@@ -472,25 +593,49 @@ def user_facing_event_scoped_and_filtered(repo: RepoView, subject: Subject) -> I
         filters = {}
     mentions = webhook_mentions(repo, subject.name)
     if subject.name not in filters and not mentions:
-        return [Finding("EVT-07", Status.NOT_APPLICABLE,
-                        "not user-facing: not in WEBHOOK_EVENT_FILTERS and no third-party endpoint emits it as a "
-                        "webhook")]
+        return [
+            Finding(
+                "EVT-07",
+                Status.NOT_APPLICABLE,
+                "not user-facing: not in WEBHOOK_EVENT_FILTERS and no third-party endpoint emits it as a webhook",
+            )
+        ]
     findings = []
     if subject.name not in filters:
         file, line = mentions[0]
-        findings.append(Finding("EVT-07", Status.FAIL,
-                                f"a third-party endpoint emits {subject.name} as a webhook, but it is not in "
-                                "WEBHOOK_EVENT_FILTERS", file=file, line=line,
-                                fix=f'add `"{subject.name}",` to WEBHOOK_EVENT_FILTERS in {platform.WEBHOOK_FILTERS}'))
+        findings.append(
+            Finding(
+                "EVT-07",
+                Status.FAIL,
+                f"a third-party endpoint emits {subject.name} as a webhook, but it is not in WEBHOOK_EVENT_FILTERS",
+                file=file,
+                line=line,
+                fix=f'add `"{subject.name}",` to WEBHOOK_EVENT_FILTERS in {platform.WEBHOOK_FILTERS}',
+            )
+        )
     scope = events_scope(subject.name)
     known = scopes(repo)
     if known is None or scope not in known:
-        findings.append(Finding("EVT-07", Status.FAIL, f"user-facing event without the `{scope}` scope in SCOPES",
-                                file=platform.WEBHOOK_FILTERS, line=filters.get(subject.name, 1),
-                                fix=f'add `"{scope}": {{ description: "...", returnsPhi: ... }}` to SCOPES in '
-                                f"{platform.SCOPES_REGISTRY}"))
-    return findings or [Finding("EVT-07", Status.PASS, f"in WEBHOOK_EVENT_FILTERS, scoped by `{scope}`",
-                                file=platform.WEBHOOK_FILTERS, line=filters[subject.name])]
+        findings.append(
+            Finding(
+                "EVT-07",
+                Status.FAIL,
+                f"user-facing event without the `{scope}` scope in SCOPES",
+                file=platform.WEBHOOK_FILTERS,
+                line=filters.get(subject.name, 1),
+                fix=f'add `"{scope}": {{ description: "...", returnsPhi: ... }}` to SCOPES in '
+                f"{platform.SCOPES_REGISTRY}",
+            )
+        )
+    return findings or [
+        Finding(
+            "EVT-07",
+            Status.PASS,
+            f"in WEBHOOK_EVENT_FILTERS, scoped by `{scope}`",
+            file=platform.WEBHOOK_FILTERS,
+            line=filters[subject.name],
+        )
+    ]
 
 
 def derived_files(repo: RepoView) -> dict[str, str]:

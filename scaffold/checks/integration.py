@@ -30,7 +30,6 @@ from scaffold.checks._contracts import (
     code_files,
     enclosing_function_names,
     error_codes,
-    function_name,
     key_values,
     needs_evidence,
     needs_human,
@@ -55,13 +54,25 @@ def _manifest(check_id: str, repo: RepoView, subject: Subject) -> Mapping[str, o
     path = subject.join(platform.INTEGRATION_MANIFEST)
     parsed = repo.yaml(path)
     if parsed is None:
-        return Finding(check_id, Status.FAIL, f"{path} is missing", file=path, line=1,
-                       fix="describe the integration in integration.yaml (client_id, scopes, redirect_uris)")
+        return Finding(
+            check_id,
+            Status.FAIL,
+            f"{path} is missing",
+            file=path,
+            line=1,
+            fix="describe the integration in integration.yaml (client_id, scopes, redirect_uris)",
+        )
     if not parsed.ok:
         return unreadable(check_id, path, parsed.error_line, "YAML")
     if not isinstance(parsed.data, Mapping):
-        return Finding(check_id, Status.FAIL, f"{path} is not a mapping", file=path, line=1,
-                       fix="write integration.yaml as a mapping of name, client_id, scopes, redirect_uris")
+        return Finding(
+            check_id,
+            Status.FAIL,
+            f"{path} is not a mapping",
+            file=path,
+            line=1,
+            fix="write integration.yaml as a mapping of name, client_id, scopes, redirect_uris",
+        )
     return parsed.data
 
 
@@ -87,15 +98,27 @@ def _broken_sources(check_id: str, repo: RepoView, subject: Subject) -> list[Fin
     return findings
 
 
-def _fail_at_manifest(check_id: str, repo: RepoView, subject: Subject, message: str, fix: str,
-                      *path: str | int) -> Finding:
-    return Finding(check_id, Status.FAIL, message, file=subject.join(platform.INTEGRATION_MANIFEST),
-                   line=_manifest_line(repo, subject, *path), fix=fix)
+def _fail_at_manifest(
+    check_id: str, repo: RepoView, subject: Subject, message: str, fix: str, *path: str | int
+) -> Finding:
+    return Finding(
+        check_id,
+        Status.FAIL,
+        message,
+        file=subject.join(platform.INTEGRATION_MANIFEST),
+        line=_manifest_line(repo, subject, *path),
+        fix=fix,
+    )
 
 
 # --- INT-01 --------------------------------------------------------------------------------------------------
-@check("INT-01", "OAuth client registered in developer portal", mode="evidence", kind=Kind.INTEGRATION,
-       covers=("integration.yaml",))
+@check(
+    "INT-01",
+    "OAuth client registered in developer portal",
+    mode="evidence",
+    kind=Kind.INTEGRATION,
+    covers=("integration.yaml",),
+)
 def oauth_client_registered(repo: RepoView, subject: Subject) -> Iterable[Finding]:
     """What it does: Checks that integration.yaml records the `client_id` the developer portal issued; that the
     client is registered there (with these redirect URIs) is a fact outside the repo: recorded evidence.
@@ -111,10 +134,24 @@ def oauth_client_registered(repo: RepoView, subject: Subject) -> Iterable[Findin
         return [manifest]
     client_id = manifest.get("client_id")
     if not isinstance(client_id, str) or manifests.is_placeholder(client_id):
-        return [_fail_at_manifest("INT-01", repo, subject, "integration.yaml records no `client_id`",
-                                  "register the client in the developer portal and set `client_id`", "client_id")]
-    return [needs_evidence("INT-01", subject, f"the OAuth client `{client_id}` is registered in the developer "
-                           "portal with the redirect URIs of integration.yaml")]
+        return [
+            _fail_at_manifest(
+                "INT-01",
+                repo,
+                subject,
+                "integration.yaml records no `client_id`",
+                "register the client in the developer portal and set `client_id`",
+                "client_id",
+            )
+        ]
+    return [
+        needs_evidence(
+            "INT-01",
+            subject,
+            f"the OAuth client `{client_id}` is registered in the developer "
+            "portal with the redirect URIs of integration.yaml",
+        )
+    ]
 
 
 # --- INT-02 --------------------------------------------------------------------------------------------------
@@ -148,22 +185,55 @@ def redirect_uris_per_environment(repo: RepoView, subject: Subject) -> Iterable[
         return [manifest]
     uris = manifest.get("redirect_uris")
     if not isinstance(uris, Mapping):
-        return [_fail_at_manifest("INT-02", repo, subject, "integration.yaml has no `redirect_uris` per stage",
-                                  "add `redirect_uris: { dev: [...], staging: [...], prod: [...] }`", "redirect_uris")]
+        return [
+            _fail_at_manifest(
+                "INT-02",
+                repo,
+                subject,
+                "integration.yaml has no `redirect_uris` per stage",
+                "add `redirect_uris: { dev: [...], staging: [...], prod: [...] }`",
+                "redirect_uris",
+            )
+        ]
     findings = []
     for stage in platform.DEPLOY_STAGES:
         listed = uris.get(stage)
         if not isinstance(listed, list) or not listed:
-            findings.append(_fail_at_manifest("INT-02", repo, subject, f"no redirect URI for {stage}",
-                                              f"add `redirect_uris.{stage}: [https://...]`", "redirect_uris", stage))
+            findings.append(
+                _fail_at_manifest(
+                    "INT-02",
+                    repo,
+                    subject,
+                    f"no redirect URI for {stage}",
+                    f"add `redirect_uris.{stage}: [https://...]`",
+                    "redirect_uris",
+                    stage,
+                )
+            )
             continue
         for index, uri in enumerate(listed):
             problem = redirect_uri_problem(uri, stage) if isinstance(uri, str) else "is not a string"
             if problem:
-                findings.append(_fail_at_manifest("INT-02", repo, subject, f"{stage} redirect URI {uri!r} {problem}",
-                                                  "use the exact https callback URL", "redirect_uris", stage, index))
-    return findings or [Finding("INT-02", Status.PASS, "redirect URIs for dev, staging and prod",
-                                file=subject.join(platform.INTEGRATION_MANIFEST))]
+                findings.append(
+                    _fail_at_manifest(
+                        "INT-02",
+                        repo,
+                        subject,
+                        f"{stage} redirect URI {uri!r} {problem}",
+                        "use the exact https callback URL",
+                        "redirect_uris",
+                        stage,
+                        index,
+                    )
+                )
+    return findings or [
+        Finding(
+            "INT-02",
+            Status.PASS,
+            "redirect URIs for dev, staging and prod",
+            file=subject.join(platform.INTEGRATION_MANIFEST),
+        )
+    ]
 
 
 # --- INT-03 --------------------------------------------------------------------------------------------------
@@ -193,18 +263,40 @@ def pkce_s256(repo: RepoView, subject: Subject) -> Iterable[Finding]:
     for path, parsed in _sources(repo, subject):
         for value, line in key_values(parsed, "code_challenge_method"):
             if value.lower() == "plain":
-                findings.append(Finding("INT-03", Status.FAIL, 'code_challenge_method "plain"', file=path, line=line,
-                                        fix='use "S256" with a SHA-256 challenge of the verifier'))
+                findings.append(
+                    Finding(
+                        "INT-03",
+                        Status.FAIL,
+                        'code_challenge_method "plain"',
+                        file=path,
+                        line=line,
+                        fix='use "S256" with a SHA-256 challenge of the verifier',
+                    )
+                )
             elif value == "S256":
                 s256.append((path, line, _hashes_sha256(parsed)))
     if not s256:
-        findings.append(_fail_at_manifest("INT-03", repo, subject, 'no `code_challenge_method: "S256"` in src/',
-                                          'send code_challenge_method "S256" in the authorization request'))
+        findings.append(
+            _fail_at_manifest(
+                "INT-03",
+                repo,
+                subject,
+                'no `code_challenge_method: "S256"` in src/',
+                'send code_challenge_method "S256" in the authorization request',
+            )
+        )
     elif not any(hashed for _, _, hashed in s256):
         path, line, _ = s256[0]
-        findings.append(Finding("INT-03", Status.FAIL, "S256 is declared but the verifier is never hashed with "
-                                "SHA-256 here", file=path, line=line,
-                                fix='compute the challenge with createHash("sha256") / crypto.subtle.digest'))
+        findings.append(
+            Finding(
+                "INT-03",
+                Status.FAIL,
+                "S256 is declared but the verifier is never hashed with SHA-256 here",
+                file=path,
+                line=line,
+                fix='compute the challenge with createHash("sha256") / crypto.subtle.digest',
+            )
+        )
     return findings or [Finding("INT-03", Status.PASS, "PKCE with S256", file=s256[0][0], line=s256[0][1])]
 
 
@@ -247,12 +339,20 @@ def token_refresh_tested(repo: RepoView, subject: Subject) -> Iterable[Finding]:
     endpoint, and test it (success, and an invalid refresh token ending in a sign-in).
     """
     findings = _broken_sources("INT-04", repo, subject)
-    functions = [(path, name, line) for path, parsed in _sources(repo, subject)
-                 for name, line in refresh_functions(parsed)]
+    functions = [
+        (path, name, line) for path, parsed in _sources(repo, subject) for name, line in refresh_functions(parsed)
+    ]
     if not functions:
-        return findings + [_fail_at_manifest("INT-04", repo, subject, "no function in src/ sends "
-                                             '`grant_type: "refresh_token"`',
-                                             "implement the refresh grant in a named function")]
+        return [
+            *findings,
+            _fail_at_manifest(
+                "INT-04",
+                repo,
+                subject,
+                'no function in src/ sends `grant_type: "refresh_token"`',
+                "implement the refresh grant in a named function",
+            ),
+        ]
     names = {name for _, name, _ in functions}
     for path in code_files(repo, subject.path, tests=True):
         parsed = source(repo, path)
@@ -261,10 +361,19 @@ def token_refresh_tested(repo: RepoView, subject: Subject) -> Iterable[Finding]:
         for call in ts.all_calls(parsed):
             called = call.callee.rsplit(".", 1)[-1]
             if called in names:
-                return findings + [Finding("INT-04", Status.PASS, f"{called}() is tested", file=path, line=call.line)]
+                return [*findings, Finding("INT-04", Status.PASS, f"{called}() is tested", file=path, line=call.line)]
     path, name, line = functions[0]
-    return findings + [Finding("INT-04", Status.FAIL, f"{name}() refreshes tokens but no test calls it", file=path,
-                               line=line, fix=f"add a test under {subject.path}/test that calls {name}()")]
+    return [
+        *findings,
+        Finding(
+            "INT-04",
+            Status.FAIL,
+            f"{name}() refreshes tokens but no test calls it",
+            file=path,
+            line=line,
+            fix=f"add a test under {subject.path}/test that calls {name}()",
+        ),
+    ]
 
 
 # --- INT-05 --------------------------------------------------------------------------------------------------
@@ -275,6 +384,20 @@ _EQUALITY = frozenset({"===", "==", "!==", "!="})
 def _binary_operator(node: Node) -> str:
     operator = node.child_by_field_name("operator")
     return ts.text_of(operator) if operator is not None else ""
+
+
+def _compares_values(node: Node) -> bool:
+    """Whether an equality compares two computed values (not a literal, not lengths): `sig === expected`."""
+    sides = [node.child_by_field_name("left"), node.child_by_field_name("right")]
+    for side in sides:
+        if side is None:
+            return False
+        side = ts.unwrap(side)
+        if side.type in {"number", "string", "null", "undefined", "true", "false", "template_string"}:
+            return False
+        if side.type == "member_expression" and ts.text_of(side).endswith(".length"):
+            return False
+    return True
 
 
 @check("INT-05", "Webhook signature verification implemented", mode="auto", kind=Kind.INTEGRATION)
@@ -307,23 +430,46 @@ def webhook_signature_verified(repo: RepoView, subject: Subject) -> Iterable[Fin
             operator, text = _binary_operator(node), ts.text_of(node)
             if operator in _COMPARISONS and "tolerance" in text.lower():
                 tolerance = tolerance or (path, ts.line_of(node))
-            elif operator in _EQUALITY and "signature" in text.lower():
-                findings.append(Finding("INT-05", Status.FAIL, f"signature compared with `{operator}` (not timing-safe)",
-                                        file=path, line=ts.line_of(node),
-                                        fix="compare with crypto.timingSafeEqual on equal-length buffers"))
+            elif operator in _EQUALITY and "signature" in text.lower() and _compares_values(node):
+                findings.append(
+                    Finding(
+                        "INT-05",
+                        Status.FAIL,
+                        f"signature compared with `{operator}` (not timing-safe)",
+                        file=path,
+                        line=ts.line_of(node),
+                        fix="compare with crypto.timingSafeEqual on equal-length buffers",
+                    )
+                )
     where = subject.join("src")
     if timing_safe is None:
-        findings.append(_fail_at_manifest("INT-05", repo, subject, f"no timingSafeEqual signature check in {where}",
-                                          "verify the HMAC signature with crypto.timingSafeEqual", "webhook_events"))
+        findings.append(
+            _fail_at_manifest(
+                "INT-05",
+                repo,
+                subject,
+                f"no timingSafeEqual signature check in {where}",
+                "verify the HMAC signature with crypto.timingSafeEqual",
+                "webhook_events",
+            )
+        )
     if tolerance is None:
-        findings.append(_fail_at_manifest("INT-05", repo, subject, f"no timestamp tolerance check in {where}",
-                                          "reject deliveries whose timestamp is older than a tolerance",
-                                          "webhook_events"))
+        findings.append(
+            _fail_at_manifest(
+                "INT-05",
+                repo,
+                subject,
+                f"no timestamp tolerance check in {where}",
+                "reject deliveries whose timestamp is older than a tolerance",
+                "webhook_events",
+            )
+        )
     if findings:
         return findings
     path, line = timing_safe  # type: ignore[misc]
-    return [Finding("INT-05", Status.PASS, "timing-safe signature check with a timestamp tolerance", file=path,
-                    line=line)]
+    return [
+        Finding("INT-05", Status.PASS, "timing-safe signature check with a timestamp tolerance", file=path, line=line)
+    ]
 
 
 # --- INT-06 --------------------------------------------------------------------------------------------------
@@ -356,19 +502,42 @@ def all_error_codes_handled(repo: RepoView, subject: Subject) -> Iterable[Findin
     """
     codes = error_codes(repo)
     if codes is None:
-        return [Finding("INT-06", Status.FAIL, "PLATFORM_ERROR_CODES cannot be read", file=platform.ERROR_CODES,
-                        line=1, fix="restore `export const PLATFORM_ERROR_CODES = { ... }`")]
+        return [
+            Finding(
+                "INT-06",
+                Status.FAIL,
+                "PLATFORM_ERROR_CODES cannot be read",
+                file=platform.ERROR_CODES,
+                line=1,
+                fix="restore `export const PLATFORM_ERROR_CODES = { ... }`",
+            )
+        ]
     module = subject.join(platform.INTEGRATION_ERRORS_MODULE)
     parsed = source(repo, module)
     if parsed is None:
-        return [_fail_at_manifest("INT-06", repo, subject, f"{module} is missing",
-                                  "map every PLATFORM_ERROR_CODES key to a reaction in src/errors.ts")]
+        return [
+            _fail_at_manifest(
+                "INT-06",
+                repo,
+                subject,
+                f"{module} is missing",
+                "map every PLATFORM_ERROR_CODES key to a reaction in src/errors.ts",
+            )
+        ]
     if parsed.error_line is not None:
         return [unreadable("INT-06", module, parsed.error_line)]
     missing = [code for code in codes if code not in handled_codes(parsed)]
     if missing:
-        return [Finding("INT-06", Status.FAIL, f"unhandled platform error codes: {', '.join(missing)}", file=module,
-                        line=1, fix=f"handle {', '.join(missing)} in {module}")]
+        return [
+            Finding(
+                "INT-06",
+                Status.FAIL,
+                f"unhandled platform error codes: {', '.join(missing)}",
+                file=module,
+                line=1,
+                fix=f"handle {', '.join(missing)} in {module}",
+            )
+        ]
     return [Finding("INT-06", Status.PASS, f"all {len(codes)} platform error codes handled", file=module)]
 
 
@@ -403,11 +572,25 @@ def backoff_with_jitter(repo: RepoView, subject: Subject) -> Iterable[Finding]:
                 if index is not None and (ts.string_value(index) or "").lower() == "retry-after":
                     retry_after = retry_after or (path, ts.line_of(node))
     if jitter is None:
-        findings.append(_fail_at_manifest("INT-07", repo, subject, "no jittered backoff: no Math.random() in a "
-                                          "backoff/delay/retry function", "add jitter to the retry delay"))
+        findings.append(
+            _fail_at_manifest(
+                "INT-07",
+                repo,
+                subject,
+                "no jittered backoff: no Math.random() in a backoff/delay/retry function",
+                "add jitter to the retry delay",
+            )
+        )
     if retry_after is None:
-        findings.append(_fail_at_manifest("INT-07", repo, subject, "the Retry-After header is never read",
-                                          'honour `response.headers.get("retry-after")` before retrying'))
+        findings.append(
+            _fail_at_manifest(
+                "INT-07",
+                repo,
+                subject,
+                "the Retry-After header is never read",
+                'honour `response.headers.get("retry-after")` before retrying',
+            )
+        )
     if findings:
         return findings
     path, line = jitter  # type: ignore[misc]
@@ -431,9 +614,11 @@ def leaked_names(call: ts.Call) -> list[tuple[str, int]]:
     for argument in call.arguments:
         for node in ts.walk(argument.node):
             name = None
-            if node.type in {"identifier", "shorthand_property_identifier"}:
-                name = ts.text_of(node)
-            elif node.type == "property_identifier" and node.parent is not None and node.parent.type == "member_expression":
+            if node.type in {"identifier", "shorthand_property_identifier"} or (
+                node.type == "property_identifier"
+                and node.parent is not None
+                and node.parent.type == "member_expression"
+            ):
                 name = ts.text_of(node)
             elif node.type == "call_expression":
                 inner = ts.call_of(node)
@@ -463,9 +648,16 @@ def logs_exclude_tokens_and_phi(repo: RepoView, subject: Subject) -> Iterable[Fi
         for call in ts.calls(parsed, lambda c: bool(LOG_CALLEE.match(c))):
             logged += 1
             for name, line in leaked_names(call):
-                findings.append(Finding("INT-08", Status.FAIL, f"{call.callee}(...) logs `{name}` unredacted",
-                                        file=path, line=line, fix=f"drop `{name}` from the log call or wrap it in "
-                                        "redact()/safeView()"))
+                findings.append(
+                    Finding(
+                        "INT-08",
+                        Status.FAIL,
+                        f"{call.callee}(...) logs `{name}` unredacted",
+                        file=path,
+                        line=line,
+                        fix=f"drop `{name}` from the log call or wrap it in redact()/safeView()",
+                    )
+                )
     return findings or [Finding("INT-08", Status.PASS, f"{logged} log call(s), none passes a token or PHI field")]
 
 
@@ -493,23 +685,59 @@ def revoke_ui(repo: RepoView, subject: Subject) -> Iterable[Finding]:
     sources = dict(_sources(repo, subject))
     ui_files = [path for path in sources if _DISCONNECT_FILE.search(path)]
     if not ui_files:
-        return findings + [_fail_at_manifest("INT-09", repo, subject, f"no Disconnect/Revoke UI file in {subject.join('src')}",
-                                             "add a Disconnect component that revokes the tokens")]
-    endpoint = next(((path, line) for path, parsed in sources.items()
-                     if (line := _mentions_revoke_endpoint(parsed)) is not None), None)
+        return [
+            *findings,
+            _fail_at_manifest(
+                "INT-09",
+                repo,
+                subject,
+                f"no Disconnect/Revoke UI file in {subject.join('src')}",
+                "add a Disconnect component that revokes the tokens",
+            ),
+        ]
+    endpoint = next(
+        ((path, line) for path, parsed in sources.items() if (line := _mentions_revoke_endpoint(parsed)) is not None),
+        None,
+    )
     for path in ui_files:
         parsed = sources[path]
         calls_revoke = _mentions_revoke_endpoint(parsed) or next(
-            (c.line for c in ts.all_calls(parsed) if re.search(r"revoke|disconnect", c.callee, re.IGNORECASE)), None)
+            (c.line for c in ts.all_calls(parsed) if re.search(r"revoke|disconnect", c.callee, re.IGNORECASE)), None
+        )
         if calls_revoke and endpoint is not None:
-            return findings + [Finding("INT-09", Status.PASS, f"{path} revokes through {platform.OAUTH_REVOKE_PATH}",
-                                       file=path, line=calls_revoke)]
+            return [
+                *findings,
+                Finding(
+                    "INT-09",
+                    Status.PASS,
+                    f"{path} revokes through {platform.OAUTH_REVOKE_PATH}",
+                    file=path,
+                    line=calls_revoke,
+                ),
+            ]
     if endpoint is None:
-        return findings + [Finding("INT-09", Status.FAIL, f"nothing in src/ calls {platform.OAUTH_REVOKE_PATH}",
-                                   file=ui_files[0], line=1,
-                                   fix=f"POST the refresh token to the identity service's {platform.OAUTH_REVOKE_PATH}")]
-    return findings + [Finding("INT-09", Status.FAIL, f"{ui_files[0]} does not call the revoke action",
-                               file=ui_files[0], line=1, fix="call the revoke function from the Disconnect action")]
+        return [
+            *findings,
+            Finding(
+                "INT-09",
+                Status.FAIL,
+                f"nothing in src/ calls {platform.OAUTH_REVOKE_PATH}",
+                file=ui_files[0],
+                line=1,
+                fix=f"POST the refresh token to the identity service's {platform.OAUTH_REVOKE_PATH}",
+            ),
+        ]
+    return [
+        *findings,
+        Finding(
+            "INT-09",
+            Status.FAIL,
+            f"{ui_files[0]} does not call the revoke action",
+            file=ui_files[0],
+            line=1,
+            fix="call the revoke function from the Disconnect action",
+        ),
+    ]
 
 
 # --- INT-10 --------------------------------------------------------------------------------------------------
@@ -529,14 +757,30 @@ def baa_signed_if_phi(repo: RepoView, subject: Subject) -> Iterable[Finding]:
         return [manifest]
     asked = manifest.get("scopes")
     if not isinstance(asked, list) or not all(isinstance(s, str) for s in asked):
-        return [_fail_at_manifest("INT-10", repo, subject, "integration.yaml has no `scopes` list",
-                                  "list the scopes the integration asks for", "scopes")]
+        return [
+            _fail_at_manifest(
+                "INT-10",
+                repo,
+                subject,
+                "integration.yaml has no `scopes` list",
+                "list the scopes the integration asks for",
+                "scopes",
+            )
+        ]
     known = scopes(repo) or {}
     unknown = [s for s in asked if s not in known]
     if unknown:
-        return [_fail_at_manifest("INT-10", repo, subject, f"scopes not in SCOPES: {', '.join(unknown)}",
-                                  "ask only for scopes registered in packages/scopes", "scopes",
-                                  asked.index(unknown[0]))]
+        return [
+            _fail_at_manifest(
+                "INT-10",
+                repo,
+                subject,
+                f"scopes not in SCOPES: {', '.join(unknown)}",
+                "ask only for scopes registered in packages/scopes",
+                "scopes",
+                asked.index(unknown[0]),
+            )
+        ]
     phi = [s for s in asked if known[s].returns_phi]
     if not phi:
         return [Finding("INT-10", Status.NOT_APPLICABLE, f"no PHI scope among {', '.join(asked) or 'its scopes'}")]
@@ -555,8 +799,13 @@ def raw_buttons(parsed: ts.ParsedTs) -> list[int]:
     return found
 
 
-@check("INT-11", "Branding follows the Loop button kit", mode="auto (uses the kit) + human", kind=Kind.INTEGRATION,
-       covers=("src/*.tsx",))
+@check(
+    "INT-11",
+    "Branding follows the Loop button kit",
+    mode="auto (uses the kit) + human",
+    kind=Kind.INTEGRATION,
+    covers=("src/*.tsx",),
+)
 def uses_button_kit(repo: RepoView, subject: Subject) -> Iterable[Finding]:
     """What it does: Checks that the integration's UI (.tsx files in src/) imports the Loop button kit
     (`@platform/button-kit`) and renders no raw `<button>`. Whether the result follows the brand guidelines is
@@ -570,18 +819,36 @@ def uses_button_kit(repo: RepoView, subject: Subject) -> Iterable[Finding]:
     """
     findings = _broken_sources("INT-11", repo, subject)
     ui = {path: parsed for path, parsed in _sources(repo, subject) if path.endswith(".tsx")}
-    using_kit = [path for path, parsed in ui.items()
-                 if any(i.module == platform.BUTTON_KIT_MODULE for i in ts.imports(parsed))]
+    using_kit = [
+        path for path, parsed in ui.items() if any(i.module == platform.BUTTON_KIT_MODULE for i in ts.imports(parsed))
+    ]
     for path, parsed in ui.items():
-        findings += [Finding("INT-11", Status.FAIL, "raw <button> instead of the button kit", file=path, line=line,
-                             fix=f"use the kit's buttons from {platform.BUTTON_KIT_MODULE}")
-                     for line in raw_buttons(parsed)]
+        findings += [
+            Finding(
+                "INT-11",
+                Status.FAIL,
+                "raw <button> instead of the button kit",
+                file=path,
+                line=line,
+                fix=f"use the kit's buttons from {platform.BUTTON_KIT_MODULE}",
+            )
+            for line in raw_buttons(parsed)
+        ]
     if not using_kit:
         where = next(iter(ui), None)
-        findings.append(Finding("INT-11", Status.FAIL, f"no UI file imports {platform.BUTTON_KIT_MODULE}",
-                                file=where or subject.join(platform.INTEGRATION_MANIFEST), line=1,
-                                fix=f"import the connect/disconnect buttons from {platform.BUTTON_KIT_MODULE}"))
+        findings.append(
+            Finding(
+                "INT-11",
+                Status.FAIL,
+                f"no UI file imports {platform.BUTTON_KIT_MODULE}",
+                file=where or subject.join(platform.INTEGRATION_MANIFEST),
+                line=1,
+                fix=f"import the connect/disconnect buttons from {platform.BUTTON_KIT_MODULE}",
+            )
+        )
     if findings:
         return findings
-    return [Finding("INT-11", Status.PASS, f"{len(using_kit)} UI file(s) use the button kit", file=using_kit[0]),
-            needs_human("INT-11", subject, "the integration's screens follow the Loop brand guidelines")]
+    return [
+        Finding("INT-11", Status.PASS, f"{len(using_kit)} UI file(s) use the button kit", file=using_kit[0]),
+        needs_human("INT-11", subject, "the integration's screens follow the Loop brand guidelines"),
+    ]

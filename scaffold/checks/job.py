@@ -48,8 +48,14 @@ def _registry_failure(check_id: str, repo: RepoView) -> Finding:
     parsed = repo.typescript(platform.JOBS_REGISTRY)
     if parsed is not None and parsed.error_line is not None:
         return unreadable(check_id, platform.JOBS_REGISTRY, parsed.error_line)
-    return Finding(check_id, Status.FAIL, "no `export const JOBS: JobDefinition[] = [ ... ]` array literal",
-                   file=platform.JOBS_REGISTRY, line=1, fix="declare JOBS as an array literal of JobDefinition objects")
+    return Finding(
+        check_id,
+        Status.FAIL,
+        "no `export const JOBS: JobDefinition[] = [ ... ]` array literal",
+        file=platform.JOBS_REGISTRY,
+        line=1,
+        fix="declare JOBS as an array literal of JobDefinition objects",
+    )
 
 
 def _loops_over_jobs(parsed: ts.ParsedTs) -> list[tuple[str, Node]]:
@@ -79,8 +85,14 @@ def _new_expressions(parsed: ts.ParsedTs, constructor: str, within: Node | None 
 def _infra(check_id: str, repo: RepoView) -> ts.ParsedTs | Finding:
     parsed = repo.typescript(platform.JOBS_INFRA)
     if parsed is None:
-        return Finding(check_id, Status.FAIL, "services/jobs/infra.ts is missing", file=platform.JOBS_INFRA, line=1,
-                       fix="restore services/jobs/infra.ts from the platform template (`copier update`)")
+        return Finding(
+            check_id,
+            Status.FAIL,
+            "services/jobs/infra.ts is missing",
+            file=platform.JOBS_INFRA,
+            line=1,
+            fix="restore services/jobs/infra.ts from the platform template (`copier update`)",
+        )
     if parsed.error_line is not None:
         return unreadable(check_id, platform.JOBS_INFRA, parsed.error_line)
     return parsed
@@ -105,30 +117,64 @@ def target_endpoint_is_idempotent(repo: RepoView, subject: Subject) -> Iterable[
     service, method, path = (_string(entry, "target", key) for key in ("service", "method", "path"))
     target_line = (_field(entry, "target") or entry).line
     if not service or not method or not path:
-        return [Finding("JOB-01", Status.FAIL, "the job's target lacks service, method or path",
-                        file=platform.JOBS_REGISTRY, line=target_line,
-                        fix='give the target `{ service, method: "POST", path, urlSecret }` as literals')]
+        return [
+            Finding(
+                "JOB-01",
+                Status.FAIL,
+                "the job's target lacks service, method or path",
+                file=platform.JOBS_REGISTRY,
+                line=target_line,
+                fix='give the target `{ service, method: "POST", path, urlSecret }` as literals',
+            )
+        ]
     if service not in repo.service_names:
-        return [Finding("JOB-01", Status.FAIL, f"target service `{service}` does not exist under services/",
-                        file=platform.JOBS_REGISTRY, line=target_line,
-                        fix="point the job at an existing service, or create it with `scaffold new service`")]
+        return [
+            Finding(
+                "JOB-01",
+                Status.FAIL,
+                f"target service `{service}` does not exist under services/",
+                file=platform.JOBS_REGISTRY,
+                line=target_line,
+                fix="point the job at an existing service, or create it with `scaffold new service`",
+            )
+        ]
     found = find_route(repo, service, method, path)
     if found is None:
-        return [Finding("JOB-01", Status.FAIL, f"services/{service}/src has no `{method} {path}` route",
-                        file=platform.JOBS_REGISTRY, line=target_line,
-                        fix=f'add `app.{method.lower()}("{path}", requireScope("{service}:admin"), idempotency(), '
-                        "handler)` to the target service")]
+        return [
+            Finding(
+                "JOB-01",
+                Status.FAIL,
+                f"services/{service}/src has no `{method} {path}` route",
+                file=platform.JOBS_REGISTRY,
+                line=target_line,
+                fix=f'add `app.{method.lower()}("{path}", requireScope("{service}:admin"), idempotency(), '
+                "handler)` to the target service",
+            )
+        ]
     route_file, route, _ = found
     missing = [name for name in ("requireScope", "idempotency") if route.uses(name) is None]
     if missing:
-        return [Finding("JOB-01", Status.FAIL, f"{method} {path} does not use {' or '.join(m + '()' for m in missing)}",
-                        file=route_file, line=route.line,
-                        fix="add requireScope(...) and idempotency() to the route's middleware")]
-    return [Finding("JOB-01", Status.PASS, f"{method} {path} is scoped and idempotent", file=route_file,
-                    line=route.line)]
+        return [
+            Finding(
+                "JOB-01",
+                Status.FAIL,
+                f"{method} {path} does not use {' or '.join(m + '()' for m in missing)}",
+                file=route_file,
+                line=route.line,
+                fix="add requireScope(...) and idempotency() to the route's middleware",
+            )
+        ]
+    return [
+        Finding("JOB-01", Status.PASS, f"{method} {path} is scoped and idempotent", file=route_file, line=route.line)
+    ]
 
 
 # --- JOB-02 --------------------------------------------------------------------------------------------------
+def _at_least_one(value: ts.Value | None) -> bool:
+    number = value.value if value is not None else None
+    return isinstance(number, int) and not isinstance(number, bool) and number >= 1
+
+
 def _definition_problems(entry: ts.Value) -> list[tuple[str, int]]:
     problems: list[tuple[str, int]] = []
 
@@ -139,20 +185,27 @@ def _definition_problems(entry: ts.Value) -> list[tuple[str, int]]:
     name = _string(entry, "name")
     require(("name",), bool(name and JOB_NAME.match(name)), "must be a kebab-case string")
     schedule = _string(entry, "schedule")
-    require(("schedule",), bool(schedule and SCHEDULE.match(schedule)),
-            "must be an EventBridge expression: `cron(m h dom mon dow y)` or `rate(N minutes|hours|days)`")
+    require(
+        ("schedule",),
+        bool(schedule and SCHEDULE.match(schedule)),
+        "must be an EventBridge expression: `cron(m h dom mon dow y)` or `rate(N minutes|hours|days)`",
+    )
     description = _string(entry, "description")
-    require(("description",), bool(description) and not manifests.is_placeholder(description),
-            "must say what the job does")
+    require(
+        ("description",), bool(description) and not manifests.is_placeholder(description), "must say what the job does"
+    )
     require(("target", "service"), bool(_string(entry, "target", "service")), "must name the target service")
     require(("target", "method"), _string(entry, "target", "method") == "POST", 'must be "POST"')
-    require(("target", "path"), (_string(entry, "target", "path") or "").startswith("/"), "must be a path like /admin/x")
+    require(
+        ("target", "path"), (_string(entry, "target", "path") or "").startswith("/"), "must be a path like /admin/x"
+    )
     secret = _string(entry, "target", "urlSecret")
     require(("target", "urlSecret"), bool(secret and SECRET_NAME.match(secret)), "must name an SST secret (PascalCase)")
-    failures = _field(entry, "alarm", "consecutiveFailures")
-    valid_failures = failures is not None and isinstance(failures.value, int) and not isinstance(failures.value, bool)
-    require(("alarm", "consecutiveFailures"), valid_failures and failures.value >= 1,  # type: ignore[union-attr]
-            "must be a whole number of at least 1")
+    require(
+        ("alarm", "consecutiveFailures"),
+        _at_least_one(_field(entry, "alarm", "consecutiveFailures")),
+        "must be a whole number of at least 1",
+    )
     return problems
 
 
@@ -172,13 +225,29 @@ def job_definition_complete(repo: RepoView, subject: Subject) -> Iterable[Findin
     if entry is None:
         return [_registry_failure("JOB-02", repo)]
     if not isinstance(entry.value, dict):
-        return [Finding("JOB-02", Status.FAIL, "the JOBS entry is not an object literal", file=platform.JOBS_REGISTRY,
-                        line=entry.line, fix="write the JobDefinition inline as an object literal")]
+        return [
+            Finding(
+                "JOB-02",
+                Status.FAIL,
+                "the JOBS entry is not an object literal",
+                file=platform.JOBS_REGISTRY,
+                line=entry.line,
+                fix="write the JobDefinition inline as an object literal",
+            )
+        ]
     problems = _definition_problems(entry)
     if problems:
-        return [Finding("JOB-02", Status.FAIL, message, file=platform.JOBS_REGISTRY, line=line,
-                        fix="complete the JobDefinition (services/jobs/src/jobs/job-definition.ts)")
-                for message, line in problems]
+        return [
+            Finding(
+                "JOB-02",
+                Status.FAIL,
+                message,
+                file=platform.JOBS_REGISTRY,
+                line=line,
+                fix="complete the JobDefinition (services/jobs/src/jobs/job-definition.ts)",
+            )
+            for message, line in problems
+        ]
     return [Finding("JOB-02", Status.PASS, "JobDefinition complete", file=platform.JOBS_REGISTRY, line=entry.line)]
 
 
@@ -190,19 +259,32 @@ def secret_declared(parsed: ts.ParsedTs, secret: str) -> str | None:
         arguments = ts.arguments_of(node)
         if arguments and ts.string_value(arguments[0]) == secret:
             return f'new sst.Secret("{secret}") at line {ts.line_of(node)}'
-    computed = [n for n in _new_expressions(parsed, "sst.Secret") if ts.arguments_of(n)
-                and ts.string_value(ts.arguments_of(n)[0]) is None]
+    computed = [
+        n
+        for n in _new_expressions(parsed, "sst.Secret")
+        if ts.arguments_of(n) and ts.string_value(ts.arguments_of(n)[0]) is None
+    ]
     for variable, body in _loops_over_jobs(parsed):
-        uses = [n for n in ts.walk(body) if n.type == "member_expression"
-                and ts.compact(ts.text_of(n)) == f"{variable}.target.urlSecret"]
+        uses = [
+            n
+            for n in ts.walk(body)
+            if n.type == "member_expression" and ts.compact(ts.text_of(n)) == f"{variable}.target.urlSecret"
+        ]
         if uses and computed:
-            return (f"the JOBS loop declares `{variable}.target.urlSecret` (line {ts.line_of(uses[0])}) as an "
-                    f"sst.Secret (line {ts.line_of(computed[0])})")
+            return (
+                f"the JOBS loop declares `{variable}.target.urlSecret` (line {ts.line_of(uses[0])}) as an "
+                f"sst.Secret (line {ts.line_of(computed[0])})"
+            )
     return None
 
 
-@check("JOB-03", "Target URL SST Secret set per stage", mode="auto (declared) + evidence (set)", kind=Kind.JOB,
-       covers=("infra.ts",))
+@check(
+    "JOB-03",
+    "Target URL SST Secret set per stage",
+    mode="auto (declared) + evidence (set)",
+    kind=Kind.JOB,
+    covers=("infra.ts",),
+)
 def target_url_secret(repo: RepoView, subject: Subject) -> Iterable[Finding]:
     """What it does: Checks that services/jobs/infra.ts declares the job's `target.urlSecret` as an SST secret
     (literally, or through the JOBS loop) and wires it into the job's function. That the secret has a value in
@@ -220,21 +302,40 @@ def target_url_secret(repo: RepoView, subject: Subject) -> Iterable[Finding]:
         return [_registry_failure("JOB-03", repo)]
     secret = _string(entry, "target", "urlSecret")
     if not secret:
-        return [Finding("JOB-03", Status.FAIL, "the job has no `target.urlSecret`", file=platform.JOBS_REGISTRY,
-                        line=entry.line, fix="name the SST secret holding the target's base URL in target.urlSecret")]
+        return [
+            Finding(
+                "JOB-03",
+                Status.FAIL,
+                "the job has no `target.urlSecret`",
+                file=platform.JOBS_REGISTRY,
+                line=entry.line,
+                fix="name the SST secret holding the target's base URL in target.urlSecret",
+            )
+        ]
     parsed = _infra("JOB-03", repo)
     if isinstance(parsed, Finding):
         return [parsed]
     how = secret_declared(parsed, secret)
     if how is None:
-        return [Finding("JOB-03", Status.FAIL, f"infra.ts does not declare the SST secret `{secret}`",
-                        file=platform.JOBS_INFRA, line=1,
-                        fix=f'declare it: `new sst.Secret("{secret}")`, passed to the job\'s function environment')]
+        return [
+            Finding(
+                "JOB-03",
+                Status.FAIL,
+                f"infra.ts does not declare the SST secret `{secret}`",
+                file=platform.JOBS_INFRA,
+                line=1,
+                fix=f'declare it: `new sst.Secret("{secret}")`, passed to the job\'s function environment',
+            )
+        ]
     stages = ", ".join(platform.DEPLOY_STAGES)
     return [
         Finding("JOB-03", Status.PASS, f"declared: {how}", file=platform.JOBS_INFRA),
-        needs_evidence("JOB-03", subject, f"the secret `{secret}` holds the target URL in each stage ({stages}): "
-                       f"`pnpm sst secret list --stage <stage>` shows it"),
+        needs_evidence(
+            "JOB-03",
+            subject,
+            f"the secret `{secret}` holds the target URL in each stage ({stages}): "
+            f"`pnpm sst secret list --stage <stage>` shows it",
+        ),
     ]
 
 
@@ -282,26 +383,53 @@ def job_logged_and_alarmed(repo: RepoView, subject: Subject) -> Iterable[Finding
     findings = []
     runner = repo.typescript(platform.JOBS_RUNNER)
     if runner is None or runner.error_line is not None or runner_logs_runs(runner) is None:
-        problem = "is missing" if runner is None else (
-            f"has a syntax error at line {runner.error_line}" if runner.error_line else "does not log both outcomes")
-        findings.append(Finding("JOB-04", Status.FAIL, f"the jobs runner {problem}", file=platform.JOBS_RUNNER,
-                                line=(runner.error_line if runner else None) or 1,
-                                fix="log every run: log.info on success, log.error on failure, with the job name"))
+        problem = (
+            "is missing"
+            if runner is None
+            else (
+                f"has a syntax error at line {runner.error_line}" if runner.error_line else "does not log both outcomes"
+            )
+        )
+        findings.append(
+            Finding(
+                "JOB-04",
+                Status.FAIL,
+                f"the jobs runner {problem}",
+                file=platform.JOBS_RUNNER,
+                line=(runner.error_line if runner else None) or 1,
+                fix="log every run: log.info on success, log.error on failure, with the job name",
+            )
+        )
     parsed = _infra("JOB-04", repo)
     if isinstance(parsed, Finding):
         findings.append(parsed)
     elif failure_alarm(parsed, subject.name) is None:
-        findings.append(Finding("JOB-04", Status.FAIL, f"infra.ts declares no failure alarm for {subject.name}",
-                                file=platform.JOBS_INFRA, line=1,
-                                fix="declare an aws.cloudwatch.MetricAlarm on the job function's Errors with "
-                                "evaluationPeriods = alarm.consecutiveFailures"))
+        findings.append(
+            Finding(
+                "JOB-04",
+                Status.FAIL,
+                f"infra.ts declares no failure alarm for {subject.name}",
+                file=platform.JOBS_INFRA,
+                line=1,
+                fix="declare an aws.cloudwatch.MetricAlarm on the job function's Errors with "
+                "evaluationPeriods = alarm.consecutiveFailures",
+            )
+        )
     failures = _field(entry, "alarm", "consecutiveFailures")
-    if failures is None or not isinstance(failures.value, int) or isinstance(failures.value, bool) or failures.value < 1:
-        findings.append(Finding("JOB-04", Status.FAIL, "the job has no `alarm.consecutiveFailures` of at least 1",
-                                file=platform.JOBS_REGISTRY, line=(failures or entry).line,
-                                fix="add `alarm: { consecutiveFailures: 3 }` to the job"))
-    return findings or [Finding("JOB-04", Status.PASS, "runs are logged and repeated failures alarm",
-                                file=platform.JOBS_INFRA)]
+    if not _at_least_one(failures):
+        findings.append(
+            Finding(
+                "JOB-04",
+                Status.FAIL,
+                "the job has no `alarm.consecutiveFailures` of at least 1",
+                file=platform.JOBS_REGISTRY,
+                line=(failures or entry).line,
+                fix="add `alarm: { consecutiveFailures: 3 }` to the job",
+            )
+        )
+    return findings or [
+        Finding("JOB-04", Status.PASS, "runs are logged and repeated failures alarm", file=platform.JOBS_INFRA)
+    ]
 
 
 # --- JOB-05 --------------------------------------------------------------------------------------------------
@@ -320,17 +448,48 @@ def runbook_has_job_section(repo: RepoView, subject: Subject) -> Iterable[Findin
     runbook = repo.markdown(platform.JOBS_RUNBOOK)
     fix = f"add a `## Job: {subject.name}` section: what it does, what a failure means, how to remediate"
     if runbook is None:
-        return [Finding("JOB-05", Status.FAIL, "services/jobs/RUNBOOK.md is missing", file=platform.JOBS_RUNBOOK,
-                        line=1, fix=fix)]
+        return [
+            Finding(
+                "JOB-05",
+                Status.FAIL,
+                "services/jobs/RUNBOOK.md is missing",
+                file=platform.JOBS_RUNBOOK,
+                line=1,
+                fix=fix,
+            )
+        ]
     section = runbook.section(f"Job: {subject.name}") or runbook.section(subject.name)
     if section is None:
-        return [Finding("JOB-05", Status.FAIL, f"no `## Job: {subject.name}` section", file=platform.JOBS_RUNBOOK,
-                        line=1, fix=fix)]
+        return [
+            Finding(
+                "JOB-05",
+                Status.FAIL,
+                f"no `## Job: {subject.name}` section",
+                file=platform.JOBS_RUNBOOK,
+                line=1,
+                fix=fix,
+            )
+        ]
     if not section.body or manifests.is_placeholder(section.body):
-        return [Finding("JOB-05", Status.FAIL, f"the `{section.heading.title}` section is empty or a placeholder",
-                        file=platform.JOBS_RUNBOOK, line=section.line, fix=fix)]
-    return [Finding("JOB-05", Status.PASS, f"runbook section `{section.heading.title}`", file=platform.JOBS_RUNBOOK,
-                    line=section.line)]
+        return [
+            Finding(
+                "JOB-05",
+                Status.FAIL,
+                f"the `{section.heading.title}` section is empty or a placeholder",
+                file=platform.JOBS_RUNBOOK,
+                line=section.line,
+                fix=fix,
+            )
+        ]
+    return [
+        Finding(
+            "JOB-05",
+            Status.PASS,
+            f"runbook section `{section.heading.title}`",
+            file=platform.JOBS_RUNBOOK,
+            line=section.line,
+        )
+    ]
 
 
 # --- JOB-06 --------------------------------------------------------------------------------------------------
@@ -339,12 +498,19 @@ def jobs_deployed(repo: RepoView) -> bool:
     parsed = repo.typescript(platform.SST_CONFIG)
     if parsed is None or parsed.error_line is not None:
         return False
-    return any(value.removesuffix(".ts") in {"./services/jobs/infra", "./services/jobs/infra.js"}
-               for value, _ in ts.strings(parsed))
+    return any(
+        value.removesuffix(".ts") in {"./services/jobs/infra", "./services/jobs/infra.js"}
+        for value, _ in ts.strings(parsed)
+    )
 
 
-@check("JOB-06", "At least one cycle executed in dev and verified", mode="evidence", kind=Kind.JOB,
-       covers=("src/runner.ts", "src/handler.ts", "infra.ts"))
+@check(
+    "JOB-06",
+    "At least one cycle executed in dev and verified",
+    mode="evidence",
+    kind=Kind.JOB,
+    covers=("src/runner.ts", "src/handler.ts", "infra.ts"),
+)
 def cycle_verified_in_dev(repo: RepoView, subject: Subject) -> Iterable[Finding]:
     """What it does: A run in dev is a fact outside the repo: recorded evidence (a link to the run's log line).
     Before asking for it, checks what a run needs: sst.config.ts deploys services/jobs/infra and the job's
@@ -361,13 +527,32 @@ def cycle_verified_in_dev(repo: RepoView, subject: Subject) -> Iterable[Finding]
     if entry is None:
         return [_registry_failure("JOB-06", repo)]
     if not jobs_deployed(repo):
-        return [Finding("JOB-06", Status.FAIL, "sst.config.ts does not load services/jobs/infra, so no job runs in dev",
-                        file=platform.SST_CONFIG, line=1,
-                        fix='add `await import("./services/jobs/infra"),` to the services array of sst.config.ts')]
+        return [
+            Finding(
+                "JOB-06",
+                Status.FAIL,
+                "sst.config.ts does not load services/jobs/infra, so no job runs in dev",
+                file=platform.SST_CONFIG,
+                line=1,
+                fix='add `await import("./services/jobs/infra"),` to the services array of sst.config.ts',
+            )
+        ]
     service = _string(entry, "target", "service")
     if service not in repo.service_names:
-        return [Finding("JOB-06", Status.FAIL, f"the target service `{service}` does not exist, so no cycle can run",
-                        file=platform.JOBS_REGISTRY, line=(_field(entry, "target") or entry).line,
-                        fix="create the target service or fix target.service")]
-    return [needs_evidence("JOB-06", subject, f"a run of {subject.name} in dev succeeded and did its work "
-                           "(link the `job run succeeded` log line)")]
+        return [
+            Finding(
+                "JOB-06",
+                Status.FAIL,
+                f"the target service `{service}` does not exist, so no cycle can run",
+                file=platform.JOBS_REGISTRY,
+                line=(_field(entry, "target") or entry).line,
+                fix="create the target service or fix target.service",
+            )
+        ]
+    return [
+        needs_evidence(
+            "JOB-06",
+            subject,
+            f"a run of {subject.name} in dev succeeded and did its work (link the `job run succeeded` log line)",
+        )
+    ]

@@ -41,6 +41,9 @@ LOG_OBJECTS = frozenset({"log", "logger", "console"})
 LOG_METHODS = frozenset({"info", "warn", "error", "debug", "trace", "fatal", "log"})
 # Request and process metadata that never carries PHI, allowed in log fields without safeView().
 SAFE_LOG_PROPERTIES = frozenset({"method", "routePath", "port", "stage", "status", "statusCode"})
+# An error's class name and code (e.g. a SQLSTATE) identify it without its message, which can quote row values.
+SAFE_ERROR_FIELDS = frozenset({"name", "code"})
+ERROR_NAMES = frozenset({"error", "err", "e", "cause"})
 FETCH_CALLEES = frozenset({"fetch", "globalThis.fetch", "window.fetch"})
 CIRCUIT_BREAKER = "withCircuitBreaker"
 
@@ -701,9 +704,15 @@ def unsafe_log_values(node: Node) -> Iterator[Node]:
             if (operand := node.child_by_field_name(side)) is not None:
                 yield from unsafe_log_values(operand)
         return
+    if node.type == "unary_expression" and ts_parser.text_of(node).startswith("typeof"):
+        return
     if node.type == "member_expression":
         prop = node.child_by_field_name("property")
-        if prop is not None and ts_parser.text_of(prop) in SAFE_LOG_PROPERTIES:
+        owner = node.child_by_field_name("object")
+        name = ts_parser.text_of(prop) if prop is not None else ""
+        if name in SAFE_LOG_PROPERTIES:
+            return
+        if name in SAFE_ERROR_FIELDS and owner is not None and ts_parser.text_of(owner) in ERROR_NAMES:
             return
     yield node
 
@@ -719,14 +728,15 @@ def logs_go_through_safe_view(repo: RepoView, subject: Subject) -> Iterator[Find
     """
     What it does: Finds every logging call in `src/` (`log.*`, `logger.*`, `console.*`) and fails when an
     argument carries a value that is not provably safe. Safe: literals, `safeView(value, [allowed keys])`, object
-    and array literals and templates built only from safe parts, and request/process metadata (`.method`,
-    `.routePath`, `.port`, `.stage`, `.status`). Anything else — a row, a request body, `String(error)` — fails.
+    and array literals, templates and `a ? b : c` built only from safe parts, request/process metadata (`.method`,
+    `.routePath`, `.port`, `.stage`, `.status`), an error's `error.name` / `error.code`, and `typeof x`.
+    Anything else — a row, a request body, `String(error)`, `error.message` — fails.
 
     Why it matters: Logs leave the HIPAA boundary (log shipping, vendors, laptops). A record or an error message
     can hold names, dates of birth or diagnoses; safeView() keeps only the fields you list.
 
     How to fix: Wrap the value: `log.info("item created", safeView(item, ["id", "brand_id"]))`. For errors, log
-    what identifies them without their data, e.g. `safeView(error, ["name", "code"])`.
+    what identifies them without their data: `{ error: error instanceof Error ? error.name : typeof error }`.
     """
     files, failures = sources(repo, subject, "SVC-CODE-08")
     yield from failures

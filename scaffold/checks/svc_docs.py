@@ -170,7 +170,7 @@ def runbook_covers_alarms(repo: RepoView, subject: Subject) -> Iterator[Finding]
     if isinstance(infra, Finding):
         yield infra
         return
-    sections = {}
+    sections: dict[str, markdown_parser.Section] = {}
     for section in doc.sections():
         match = ALARM_HEADING.match(section.heading.title)
         if match:
@@ -179,8 +179,8 @@ def runbook_covers_alarms(repo: RepoView, subject: Subject) -> Iterator[Finding]
     unfinished: list[tuple[str, int]] = []
     declared = {alarm.name for alarm in infra.alarms} | {alarm.logical_name for alarm in infra.alarms}
     for alarm in infra.alarms:
-        section = sections.get(alarm.name) or sections.get(alarm.logical_name)
-        if section is None:
+        documented = sections.get(alarm.name) or sections.get(alarm.logical_name)
+        if documented is None:
             findings.append(
                 fail(
                     "SVC-DOC-02",
@@ -192,19 +192,19 @@ def runbook_covers_alarms(repo: RepoView, subject: Subject) -> Iterator[Finding]
             )
             continue
         for label in ("Dashboard", "Remediation"):
-            value = markdown_parser.labelled(section.body, label)
+            value = markdown_parser.labelled(documented.body, label)
             if not value:
                 findings.append(
                     fail(
                         "SVC-DOC-02",
                         path,
-                        section.line,
+                        documented.line,
                         f"`## Alarm: {alarm.name}` has no {label}:",
                         f"Add `{label}:` to the section.",
                     )
                 )
             elif looks_unfinished(value):
-                unfinished.append((f"{label} of alarm {alarm.name} ({value.splitlines()[0]!r})", section.line))
+                unfinished.append((f"{label} of alarm {alarm.name} ({value.splitlines()[0]!r})", documented.line))
     for name, section in sections.items():
         if name not in declared:
             findings.append(
@@ -229,7 +229,7 @@ def runbook_covers_alarms(repo: RepoView, subject: Subject) -> Iterator[Finding]
         )
     elif looks_unfinished(rollback.body):
         unfinished.append(("the Rollback section", rollback.line))
-    if findings:
+    if findings or rollback is None:
         yield from findings
         return
     if unfinished:

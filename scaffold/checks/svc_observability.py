@@ -75,12 +75,12 @@ def telemetry_starts(files: list[TsFile]) -> list[TelemetryStart]:
     found: list[TelemetryStart] = []
     for file in files:
         kit_names = _imported(file, platform.SERVICE_KIT_PACKAGE, "startTelemetry")
-        for call in ts.calls(file.parsed, lambda callee, names=kit_names: callee in names):
+        for call in ts.calls(file.parsed, kit_names.__contains__):
             options = call.arguments[0].node if call.arguments else None
             name = ts.object_property(options, "serviceName") if options is not None else None
             found.append(TelemetryStart(file, call.node, f"startTelemetry() from {platform.SERVICE_KIT_PACKAGE}", name))
         sdk_names = _imported(file, OTEL_NODE_SDK, "NodeSDK")
-        for construction in ts.constructions(file.parsed, lambda constructor, names=sdk_names: constructor in names):
+        for construction in ts.constructions(file.parsed, sdk_names.__contains__):
             started = construction.variable and ts.calls(file.parsed, f"{construction.variable}.start")
             if started:
                 name = construction.option("serviceName") or _name_in_resource(construction.option("resource"))
@@ -273,8 +273,8 @@ def otel_service_name(repo: RepoView, subject: Subject) -> Iterator[Finding]:
                     f"Set service.name to {expected!r}.",
                 )
             )
-    infra = load_infra("SVC-OBS-02", repo, subject)
-    infra = infra if isinstance(infra, Infra) else None  # a missing or broken infra.ts is SVC-DEP-01's finding
+    loaded = load_infra("SVC-OBS-02", repo, subject)
+    infra = loaded if isinstance(loaded, Infra) else None  # a missing or broken infra.ts is SVC-DEP-01's finding
     environment_name = infra.service.option("environment", "OTEL_SERVICE_NAME") if infra and infra.service else None
     if infra is not None and environment_name is not None:
         value = infra.evaluate(environment_name)
@@ -311,7 +311,7 @@ def _sentry_inits(files: list[TsFile]) -> list[tuple[TsFile, ts.Call]]:
                     for local, imported in declaration.names.items()
                     if imported in {"*", "init"}
                 }
-        found += [(file, call) for call in ts.calls(file.parsed, lambda callee, names=names: callee in names)]
+        found += [(file, call) for call in ts.calls(file.parsed, names.__contains__)]
     return found
 
 
@@ -435,8 +435,10 @@ def environment_entries(environment: Node) -> list[tuple[str, Node]]:
     for pair in (c for c in ts.unwrap(environment).named_children if c.type == "pair"):
         key, value = pair.child_by_field_name("key"), pair.child_by_field_name("value")
         if key is not None and value is not None:
-            found.append((ts.string_value(key) if key.type == "string" else ts.text_of(key)) or "", value)
-    return [(k, v) for k, v in found if k]
+            name = ts.string_value(key) if key.type == "string" else ts.text_of(key)
+            if name:
+                found.append((name, value))
+    return found
 
 
 # --- SVC-OBS-04 --------------------------------------------------------------------------------------------

@@ -238,7 +238,7 @@ def routes_have_integration_tests(repo: RepoView, subject: Subject) -> Iterator[
 
 # --- test cases --------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
-class TestCase:
+class SuiteCase:
     file: str
     titles: tuple[str, ...]  # enclosing describe titles, then the case's own
     strings: tuple[str, ...]  # string literal values in the case's body
@@ -281,7 +281,7 @@ def _asserted_statuses(body: Node, parsed: ts_parser.ParsedTs) -> set[int]:
     return found
 
 
-def test_cases(files: list[TsFile]) -> list[TestCase]:
+def suite_cases(files: list[TsFile]) -> list[SuiteCase]:
     cases = []
     for file in files:
         for call in ts_parser.calls(file.parsed, lambda callee: _test_function(callee) in CASE_FUNCTIONS):
@@ -299,7 +299,7 @@ def test_cases(files: list[TsFile]) -> list[TestCase]:
                 if node.type in {"string", "property_identifier"}
             )
             cases.append(
-                TestCase(
+                SuiteCase(
                     file.path,
                     _titles(call.node),
                     strings,
@@ -344,7 +344,7 @@ def conformance_tests_cover_platform_rules(repo: RepoView, subject: Subject) -> 
                 "Add the conformance suite (audit, brand scoping, scope enforcement) from the template.",
             )
         return
-    titles = [" ".join(case.titles) for case in test_cases(tests)]
+    titles = [" ".join(case.titles) for case in suite_cases(tests)]
     missing = [
         topic
         for topic, word in CONFORMANCE_TOPICS.items()
@@ -363,7 +363,7 @@ def conformance_tests_cover_platform_rules(repo: RepoView, subject: Subject) -> 
 
 
 # --- SVC-TEST-04 -------------------------------------------------------------------------------------------
-def covers(case: TestCase, method: str, path: str, is_mutation: bool) -> bool:
+def covers(case: SuiteCase, method: str, path: str, is_mutation: bool) -> bool:
     """Whether a test case exercises an operation: its titles say "every route" (or "every mutation" for a
     mutation), or name `METHOD /path`; or its body requests the path and names the method (a string or a
     property such as `client.GET`)."""
@@ -412,7 +412,7 @@ def every_error_path_has_a_case(repo: RepoView, subject: Subject) -> Iterator[Fi
         return
     tests, failures = _test_files(repo, subject, platform.SERVICE_TESTS_DIR, "SVC-TEST-04")
     yield from failures
-    cases = test_cases(tests)
+    cases = suite_cases(tests)
     declared = [
         (op, status) for op in openapi_parser.operations(spec) for status in op.error_statuses if 400 <= status < 500
     ]

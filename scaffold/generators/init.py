@@ -46,7 +46,17 @@ def plan_init(target: Path, answers: InitAnswers) -> ChangeSet:
     changes = ChangeSet(target)
     for path, content in files.items():
         changes.write(path, content)
+    _write_derived_files(changes)
     return changes
+
+
+def _write_derived_files(changes: ChangeSet) -> None:
+    """Pages the verifier expects to match a regeneration (the starter events' reference pages)."""
+    from scaffold.checks.event import derived_files
+    from scaffold.verify.repo import RepoView
+
+    for path, content in derived_files(RepoView(changes.root, overlay=changes.overlay())).items():
+        changes.write(path, content)
 
 
 def _marker(answers: InitAnswers) -> bytes:

@@ -607,6 +607,16 @@ def declared_name(node: Node) -> str | None:
     return None
 
 
+def variable_declarator(parsed: ParsedTs, name: str) -> Node | None:
+    """The first `name = ...` declarator at any depth (e.g. `const services = [...]` inside `run()`), or None."""
+    for node in walk(parsed.root):
+        if node.type == "variable_declarator":
+            declared = node.child_by_field_name("name")
+            if declared is not None and text_of(declared) == name:
+                return node
+    return None
+
+
 def constructions(parsed: ParsedTs, constructor: str | Callable[[str], bool] | None = None) -> list[Construction]:
     """`new X(...)` expressions in source order, all of them or those whose constructor text equals `constructor`
     (whitespace ignored) or satisfies it when it is a predicate."""

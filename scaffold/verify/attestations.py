@@ -24,10 +24,10 @@ from datetime import date, datetime
 from pathlib import Path
 
 import jsonschema
-import yaml
 
 from scaffold import platform
 from scaffold.errors import ScaffoldError
+from scaffold.parsers import manifests
 from scaffold.verify import clock
 from scaffold.verify.model import Check, Finding, Kind, Status
 from scaffold.verify.repo import RepoView, Subject
@@ -85,6 +85,7 @@ class Attestation:
     link: str | None = None
     expires: date | None = None
     ticket: str | None = None
+    line: int | None = field(default=None, compare=False)  # where the record starts in the file
 
     def expired(self, now: datetime) -> bool:
         return self.expires is not None and now.date() > self.expires
@@ -107,22 +108,34 @@ def load(root: Path) -> list[Attestation]:
     if not path.is_file():
         return []
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader) or {}
-    except (yaml.YAMLError, UnicodeDecodeError) as error:
-        raise AttestationError(f"{platform.ATTESTATIONS}: not valid YAML: {error}") from error
+        parsed = manifests.load_yaml(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as error:
+        raise AttestationError(f"{platform.ATTESTATIONS}: not UTF-8: {error}") from error
+    if not parsed.ok:
+        raise AttestationError(f"{platform.ATTESTATIONS}:{parsed.error_line}: not valid YAML: {parsed.error}")
+    data = parsed.data or {}
     errors = sorted(jsonschema.Draft202012Validator(SCHEMA).iter_errors(data), key=lambda e: list(e.absolute_path))
     if errors:
         where = "/".join(str(p) for p in errors[0].absolute_path) or "(top level)"
         raise AttestationError(f"{platform.ATTESTATIONS}: {where}: {errors[0].message}")
     records = []
-    for index, raw in enumerate(data.get("attestations") or []):
+    listed = data.get("attestations") if isinstance(data, Mapping) else None
+    for index, raw in enumerate(listed or []):
         try:
             records.append(
                 Attestation(
-                    id=raw["id"], subject=raw["subject"], kind=raw["kind"], by=raw["by"],
-                    at=clock.as_utc(raw["at"]), note=raw["note"], files_hash=raw["files_hash"],
-                    files=dict(raw.get("files") or {}), link=raw.get("link"),
-                    expires=_as_date(raw.get("expires")), ticket=raw.get("ticket"),
+                    id=raw["id"],
+                    subject=raw["subject"],
+                    kind=raw["kind"],
+                    by=raw["by"],
+                    at=clock.as_utc(raw["at"]),
+                    note=raw["note"],
+                    files_hash=raw["files_hash"],
+                    files=dict(raw.get("files") or {}),
+                    link=raw.get("link"),
+                    expires=_as_date(raw.get("expires")),
+                    ticket=raw.get("ticket"),
+                    line=parsed.line_of(("attestations", index)),
                 )
             )
         except (TypeError, ValueError) as error:
@@ -134,7 +147,8 @@ def load(root: Path) -> list[Attestation]:
 def covered_files(repo: RepoView, check: Check, subject: Subject) -> list[str]:
     patterns = [subject.join(glob) for glob in check.covers]
     return sorted(
-        path for path in repo.files
+        path
+        for path in repo.files
         if path != platform.ATTESTATIONS and any(fnmatch.fnmatchcase(path, p) for p in patterns)
     )
 
@@ -197,8 +211,9 @@ def record(
     repo = RepoView(root)
     subject = find_subject(repo, check, subject_label)
     files_hash, files = digest(repo, covered_files(repo, check, subject))
-    attestation = Attestation(check.id, subject.label, kind, by, moment.replace(microsecond=0), note, files_hash,
-                              files, link, expires, ticket)
+    attestation = Attestation(
+        check.id, subject.label, kind, by, moment.replace(microsecond=0), note, files_hash, files, link, expires, ticket
+    )
     _append(root / platform.ATTESTATIONS, attestation)
     return attestation
 
@@ -224,8 +239,11 @@ def _append(path: Path, attestation: Attestation) -> None:
     entry["by"] = attestation.by
     entry["at"] = attestation.at.isoformat().replace("+00:00", "Z")
     entry["note"] = attestation.note
-    for key, value in (("link", attestation.link), ("ticket", attestation.ticket),
-                       ("expires", attestation.expires.isoformat() if attestation.expires else None)):
+    for key, value in (
+        ("link", attestation.link),
+        ("ticket", attestation.ticket),
+        ("expires", attestation.expires.isoformat() if attestation.expires else None),
+    ):
         if value is not None:
             entry[key] = value
     entry["files_hash"] = attestation.files_hash
@@ -250,8 +268,11 @@ class _Binding:
         if key not in self._cache:
             check = self.checks.get(check_id)
             subject = self._subject(check, label) if check is not None else None
-            self._cache[key] = (digest(self.repo, covered_files(self.repo, check, subject))
-                                if check is not None and subject is not None else None)
+            self._cache[key] = (
+                digest(self.repo, covered_files(self.repo, check, subject))
+                if check is not None and subject is not None
+                else None
+            )
         return self._cache[key]
 
     def _subject(self, check: Check, label: str) -> Subject | None:
@@ -281,18 +302,33 @@ def _day(moment: datetime | date) -> str:
 
 def _decide(finding: Finding, records: list[Attestation], binding: _Binding, now: datetime) -> Finding:
     wanted = {Status.NEEDS_HUMAN: "signoff", Status.NEEDS_EVIDENCE: "evidence", Status.FAIL: "waiver"}.get(
-        finding.status)
+        finding.status
+    )
     chosen = _latest(records, wanted) if wanted else None
     if chosen is None:
         return finding
     verb = {"signoff": "signed off", "evidence": "evidence recorded", "waiver": "waived"}[chosen.kind]
     who = f"{verb} by {chosen.by} on {_day(chosen.at)}"
     if chosen.kind == "signoff" and BOT_ACCOUNT.search(chosen.by):
-        return replace(finding, status=Status.FAIL, message=f"{who}, but {chosen.by} is a bot account: a sign-off "
-                       "needs a person", fix=f"have a person sign off: scaffold attest {finding.check_id} --by NAME")
+        return replace(
+            finding,
+            status=Status.FAIL,
+            message=f"{who}, but {chosen.by} is a bot account: a sign-off needs a person",
+            file=platform.ATTESTATIONS,
+            line=chosen.line,
+            fix=f"have a person sign off: scaffold attest {finding.check_id} --by NAME",
+        )
     if chosen.kind == "waiver":
-        missing = [name for name, value in (("an owner", chosen.by), ("a reason", chosen.note),
-                                            ("a ticket", chosen.ticket), ("an expiry", chosen.expires)) if not value]
+        missing = [
+            name
+            for name, value in (
+                ("an owner", chosen.by),
+                ("a reason", chosen.note),
+                ("a ticket", chosen.ticket),
+                ("an expiry", chosen.expires),
+            )
+            if not value
+        ]
         if missing:
             return replace(finding, message=f"{finding.message} (waiver ignored: it lacks {', '.join(missing)})")
         if chosen.expired(now):
@@ -302,20 +338,30 @@ def _decide(finding: Finding, records: list[Attestation], binding: _Binding, now
     current = binding.current(finding.check_id, finding.subject or "repo")
     changed = _changed(chosen, current) if current is not None else []
     if changed:
-        return replace(finding, status=Status.STALE, message=f"{who}, but {', '.join(changed)} changed since",
-                       fix=f"review the change and record it again: scaffold attest {finding.check_id}"
-                       + ("" if finding.subject in (None, "repo") else f" --subject {finding.subject}"))
+        return replace(
+            finding,
+            status=Status.STALE,
+            message=f"{who}, but {', '.join(changed)} changed since",
+            fix=f"review the change and record it again: scaffold attest {finding.check_id}"
+            + ("" if finding.subject in (None, "repo") else f" --subject {finding.subject}"),
+        )
     link = f" ({chosen.link})" if chosen.link else ""
     if chosen.kind == "waiver":
-        message = (f"waived by {chosen.by} until {_day(chosen.expires)} (ticket {chosen.ticket}): {chosen.note}"  # type: ignore[arg-type]
-                   f" — still failing: {finding.message}")
+        message = (
+            f"waived by {chosen.by} until {_day(chosen.expires)} (ticket {chosen.ticket}): {chosen.note}"  # type: ignore[arg-type]
+            f" — still failing: {finding.message}"
+        )
     else:
         message = f"{who}: {chosen.note}{link}"
     return replace(finding, status=Status.PASS, message=message, fix=None)
 
 
 def apply(
-    findings: Sequence[Finding], records: Sequence[Attestation], repo: RepoView, *, now: datetime | None = None,
+    findings: Sequence[Finding],
+    records: Sequence[Attestation],
+    repo: RepoView,
+    *,
+    now: datetime | None = None,
     checks: Mapping[str, Check] | None = None,
 ) -> list[Finding]:
     """The findings with sign-offs, evidence and waivers applied (see the module docstring)."""

@@ -20,7 +20,11 @@ def as_utc(value: datetime | date | str) -> datetime:
     """A date (midnight UTC), a date-time (naive means UTC) or an ISO-8601 string of either, as an aware UTC time."""
     if isinstance(value, str):
         text = value.strip()
-        value = datetime.fromisoformat(text.replace("Z", "+00:00")) if "T" in text or " " in text else date.fromisoformat(text)
+        value = (
+            datetime.fromisoformat(text.replace("Z", "+00:00"))
+            if "T" in text or " " in text
+            else date.fromisoformat(text)
+        )
     if not isinstance(value, datetime):
         value = datetime(value.year, value.month, value.day)
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)

@@ -7,9 +7,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from scaffold.checks import catalogue
+from scaffold.verify import attestations, clock
 from scaffold.verify.model import Check, Finding, Kind, Status
 from scaffold.verify.repo import RepoView, Subject
 
@@ -53,21 +55,34 @@ def subjects_for(check: Check, repo: RepoView, selection: Selection) -> Sequence
     return subjects
 
 
-def run_checks(root: Path, selection: Selection = Selection()) -> list[Finding]:
-    """Every selected check over every subject it applies to. A kind with no subject yields one `not_applicable`."""
+def run_checks(
+    root: Path,
+    selection: Selection = Selection(),
+    *,
+    now: datetime | None = None,
+    apply_attestations: bool = True,
+) -> list[Finding]:
+    """Every selected check over every subject it applies to. A kind with no subject yields one `not_applicable`.
+
+    Then the sign-offs, evidence and waivers of .scaffold/attestations.yaml are applied (unless
+    `apply_attestations` is False); an unreadable attestations file raises AttestationError. `now` fixes the
+    clock for the checks (freeze windows) and for expiries (default: SCAFFOLD_NOW, else the real time)."""
     repo = RepoView(root)
     findings: list[Finding] = []
-    for check in catalogue().values():
-        if not selection.wants(check):
-            continue
-        subjects = subjects_for(check, repo, selection)
-        if not subjects:
-            findings.append(
-                Finding(check.id, Status.NOT_APPLICABLE, f"no {check.kind.value} in this repo to check")
-            )
-            continue
-        for subject in subjects:
-            findings.extend(_run_one(check, repo, subject))
+    with clock.frozen(now):
+        for check in catalogue().values():
+            if not selection.wants(check):
+                continue
+            subjects = subjects_for(check, repo, selection)
+            if not subjects:
+                findings.append(
+                    Finding(check.id, Status.NOT_APPLICABLE, f"no {check.kind.value} in this repo to check")
+                )
+                continue
+            for subject in subjects:
+                findings.extend(_run_one(check, repo, subject))
+        if apply_attestations:
+            findings = attestations.apply(findings, attestations.load(repo.root), repo, now=clock.now())
     return findings
 
 

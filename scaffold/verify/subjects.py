@@ -113,7 +113,9 @@ class Endpoint:
 
     @property
     def name(self) -> str:
-        return f"{self.service}:{self.operation.operation_id or f'{self.operation.method.upper()} {self.operation.path}'}"
+        return (
+            f"{self.service}:{self.operation.operation_id or f'{self.operation.method.upper()} {self.operation.path}'}"
+        )
 
 
 _ENDPOINTS: WeakKeyDictionary[RepoView, list[Endpoint]] = WeakKeyDictionary()

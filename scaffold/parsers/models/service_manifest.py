@@ -23,7 +23,10 @@ class Contracts(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    openapi: Annotated[str, Field(description="Path of the OpenAPI document, relative to service.yaml.")]
+    openapi: Annotated[
+        str,
+        Field(description="Path of the OpenAPI document, relative to service.yaml."),
+    ]
     events_published: EventNames
     events_subscribed: EventNames
 
@@ -33,24 +36,44 @@ class ServiceManifest(BaseModel):
         extra="forbid",
     )
     name: Annotated[
-        str, Field(description="The service's folder under services/, kebab-case.", pattern="^[a-z][a-z0-9-]*$")
+        str,
+        Field(
+            description="The service's folder under services/, kebab-case.",
+            pattern="^[a-z][a-z0-9-]*$",
+        ),
     ]
     description: Annotated[str, Field(min_length=1)]
     owner: Annotated[str, Field(description="The owning team.", min_length=1)]
-    on_call: Annotated[str, Field(description="The PagerDuty schedule that is paged for this service.", min_length=1)]
+    on_call: Annotated[
+        str,
+        Field(
+            description="The PagerDuty schedule that is paged for this service.",
+            min_length=1,
+        ),
+    ]
     status: Literal["experimental", "beta", "ga", "deprecated"]
     brand_scope: Annotated[
         Literal["per-brand", "global"],
-        Field(description="per-brand: every row and request belongs to one brand; global: shared across brands."),
+        Field(
+            description="per-brand: every row and request belongs to one brand; global: shared across brands."
+        ),
     ]
     contracts: Contracts
     callers: Annotated[
-        list[str] | None, Field(description="Services that call this one (each needs an M2M client, SVC-AUTH-01).")
+        list[str] | None,
+        Field(
+            description="Services that call this one (each needs an M2M client, SVC-AUTH-01)."
+        ),
     ] = None
     scopes: Annotated[
-        list[Scope] | None, Field(description="OAuth scopes this service defines, `service:action` (SVC-AUTH-02).")
+        list[Scope] | None,
+        Field(
+            description="OAuth scopes this service defines, `service:action` (SVC-AUTH-02)."
+        ),
     ] = None
     vendors: Annotated[
         list[str] | None,
-        Field(description="Third-party vendors this service calls (each call behind a circuit breaker, SVC-CODE-10)."),
+        Field(
+            description="Third-party vendors this service calls (each call behind a circuit breaker, SVC-CODE-10)."
+        ),
     ] = None

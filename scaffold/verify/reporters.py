@@ -1,0 +1,266 @@
+"""Reporters: the same findings as text, JSON, SARIF 2.1.0, JUnit XML or a Markdown PR comment.
+
+Each reporter is a pure function from findings (and the catalogue, for titles and sections) to a string; the
+CLI picks one with `render(format, findings, ...)` and writes it. Only `text` colours, and only when asked to
+(the caller passes `color=stream.isatty()`).
+"""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
+
+from scaffold import __version__
+from scaffold.verify.model import Check, Finding, Status
+
+FORMATS = ("text", "json", "sarif", "junit", "markdown")
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+
+_SUMMARY_ORDER = (
+    (Status.PASS, "pass"),
+    (Status.FAIL, "fail"),
+    (Status.NOT_APPLICABLE, "not applicable"),
+    (Status.NEEDS_HUMAN, "need a human"),
+    (Status.NEEDS_EVIDENCE, "need evidence"),
+    (Status.STALE, "stale"),
+)
+_LABELS = {
+    Status.PASS: "PASS",
+    Status.FAIL: "FAIL",
+    Status.NOT_APPLICABLE: "N/A",
+    Status.NEEDS_HUMAN: "HUMAN",
+    Status.NEEDS_EVIDENCE: "EVIDENCE",
+    Status.STALE: "STALE",
+}
+_COLOURS = {
+    Status.PASS: "32",
+    Status.FAIL: "1;31",
+    Status.NOT_APPLICABLE: "2",
+    Status.NEEDS_HUMAN: "33",
+    Status.NEEDS_EVIDENCE: "36",
+    Status.STALE: "35",
+}
+
+
+def _catalogue() -> dict[str, Check]:
+    from scaffold.checks import catalogue
+
+    return catalogue()
+
+
+def summary(findings: Sequence[Finding]) -> str:
+    """`N pass, N fail, N not applicable, N need a human, N need evidence, N stale`."""
+    counts = Counter(f.status for f in findings)
+    return ", ".join(f"{counts[status]} {label}" for status, label in _SUMMARY_ORDER)
+
+
+def _where(finding: Finding) -> str:
+    if not finding.file:
+        return ""
+    return f"{finding.file}:{finding.line}" if finding.line else finding.file
+
+
+def _sections(findings: Sequence[Finding], checks: Mapping[str, Check]) -> dict[str, list[Finding]]:
+    """Findings grouped by checklist section, in checklist order (unknown IDs last)."""
+    order = {check_id: index for index, check_id in enumerate(checks)}
+    grouped: dict[str, list[Finding]] = {}
+    for finding in sorted(findings, key=lambda f: (order.get(f.check_id, len(order)), f.subject or "")):
+        check = checks.get(finding.check_id)
+        grouped.setdefault(check.section if check else "Other", []).append(finding)
+    return grouped
+
+
+# --- text ------------------------------------------------------------------------------------------------------
+def render_text(findings: Sequence[Finding], *, checks: Mapping[str, Check] | None = None, color: bool = False) -> str:
+    checks = _catalogue() if checks is None else checks
+
+    def paint(text: str, code: str) -> str:
+        return f"\033[{code}m{text}\033[0m" if color else text
+
+    lines: list[str] = []
+    for section, items in _sections(findings, checks).items():
+        lines.append(paint(section, "1"))
+        for finding in items:
+            label = paint(f"{_LABELS[finding.status]:<8}", _COLOURS[finding.status])
+            parts = [label, f"{finding.check_id:<11}", finding.subject or "-"]
+            if _where(finding):
+                parts.append(_where(finding))
+            lines.append("  " + "  ".join(parts) + f"  {finding.message}")
+            if finding.fix and finding.status is not Status.PASS:
+                lines.append(f"      {paint('fix:', '2')} {finding.fix}")
+        lines.append("")
+    lines.append(summary(findings))
+    return "\n".join(lines) + "\n"
+
+
+# --- json ------------------------------------------------------------------------------------------------------
+def render_json(findings: Sequence[Finding], *, checks: Mapping[str, Check] | None = None) -> str:
+    checks = _catalogue() if checks is None else checks
+    items = [
+        {
+            "id": f.check_id,
+            "status": f.status.value,
+            "title": checks[f.check_id].title if f.check_id in checks else None,
+            "subject": f.subject,
+            "file": f.file,
+            "line": f.line,
+            "message": f.message,
+            "fix": f.fix,
+        }
+        for f in findings
+    ]
+    return json.dumps(items, indent=2, ensure_ascii=False) + "\n"
+
+
+# --- sarif -----------------------------------------------------------------------------------------------------
+def render_sarif(findings: Sequence[Finding], *, checks: Mapping[str, Check] | None = None) -> str:
+    """SARIF 2.1.0: every catalogue item as a rule (with its help text), every fail finding as a result."""
+    checks = _catalogue() if checks is None else checks
+    rule_index = {check_id: index for index, check_id in enumerate(checks)}
+    rules = [
+        {
+            "id": check.id,
+            "name": check.id.replace("-", ""),
+            "shortDescription": {"text": check.title},
+            "fullDescription": {"text": check.doc.what},
+            "help": {
+                "text": f"{check.doc.why}\n\nHow to fix: {check.doc.fix}",
+                "markdown": f"**{check.title}** ({check.mode})\n\n{check.doc.what}\n\n*Why it matters:* "
+                f"{check.doc.why}\n\n*How to fix:* {check.doc.fix}",
+            },
+            "properties": {"section": check.section, "mode": check.mode},
+        }
+        for check in checks.values()
+    ]
+    results = []
+    for finding in findings:
+        if finding.status is not Status.FAIL:
+            continue
+        text = finding.message + (f" Fix: {finding.fix}" if finding.fix else "")
+        result: dict[str, object] = {
+            "ruleId": finding.check_id,
+            "level": "error",
+            "message": {"text": f"[{finding.subject}] {text}" if finding.subject else text},
+        }
+        if finding.check_id in rule_index:
+            result["ruleIndex"] = rule_index[finding.check_id]
+        if finding.file:
+            location: dict[str, object] = {"artifactLocation": {"uri": finding.file, "uriBaseId": "%SRCROOT%"}}
+            if finding.line:
+                location["region"] = {"startLine": finding.line}
+            result["locations"] = [{"physicalLocation": location}]
+        results.append(result)
+    document = {
+        "$schema": SARIF_SCHEMA,
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {"driver": {"name": "scaffold", "version": __version__, "rules": rules}},
+                "results": results,
+            }
+        ],
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+# --- junit -----------------------------------------------------------------------------------------------------
+_JUNIT_RANK = [Status.FAIL, Status.STALE, Status.NEEDS_EVIDENCE, Status.NEEDS_HUMAN, Status.PASS, Status.NOT_APPLICABLE]
+
+
+def render_junit(findings: Sequence[Finding], *, checks: Mapping[str, Check] | None = None) -> str:
+    """One testsuite per section, one testcase per (ID, subject): fail → <failure>; needs_*, stale and not
+    applicable → <skipped> with the reason; pass → an empty testcase."""
+    checks = _catalogue() if checks is None else checks
+    root = ET.Element("testsuites", name="scaffold verify")
+    totals = Counter[str]()
+    for section, items in _sections(findings, checks).items():
+        cases: dict[tuple[str, str], list[Finding]] = {}
+        for finding in items:
+            cases.setdefault((finding.check_id, finding.subject or "repo"), []).append(finding)
+        suite = ET.SubElement(root, "testsuite", name=section)
+        counts = Counter[str]()
+        for (check_id, subject), group in cases.items():
+            title = checks[check_id].title if check_id in checks else ""
+            case = ET.SubElement(
+                suite, "testcase", classname=f"{check_id} {title}".strip(), name=f"{check_id} {subject}"
+            )
+            status = min((f.status for f in group), key=_JUNIT_RANK.index)
+            chosen = [f for f in group if f.status is status]
+            text = "\n".join(f"{_where(f)}: {f.message}" if _where(f) else f.message for f in chosen) + "".join(
+                f"\nfix: {f.fix}" for f in chosen if f.fix
+            )
+            counts["tests"] += 1
+            if status is Status.FAIL:
+                ET.SubElement(case, "failure", message=chosen[0].message, type="fail").text = text
+                counts["failures"] += 1
+            elif status is not Status.PASS:
+                ET.SubElement(case, "skipped", message=f"{status.value}: {chosen[0].message}").text = text
+                counts["skipped"] += 1
+        for key in ("tests", "failures", "skipped"):
+            suite.set(key, str(counts[key]))
+        suite.set("errors", "0")
+        totals.update(counts)
+    for key in ("tests", "failures", "skipped"):
+        root.set(key, str(totals[key]))
+    root.set("errors", "0")
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+
+# --- markdown --------------------------------------------------------------------------------------------------
+def _cell(text: str) -> str:
+    return " ".join(text.split()).replace("|", "\\|")
+
+
+def render_markdown(findings: Sequence[Finding], *, checks: Mapping[str, Check] | None = None) -> str:
+    """A pull-request comment: a summary table, the failing items, and a to-do list of what needs a person."""
+    checks = _catalogue() if checks is None else checks
+    counts = Counter(f.status for f in findings)
+    failing = [f for f in findings if f.status is Status.FAIL]
+    icon = "❌" if failing else "✅"
+    lines = [f"## {icon} scaffold verify", "", "| status | count |", "|---|---|"]
+    lines += [f"| {label} | {counts[status]} |" for status, label in _SUMMARY_ORDER]
+    lines.append("")
+    if failing:
+        lines += ["### Failing", ""]
+        for f in failing:
+            where = f" `{_where(f)}`" if _where(f) else ""
+            lines.append(f"- **{f.check_id}** {f.subject or ''}{where}: {_cell(f.message)}")
+            if f.fix:
+                lines.append(f"  - fix: {_cell(f.fix)}")
+        lines.append("")
+    todo = [f for f in findings if f.status in (Status.NEEDS_HUMAN, Status.NEEDS_EVIDENCE, Status.STALE)]
+    if todo:
+        lines += ["### To do", ""]
+        for f in todo:
+            title = checks[f.check_id].title if f.check_id in checks else ""
+            kind = {"needs_human": "sign-off", "needs_evidence": "evidence", "stale": "re-attest"}[f.status.value]
+            lines.append(f"- [ ] **{f.check_id}** {f.subject or ''} ({kind}) {_cell(title)}: {_cell(f.message)}")
+            if f.fix:
+                lines.append(f"  - {_cell(f.fix)}")
+        lines.append("")
+    lines.append(f"<sub>{summary(findings)}</sub>")
+    return "\n".join(lines) + "\n"
+
+
+Reporter = Callable[..., str]
+REPORTERS: dict[str, Reporter] = {
+    "text": render_text,
+    "json": render_json,
+    "sarif": render_sarif,
+    "junit": render_junit,
+    "markdown": render_markdown,
+}
+
+
+def render(
+    format: str, findings: Sequence[Finding], *, checks: Mapping[str, Check] | None = None, color: bool = False
+) -> str:
+    """The report in `format` (one of FORMATS). `color` only affects text."""
+    if format not in REPORTERS:
+        raise ValueError(f"unknown format {format!r}; one of {', '.join(FORMATS)}")
+    if format == "text":
+        return render_text(findings, checks=checks, color=color)
+    return REPORTERS[format](findings, checks=checks)

@@ -1,0 +1,198 @@
+"""Reporters render the same findings as text, JSON, SARIF, JUnit and Markdown."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+
+import jsonschema
+
+from scaffold.verify.model import Check, CheckDoc, Finding, Kind, Status
+from scaffold.verify.reporters import render, summary
+
+
+def _check(check_id: str, title: str, section: str) -> Check:
+    return Check(check_id, title, "auto", Kind.REPO, section, CheckDoc("What.", "Why.", "Fix."), lambda r, s: [])
+
+
+CHECKS = {
+    "EVT-03": _check("EVT-03", "`EVENT_NAMES` regenerated", "EVT — event"),
+    "DEPLOY-03": _check("DEPLOY-03", "At least one human reviewer approved", "DEPLOY — production deploy"),
+    "DEPLOY-04": _check("DEPLOY-04", "No merge during a freeze window", "DEPLOY — production deploy"),
+}
+FINDINGS = [
+    Finding(
+        "DEPLOY-04",
+        Status.FAIL,
+        "inside the freeze window",
+        file="release/freeze-windows.yaml",
+        line=6,
+        fix="deploy later",
+        subject="repo",
+    ),
+    Finding(
+        "EVT-03",
+        Status.PASS,
+        "up to date",
+        file="packages/contracts/src/events/names.generated.ts",
+        subject="event:billing.item_created",
+    ),
+    Finding(
+        "EVT-03",
+        Status.FAIL,
+        "out of date",
+        file="packages/contracts/src/events/names.generated.ts",
+        line=4,
+        fix="run gen",
+        subject="event:billing.item_deleted",
+    ),
+    Finding(
+        "DEPLOY-03",
+        Status.NEEDS_HUMAN,
+        "a reviewer approved",
+        fix="scaffold attest DEPLOY-03 --by NAME",
+        subject="repo",
+    ),
+    Finding("EVT-03", Status.NOT_APPLICABLE, "not registered", subject="event:x.y"),
+]
+
+# The parts of SARIF 2.1.0 that code-scanning consumers rely on.
+SARIF_SCHEMA = {
+    "type": "object",
+    "required": ["version", "runs"],
+    "properties": {
+        "version": {"const": "2.1.0"},
+        "runs": {
+            "type": "array",
+            "minItems": 1,
+            "items": {
+                "type": "object",
+                "required": ["tool", "results"],
+                "properties": {
+                    "tool": {
+                        "type": "object",
+                        "required": ["driver"],
+                        "properties": {
+                            "driver": {
+                                "type": "object",
+                                "required": ["name", "rules"],
+                                "properties": {
+                                    "rules": {
+                                        "type": "array",
+                                        "items": {
+                                            "type": "object",
+                                            "required": ["id", "shortDescription", "help"],
+                                            "properties": {
+                                                "help": {"type": "object", "required": ["text"]},
+                                                "shortDescription": {"type": "object", "required": ["text"]},
+                                            },
+                                        },
+                                    }
+                                },
+                            }
+                        },
+                    },
+                    "results": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "required": ["ruleId", "message", "locations"],
+                            "properties": {
+                                "level": {"enum": ["none", "note", "warning", "error"]},
+                                "message": {"type": "object", "required": ["text"]},
+                                "locations": {
+                                    "type": "array",
+                                    "items": {
+                                        "type": "object",
+                                        "required": ["physicalLocation"],
+                                        "properties": {
+                                            "physicalLocation": {
+                                                "type": "object",
+                                                "required": ["artifactLocation"],
+                                                "properties": {
+                                                    "artifactLocation": {"type": "object", "required": ["uri"]},
+                                                    "region": {
+                                                        "type": "object",
+                                                        "properties": {"startLine": {"type": "integer", "minimum": 1}},
+                                                    },
+                                                },
+                                            }
+                                        },
+                                    },
+                                },
+                            },
+                        },
+                    },
+                },
+            },
+        },
+    },
+}
+
+
+def test_summary_counts_every_status_in_order() -> None:
+    assert summary(FINDINGS) == "1 pass, 2 fail, 1 not applicable, 1 need a human, 0 need evidence, 0 stale"
+
+
+def test_text_groups_by_section_in_catalogue_order_and_indents_fixes() -> None:
+    text = render("text", FINDINGS, checks=CHECKS)
+    lines = text.splitlines()
+    assert lines[0] == "EVT — event"
+    assert lines.index("DEPLOY — production deploy") > lines.index("EVT — event")
+    failing = next(line for line in lines if "billing.item_deleted" in line)
+    assert failing.split()[:4] == [
+        "FAIL",
+        "EVT-03",
+        "event:billing.item_deleted",
+        "packages/contracts/src/events/names.generated.ts:4",
+    ]
+    assert lines[lines.index(failing) + 1] == "      fix: run gen"
+    assert lines[-1] == summary(FINDINGS)
+    assert "\033[" not in text
+
+
+def test_text_colours_only_when_asked() -> None:
+    assert "\033[1;31mFAIL" in render("text", FINDINGS, checks=CHECKS, color=True)
+
+
+def test_json_lists_every_finding_with_its_title() -> None:
+    items = json.loads(render("json", FINDINGS, checks=CHECKS))
+    assert len(items) == len(FINDINGS)
+    assert set(items[0]) == {"id", "status", "title", "subject", "file", "line", "message", "fix"}
+    assert items[0]["title"] == "No merge during a freeze window" and items[0]["status"] == "fail"
+
+
+def test_sarif_is_valid_and_reports_only_fails() -> None:
+    document = json.loads(render("sarif", FINDINGS, checks=CHECKS))
+    jsonschema.validate(document, SARIF_SCHEMA)
+    run = document["runs"][0]
+    assert [rule["id"] for rule in run["tool"]["driver"]["rules"]] == list(CHECKS)
+    assert [r["ruleId"] for r in run["results"]] == ["DEPLOY-04", "EVT-03"]
+    location = run["results"][1]["locations"][0]["physicalLocation"]
+    assert location["artifactLocation"]["uri"] == "packages/contracts/src/events/names.generated.ts"
+    assert location["region"]["startLine"] == 4
+    assert run["results"][1]["ruleIndex"] == 0
+
+
+def test_junit_has_one_testcase_per_item_and_subject() -> None:
+    root = ET.fromstring(render("junit", FINDINGS, checks=CHECKS))
+    cases = {case.get("name"): case for case in root.iter("testcase")}
+    assert set(cases) == {
+        "DEPLOY-04 repo",
+        "EVT-03 event:billing.item_created",
+        "EVT-03 event:billing.item_deleted",
+        "DEPLOY-03 repo",
+        "EVT-03 event:x.y",
+    }
+    assert cases["DEPLOY-04 repo"].find("failure") is not None
+    skipped = cases["DEPLOY-03 repo"].find("skipped")
+    assert skipped is not None and skipped.get("message", "").startswith("needs_human:")
+    assert len(list(cases["EVT-03 event:billing.item_created"])) == 0
+    assert (root.get("tests"), root.get("failures"), root.get("skipped")) == ("5", "2", "2")
+
+
+def test_markdown_has_a_summary_table_failures_and_a_todo_list() -> None:
+    text = render("markdown", FINDINGS, checks=CHECKS)
+    assert "| fail | 2 |" in text
+    assert "### Failing" in text and "**DEPLOY-04** repo `release/freeze-windows.yaml:6`" in text
+    assert "- [ ] **DEPLOY-03** repo (sign-off)" in text
