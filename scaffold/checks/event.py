@@ -21,6 +21,7 @@ from scaffold.checks._contracts import (
     enqueued_events,
     first_difference,
     manifest_list,
+    object_string_field,
     scopes,
     source,
     unreadable,
@@ -440,7 +441,30 @@ def payload_assertions(repo: RepoView, name: str) -> list[tuple[str, int, str]]:
                 if method and call.arguments and call.callee[: -len(method)] in spellings:
                     found.append((path, call.line, f"{call.callee}(...)"))
             found += [(path, line, "enqueue(...)") for event, line in enqueued_events(parsed) if event == name]
+            found += [
+                (path, line, "an assertion on the published event") for line in published_assertions(parsed, name)
+            ]
     return found
+
+
+def published_assertions(parsed: ts.ParsedTs, name: str) -> list[int]:
+    """Lines of `expect(...).toMatchObject([{ name: "<event>", payload: ... }])`-style assertions: the producer
+    ran (its enqueue validated the payload against EVENT_SCHEMAS) and the test checks what it published."""
+    lines = []
+    for node in ts.walk(parsed.root):
+        if node.type != "object" or object_string_field(node, "name") != name:
+            continue
+        keys = {ts.text_of(k) for p in node.named_children if p.type == "pair" and (k := p.child_by_field_name("key"))}
+        if "payload" not in keys:
+            continue
+        ancestor = node.parent
+        while ancestor is not None and not (
+            ancestor.type == "call_expression" and ts.callee_of(ancestor).startswith("expect(")
+        ):
+            ancestor = ancestor.parent
+        if ancestor is not None:
+            lines.append(ts.line_of(node))
+    return lines
 
 
 @check(
@@ -448,8 +472,10 @@ def payload_assertions(repo: RepoView, name: str) -> list[tuple[str, int, str]]:
 )
 def schema_accepts_producer_payload(repo: RepoView, subject: Subject) -> Iterable[Finding]:
     """What it does: Looks in packages/contracts tests and the publishers' tests for a call that runs the event's
-    schema on a payload — `EVENT_SCHEMAS["<event>"].parse(payload)`, `family.schema.safeParse(payload)`, ... — or
-    that enqueues the event (`enqueue` validates the payload against EVENT_SCHEMAS).
+    schema on a payload — `EVENT_SCHEMAS["<event>"].parse(payload)`, `family.schema.safeParse(payload)`, ... —,
+    that enqueues the event, or that asserts on the event the producer published
+    (`expect(published).toMatchObject([{ name: "<event>", payload: ... }])`): `enqueue` validates the payload
+    against EVENT_SCHEMAS, so both show the schema accepts it.
 
     Why it matters: A schema no producer payload was ever run through drifts from what the producer sends, and
     the first mismatch shows up as a rejected publish in production.

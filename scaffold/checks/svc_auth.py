@@ -126,6 +126,8 @@ class ScopeUse:
 def scope_uses(repo: RepoView, subject: Subject, check_id: str) -> tuple[list[ScopeUse], list[Finding]]:
     """Scopes named by requireScope(...) in src/, by openapi.yaml security, and by service.yaml `scopes`."""
     files, failures = sources(repo, subject, check_id)
+    unreadable = manifest_unreadable(check_id, repo, subject)
+    failures += [unreadable] if unreadable is not None else []
     uses: list[ScopeUse] = []
     for file in files:
         for call in ts.calls(file.parsed, lambda callee: callee.split(".")[-1] == REQUIRE_SCOPE):
@@ -134,6 +136,16 @@ def scope_uses(repo: RepoView, subject: Subject, check_id: str) -> tuple[list[Sc
                 uses.append(ScopeUse(literal, file.path, argument.line, REQUIRE_SCOPE, argument.text))
     path = openapi_path(repo, subject)
     spec = repo.openapi(path)
+    if spec is not None and not spec.yaml.ok:
+        failures.append(
+            fail(
+                check_id,
+                path,
+                spec.yaml.error_line,
+                f"{path} is not valid YAML, so its scopes cannot be read",
+                "Fix the YAML syntax at that line.",
+            )
+        )
     if spec is not None and spec.yaml.ok:
         for operation in openapi_parser.operations(spec):
             uses += [ScopeUse(scope, path, operation.line, "openapi") for scope in operation.scopes]

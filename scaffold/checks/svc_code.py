@@ -37,6 +37,7 @@ from scaffold.verify.model import Finding, Kind
 from scaffold.verify.repo import RepoView, Subject
 
 CONFLICT_MARKER = "<<<<<<<"
+MAX_SCANNED_BYTES = 1_000_000
 LOG_OBJECTS = frozenset({"log", "logger", "console"})
 LOG_METHODS = frozenset({"info", "warn", "error", "debug", "trace", "fatal", "log"})
 # Request and process metadata that never carries PHI, allowed in log fields without safeView().
@@ -93,7 +94,7 @@ def service_follows_template_shape(repo: RepoView, subject: Subject) -> Iterator
     for index, relative in enumerate(required):
         path = subject.join(relative.rstrip("/"))
         is_folder = relative.endswith("/")
-        present = (repo.root / path).is_dir() if is_folder else (repo.root / path).is_file()
+        present = repo.is_dir(path) if is_folder else repo.is_file(path)
         if not present:
             kind = "folder" if is_folder else "file"
             findings.append(
@@ -106,8 +107,7 @@ def service_follows_template_shape(repo: RepoView, subject: Subject) -> Iterator
                     f"Create {path} following services/_template (ADR-0037).",
                 )
             )
-    prefix = subject.path + "/"
-    for file in (f for f in repo.files if f.startswith(prefix)):
+    for file in _tracked_files(repo, subject):
         if file.endswith(".rej"):
             findings.append(
                 fail(
@@ -133,6 +133,16 @@ def service_follows_template_shape(repo: RepoView, subject: Subject) -> Iterator
                 )
                 break
     yield from findings or [passed("SVC-CODE-01", f"{subject.path} has every path of the template shape")]
+
+
+def _tracked_files(repo: RepoView, subject: Subject) -> Iterator[str]:
+    """The service's files, minus hidden tool folders (`.pglite/` data, caches) and anything over 1 MB."""
+    prefix = subject.path + "/"
+    for file in repo.files:
+        if not file.startswith(prefix) or any(part.startswith(".") for part in file[len(prefix) :].split("/")[:-1]):
+            continue
+        if (repo.size(file) or 0) <= MAX_SCANNED_BYTES:
+            yield file
 
 
 # --- SVC-CODE-02 -------------------------------------------------------------------------------------------

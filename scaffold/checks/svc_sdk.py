@@ -32,7 +32,11 @@ def json_key_line(repo: RepoView, path: str, key: str) -> int | None:
     return next((number for number, line in enumerate(text.splitlines(), 1) if pattern.search(line)), None)
 
 
-def missing_sdk(check_id: str, subject: Subject) -> Finding:
+def missing_sdk(repo: RepoView, check_id: str, subject: Subject) -> Finding:
+    for folder in platform.sdk_dirs(subject.name):
+        path = f"{folder}/package.json"
+        if repo.exists(path) and repo.json(path) is None:
+            return fail(check_id, path, None, f"{path} is not valid JSON", "Fix the JSON syntax.")
     expected = f"{platform.sdk_dirs(subject.name)[0]}/package.json"
     return fail(
         check_id,
@@ -178,7 +182,7 @@ def sdk_gen_current(repo: RepoView, subject: Subject) -> Iterator[Finding]:
         return
     sdk = sdk_package(repo, subject.name)
     if sdk is None:
-        yield missing_sdk("SVC-SDK-01", subject)
+        yield missing_sdk(repo, "SVC-SDK-01", subject)
         return
     script_line = json_key_line(repo, package_json, platform.SDK_GEN_SCRIPT)
     run = generator_run(repo, subject, sdk, subject.path, script)
@@ -280,11 +284,11 @@ def sdk_package_built(repo: RepoView, subject: Subject) -> Iterator[Finding]:
     """
     sdk = sdk_package(repo, subject.name)
     if sdk is None:
-        yield missing_sdk("SVC-SDK-02", subject)
+        yield missing_sdk(repo, "SVC-SDK-02", subject)
         return
     entry = entry_of(sdk)
     parsed = repo.typescript(entry) if entry.endswith((".ts", ".mts")) else None
-    if entry not in repo.files:
+    if not repo.exists(entry):  # build output (dist/) is not in repo.files, so ask the file system
         yield fail(
             "SVC-SDK-02",
             sdk.package_json,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import fnmatch
 import json as _json
 import os
+import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -132,9 +133,34 @@ class RepoView:
         squawk is unavailable."""
         key = ("squawk", "\0".join(relatives))
         if key not in self._parsed_cache:
-            files = {r: str(self.root / r) for r in relatives if self.exists(r)}
-            self._parsed_cache[key] = sql_parser.run_squawk(files)
+            with tempfile.TemporaryDirectory() as staging:
+                files: dict[str, str] = {}
+                for index, relative in enumerate(relatives):
+                    if relative in self._overlay:  # planned, not yet on disk: lint the planned text
+                        copy = Path(staging) / f"{index}.sql"
+                        copy.write_bytes(self._overlay[relative])
+                        files[relative] = str(copy)
+                    elif (self.root / relative).is_file():
+                        files[relative] = str(self.root / relative)
+                self._parsed_cache[key] = sql_parser.run_squawk(files)
         return self._parsed_cache[key]  # type: ignore[return-value]
+
+    def is_file(self, relative: str) -> bool:
+        return relative in self._overlay or (self.root / relative).is_file()
+
+    def is_dir(self, relative: str) -> bool:
+        """A folder on disk, or one the overlay puts files into."""
+        prefix = relative.rstrip("/") + "/"
+        return (self.root / relative).is_dir() or any(path.startswith(prefix) for path in self._overlay)
+
+    def size(self, relative: str) -> int | None:
+        """The file's size in bytes (the overlay's when it has one), or None when it does not exist."""
+        if relative in self._overlay:
+            return len(self._overlay[relative])
+        try:
+            return (self.root / relative).stat().st_size
+        except OSError:
+            return None
 
     # --- subjects ------------------------------------------------------------------------------------------
     def subjects(self, kind: Kind) -> list[Subject]:

@@ -89,15 +89,13 @@ def job_subjects(repo: RepoView) -> list[Subject]:
 
 # --- integrations ------------------------------------------------------------------------------------------
 def integration_subjects(repo: RepoView) -> list[Subject]:
-    folders = repo.root / platform.INTEGRATIONS_DIR
-    if not folders.is_dir():
-        return []
-    return [
-        Subject(Kind.INTEGRATION, entry.name, f"{platform.INTEGRATIONS_DIR}/{entry.name}")
-        for entry in sorted(folders.iterdir())
-        if entry.is_dir()
-        and ((entry / platform.INTEGRATION_ANSWERS).is_file() or (entry / platform.INTEGRATION_MANIFEST).is_file())
-    ]
+    markers = {platform.INTEGRATION_ANSWERS, platform.INTEGRATION_MANIFEST}
+    names = {
+        parts[1]
+        for parts in (path.split("/") for path in repo.files)
+        if len(parts) == 3 and parts[0] == platform.INTEGRATIONS_DIR and parts[2] in markers
+    }
+    return [Subject(Kind.INTEGRATION, name, f"{platform.INTEGRATIONS_DIR}/{name}") for name in sorted(names)]
 
 
 # --- endpoints ---------------------------------------------------------------------------------------------
