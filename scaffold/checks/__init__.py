@@ -91,7 +91,7 @@ def _id_sort_key(check_id: str) -> tuple[int, int]:
 
 def catalogue() -> dict[str, Check]:
     """Every registered check by ID, in checklist order. Imports the section modules on first use."""
-    if not _REGISTRY:
-        for module, _ in SECTION_MODULES.values():
-            importlib.import_module(f"scaffold.checks.{module}")
+    # Always import every section: a module imported on its own (e.g. for derived_files) registers only its part.
+    for module, _ in SECTION_MODULES.values():
+        importlib.import_module(f"scaffold.checks.{module}")
     return {check_id: _REGISTRY[check_id] for check_id in sorted(_REGISTRY, key=_id_sort_key)}

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from weakref import WeakKeyDictionary
 
 from tree_sitter import Node
 
@@ -219,15 +220,20 @@ def first_difference(expected: str, actual: str) -> int:
     return min(len(expected_lines), len(actual_lines)) + 1
 
 
+_ROUTES: WeakKeyDictionary[RepoView, dict[str, list[tuple[str, ts.Route, ts.ParsedTs]]]] = WeakKeyDictionary()
+
+
 def service_routes(repo: RepoView, service: str) -> list[tuple[str, ts.Route, ts.ParsedTs]]:
-    """Every Hono route declared in the service's production code: (file, route, parsed file)."""
-    found = []
-    for path in code_files(repo, f"{platform.service_dir(service)}/src"):
-        parsed = source(repo, path)
-        if parsed is None or parsed.error_line is not None:
-            continue
-        found += [(path, route, parsed) for route in ts.routes(parsed)]
-    return found
+    """Every Hono route declared in the service's production code: (file, route, parsed file). Cached per view."""
+    cache = _ROUTES.setdefault(repo, {})
+    if service not in cache:
+        found = []
+        for path in code_files(repo, f"{platform.service_dir(service)}/src"):
+            parsed = source(repo, path)
+            if parsed is not None and parsed.error_line is None:
+                found += [(path, route, parsed) for route in ts.routes(parsed)]
+        cache[service] = found
+    return cache[service]
 
 
 def find_route(repo: RepoView, service: str, method: str, path: str) -> tuple[str, ts.Route, ts.ParsedTs] | None:

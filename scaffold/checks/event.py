@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from weakref import WeakKeyDictionary
 
 from tree_sitter import Node
 
@@ -327,18 +328,22 @@ def event_names_regenerated(repo: RepoView, subject: Subject) -> Iterable[Findin
 
 
 # --- EVT-04 --------------------------------------------------------------------------------------------------
+_ENQUEUED: WeakKeyDictionary[RepoView, dict[str, dict[str, tuple[str, int]]]] = WeakKeyDictionary()
+
+
 def code_publishers(repo: RepoView, name: str) -> dict[str, tuple[str, int]]:
     """Services whose production code enqueues `name` (literal), with the first place they do."""
-    found: dict[str, tuple[str, int]] = {}
-    for service in repo.service_names:
-        for path in code_files(repo, f"{platform.service_dir(service)}/src"):
-            parsed = source(repo, path)
-            if parsed is None or parsed.error_line is not None:
-                continue
-            lines = [line for event, line in enqueued_events(parsed) if event == name]
-            if lines and service not in found:
-                found[service] = (path, lines[0])
-    return found
+    if repo not in _ENQUEUED:  # one pass over every service's code, shared by all events
+        index: dict[str, dict[str, tuple[str, int]]] = {}
+        for service in repo.service_names:
+            for path in code_files(repo, f"{platform.service_dir(service)}/src"):
+                parsed = source(repo, path)
+                if parsed is None or parsed.error_line is not None:
+                    continue
+                for event, line in enqueued_events(parsed):
+                    index.setdefault(event, {}).setdefault(service, (path, line))
+        _ENQUEUED[repo] = index
+    return _ENQUEUED[repo].get(name, {})
 
 
 def publishers(repo: RepoView, name: str) -> set[str]:

@@ -21,6 +21,8 @@ from scaffold.verify.repo import RepoView, Subject
 SECRET_LIKE = re.compile(r"SECRET|DSN|TOKEN|PASSWORD|PRIVATE_KEY|API_KEY|DATABASE_URL|CREDENTIAL")
 ENVIRONMENT_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
 PROBE_HINT = "`scaffold verify --probe` checks it live"
+# What a deploy ships: evidence about a deploy goes stale when any of these change.
+DEPLOYED_FILES = ("infra.ts", "package.json", "src/**", "migrations/**")
 
 
 def _anchor(infra: Infra) -> int:
@@ -388,7 +390,7 @@ def stage_url(repo: RepoView, subject: Subject, check_id: str, stage: str) -> st
     "Deploy to dev succeeds, healthz returns 200",
     mode="evidence (live probe)",
     kind=Kind.SERVICE,
-    covers=("infra.ts", "src/**"),
+    covers=DEPLOYED_FILES,
 )
 def dev_deploy_healthy(repo: RepoView, subject: Subject) -> Iterator[Finding]:
     """
@@ -428,7 +430,7 @@ def dev_deploy_healthy(repo: RepoView, subject: Subject) -> Iterator[Finding]:
     "Deploy to staging succeeds",
     mode="evidence",
     kind=Kind.SERVICE,
-    covers=("infra.ts",),
+    covers=DEPLOYED_FILES,
 )
 def staging_deploy(repo: RepoView, subject: Subject) -> Iterator[Finding]:
     """
@@ -457,7 +459,7 @@ def staging_deploy(repo: RepoView, subject: Subject) -> Iterator[Finding]:
     "Soak in staging for at least 24 hours",
     mode="evidence",
     kind=Kind.SERVICE,
-    covers=("infra.ts",),
+    covers=DEPLOYED_FILES,
 )
 def staging_soak(repo: RepoView, subject: Subject) -> Iterator[Finding]:
     """
@@ -501,7 +503,7 @@ def staging_soak(repo: RepoView, subject: Subject) -> Iterator[Finding]:
     "Smoke test against dev passes",
     mode="auto (smoke test exists) + evidence",
     kind=Kind.SERVICE,
-    covers=("test/smoke/**",),
+    covers=(*DEPLOYED_FILES, "test/smoke/**"),
 )
 def smoke_test_exists(repo: RepoView, subject: Subject) -> Iterator[Finding]:
     """

@@ -117,6 +117,7 @@ def plan_service(settings: PlatformSettings, answers: ServiceAnswers) -> ChangeS
     _register_infra(changes, names.name)
     _add_catalog_entry(changes, answers)
     _write_generated_pages(changes, answers)
+    _add_changeset(changes, answers)
     return changes
 
 
@@ -195,6 +196,19 @@ def _add_catalog_entry(changes: ChangeSet, answers: ServiceAnswers) -> None:
         raise ScaffoldError(f"{platform.CATALOG} is missing: is this a platform made by `scaffold init`?")
     entry = {"name": answers.name, "owner": answers.owner, "on_call": answers.on_call, "status": "experimental"}
     changes.write(platform.CATALOG, yaml_lists.upsert_list_item(catalog, platform.CATALOG, "services", entry, "name"))
+
+
+def _add_changeset(changes: ChangeSet, answers: ServiceAnswers) -> None:
+    """The release note for the new service and its SDK (DEPLOY-01); the summary is what users will read."""
+    names = answers.names
+    text = (
+        f'---\n"@platform/{names.name}-service": minor\n"@platform/sdk-{names.name}": minor\n---\n\n'
+        f"Add the {names.name} service: {answers.description.rstrip('.')}. It serves "
+        f"{names.resource_plural.replace('_', ' ')} at `/{names.resource_plural}` behind the `{names.read_scope}` and "
+        f"`{names.write_scope}` scopes, publishes `{names.created_event}`, and ships the "
+        f"`@platform/sdk-{names.name}` client.\n"
+    )
+    changes.write(f"{platform.CHANGESET_DIR}/add-{names.name}-service.md", text)
 
 
 def _write_generated_pages(changes: ChangeSet, answers: ServiceAnswers) -> None:

@@ -50,7 +50,8 @@ def test_constructions_name_their_constructor_variable_and_line() -> None:
 def test_construction_options_and_nested_option_nodes() -> None:
     service = constructions(parse_typescript(INFRA), "sst.aws.Service")[0]
     options = service.options()
-    assert options is not None and set(options.plain()) == {"scaling", "loadBalancer", "environment"}  # type: ignore[arg-type]
+    assert options is not None and isinstance(options.value, dict)
+    assert set(options.value) == {"scaling", "loadBalancer", "environment"}
     domain_name = service.option("loadBalancer", "domain", "name")
     assert domain_name is not None and text_of(domain_name) == "hostname"
     assert service.option("loadBalancer", "missing") is None

@@ -1,6 +1,6 @@
 import { serve } from "@hono/node-server";
 import { PGlite } from "@electric-sql/pglite";
-import { fromPGlite, log, publishPending, runMigrations, type OutboxEvent } from "@platform/service-kit";
+import { fromPGlite, log, publishPending, runMigrations, safeView, type OutboxEvent } from "@platform/service-kit";
 import { fileURLToPath } from "node:url";
 import { createApp } from "./app";
 import { loadConfig } from "./config";
@@ -25,7 +25,10 @@ async function relayOutbox(): Promise<void> {
   for (const event of published) await deliver(db, event);
 }
 const relay = setInterval(() => {
-  relayOutbox().catch((error: unknown) => log.error("outbox relay failed", { error: String(error) }));
+  // Only the error's class: its message may quote a row, and rows can hold PHI.
+  relayOutbox().catch((error: unknown) =>
+    log.error("outbox relay failed", safeView({ error: error instanceof Error ? error.name : "unknown" }, ["error"])),
+  );
 }, OUTBOX_POLL_MS);
 
 const server = serve({ fetch: createApp({ db, authSecret: config.authSecret }).fetch, port: config.port }, (info) =>

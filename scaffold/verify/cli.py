@@ -1,0 +1,108 @@
+"""The verifier's side of the command line: `scaffold verify` and `scaffold attest` (argparse lives in
+scaffold/commands/verify.py)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import date
+from pathlib import Path
+
+from scaffold import platform
+from scaffold.errors import ScaffoldError
+from scaffold.verify.model import Finding, Kind, Status
+
+OPEN = (Status.NEEDS_HUMAN, Status.NEEDS_EVIDENCE, Status.STALE)
+
+
+def _platform_root(start: Path) -> tuple[Path, str | None]:
+    if not start.exists():
+        raise ScaffoldError(f"{start}: no such file or folder")
+    root = platform.find_platform_root(start if start.is_dir() else start.parent)
+    if root is None:
+        raise ScaffoldError(f"{start.resolve()} is not inside a platform repo (no {platform.MARKER})")
+    resolved = start.resolve()
+    return root, None if resolved == root else resolved.relative_to(root).as_posix()
+
+
+def _only(values: list[str]) -> tuple[str, ...]:
+    from scaffold.checks import catalogue
+
+    ids = catalogue()
+    wanted = tuple(item.strip().upper() for value in values for item in value.split(",") if item.strip())
+    for item in wanted:
+        if item not in ids and not any(check_id.startswith(item.rstrip("-") + "-") for check_id in ids):
+            raise ScaffoldError(f"--only {item}: no checklist ID or prefix by that name (`scaffold checklist` lists them)")
+    return wanted
+
+
+def todo_lines(findings: list[Finding]) -> list[str]:
+    lines = []
+    for finding in findings:
+        if finding.status in OPEN:
+            label = finding.status.value.replace("_", " ")
+            subject = f" [{finding.subject}]" if finding.subject else ""
+            lines.append(f"  [ ] {finding.check_id}{subject} ({label}): {finding.message}")
+    return lines
+
+
+def run_verify(args: argparse.Namespace) -> int:
+    from scaffold.verify import reporters
+    from scaffold.verify.engine import Selection, run_checks
+    from scaffold.verify.repo import RepoView
+
+    root, subject_path = _platform_root(Path(args.path))
+    if args.dry_run and not args.fix:
+        raise ScaffoldError("--dry-run goes with --fix")
+    selection = Selection(only=_only(args.only), kinds=tuple(Kind(k) for k in args.kind), subject_path=subject_path)
+    if args.fix:
+        from scaffold.generators.base import finish
+        from scaffold.verify.fix import plan_fixes
+
+        finish(plan_fixes(root), dry_run=args.dry_run, what="scaffold verify --fix")
+    findings = run_checks(root, selection)
+    if args.probe or args.probe_url:
+        from scaffold.verify.probe import apply_probes, parse_overrides
+
+        findings = apply_probes(findings, RepoView(root), parse_overrides(args.probe_url))
+
+    if args.summary and args.format == "text":
+        report = reporters.summary(findings) + "\n" + "\n".join(todo_lines(findings)) + "\n"
+    else:
+        color = args.format == "text" and args.output is None and sys.stdout.isatty()
+        report = reporters.render(args.format, findings, color=color)
+    if args.output:
+        Path(args.output).write_text(report, encoding="utf-8")
+    else:
+        sys.stdout.write(report if report.endswith("\n") else report + "\n")
+
+    if any(f.status is Status.FAIL for f in findings):
+        return 1
+    if args.strict and any(f.status in OPEN for f in findings):
+        return 1
+    return 0
+
+
+def run_attest(args: argparse.Namespace) -> int:
+    from scaffold.checks import catalogue
+    from scaffold.verify import attestations
+
+    root, _ = _platform_root(Path(args.repo))
+    check = catalogue().get(args.id.upper())
+    if check is None:
+        raise ScaffoldError(f"unknown checklist ID {args.id!r}; `scaffold checklist` lists them")
+    expires = None
+    if args.expires:
+        try:
+            expires = date.fromisoformat(args.expires)
+        except ValueError:
+            raise ScaffoldError(f"--expires {args.expires!r}: expected YYYY-MM-DD") from None
+    if args.waive and args.evidence:
+        raise ScaffoldError("--waive and --evidence are different records; give one")
+    kind = "waiver" if args.waive else "evidence" if args.evidence else "signoff"
+    record = attestations.record(
+        root, check, args.subject, kind, args.by, args.note,
+        link=args.evidence or args.link, expires=expires, ticket=args.ticket,
+    )
+    print(f"recorded {kind} for {record.id} [{record.subject}] by {record.by} in {platform.ATTESTATIONS}")
+    return 0
