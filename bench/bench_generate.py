@@ -47,8 +47,10 @@ def main() -> None:
 
     help_scaffold = median_seconds([scaffold, "--help"], runs)
     help_copier = median_seconds([copier, "--help"], runs)
-    print(f"--help: scaffold {help_scaffold * 1000:.0f} ms, copier {help_copier * 1000:.0f} ms, "
-          f"ratio {help_scaffold / help_copier:.2f} (target ≤ 0.40)")
+    print(
+        f"--help: scaffold {help_scaffold * 1000:.0f} ms, copier {help_copier * 1000:.0f} ms, "
+        f"ratio {help_scaffold / help_copier:.2f} (target ≤ 0.40)"
+    )
 
     with tempfile.TemporaryDirectory(prefix="scaffold-bench-") as scratch:
         work = Path(scratch)
@@ -57,8 +59,12 @@ def main() -> None:
         shutil.copy2(ROOT / "copier.yml", template / "copier.yml")
         shutil.copytree(ROOT / "templates" / "service", template / "templates" / "service")
         pristine = work / "pristine"
-        subprocess.run([scaffold, "init", str(pristine), "--defaults", "--no-verify"], check=True,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        subprocess.run(
+            [scaffold, "init", str(pristine), "--defaults", "--no-verify"],
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         platform = work / "platform"
         copy_target = work / "copied"
 
@@ -70,16 +76,34 @@ def main() -> None:
             shutil.rmtree(copy_target, ignore_errors=True)
 
         copier_copy = median_seconds(
-            [copier, "copy", "--defaults", "--quiet", "--data", "kind=service", "--data", "name=billing",
-             str(template), str(copy_target)], runs, fresh_copy_target)
-        generate = median_seconds([scaffold, "new", "service", "billing", "--defaults", "--repo", str(platform)],
-                                  runs, fresh_platform)
+            [
+                copier,
+                "copy",
+                "--defaults",
+                "--quiet",
+                "--data",
+                "kind=service",
+                "--data",
+                "name=billing",
+                str(template),
+                str(copy_target),
+            ],
+            runs,
+            fresh_copy_target,
+        )
+        generate = median_seconds(
+            [scaffold, "new", "service", "billing", "--defaults", "--repo", str(platform)], runs, fresh_platform
+        )
         generate_no_verify = median_seconds(
             [scaffold, "new", "service", "billing", "--defaults", "--no-verify", "--repo", str(platform)],
-            runs, fresh_platform)
-    print(f"new service: copier copy {copier_copy * 1000:.0f} ms; scaffold (with registry edits and pages) "
-          f"{generate_no_verify * 1000:.0f} ms, ratio {generate_no_verify / copier_copy:.2f} (target ≤ 1.20); "
-          f"with the closing verify {generate * 1000:.0f} ms, ratio {generate / copier_copy:.2f}")
+            runs,
+            fresh_platform,
+        )
+    print(
+        f"new service: copier copy {copier_copy * 1000:.0f} ms; scaffold (with registry edits and pages) "
+        f"{generate_no_verify * 1000:.0f} ms, ratio {generate_no_verify / copier_copy:.2f} (target ≤ 1.20); "
+        f"with the closing verify {generate * 1000:.0f} ms, ratio {generate / copier_copy:.2f}"
+    )
 
 
 if __name__ == "__main__":

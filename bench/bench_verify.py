@@ -62,8 +62,10 @@ def main() -> None:
         cold.append(seconds)
         seconds, _ = timed(command)
         warm.append(seconds)
-    print(f"verify {args.services} services ({files} files): cold {statistics.median(cold):.2f} s (target ≤ 2.0), "
-          f"warm {statistics.median(warm):.3f} s (target ≤ 0.30); exit status {status}")
+    print(
+        f"verify {args.services} services ({files} files): cold {statistics.median(cold):.2f} s (target ≤ 2.0), "
+        f"warm {statistics.median(warm):.3f} s (target ≤ 0.30); exit status {status}"
+    )
 
 
 if __name__ == "__main__":

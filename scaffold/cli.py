@@ -21,15 +21,18 @@ def build_parser() -> Parser:
     parser = Parser(
         prog="scaffold",
         description="Generate compliant-by-construction platform services and verify the ready-to-ship checklist.",
-        epilog="Start with `scaffold init DIR`, then `scaffold new service NAME` inside it; `scaffold verify` any time. "
-        "`scaffold COMMAND --help` explains each command.",
+        epilog="Start with `scaffold init DIR`, then `scaffold new service NAME` inside it; `scaffold verify` any "
+        "time. `scaffold COMMAND --help` explains each command.",
     )
     parser.add_argument("--version", action="version", version=f"scaffold {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     init.register(commands)
-    new = commands.add_parser("new", help="generate into a platform repo",
-                              description="Generate into a platform repo. Every generator shows its full diff with "
-                              "--dry-run, writes all or nothing, and ends by running the verifier.")
+    new = commands.add_parser(
+        "new",
+        help="generate into a platform repo",
+        description="Generate into a platform repo. Every generator shows its full diff with "
+        "--dry-run, writes all or nothing, and ends by running the verifier.",
+    )
     kinds = new.add_subparsers(dest="kind", metavar="KIND", parser_class=Parser, required=True)
     for module in NEW_KINDS:
         module.register(kinds)
@@ -55,8 +58,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as error:  # never a traceback for the user; SCAFFOLD_DEBUG=1 shows it
         if os.environ.get("SCAFFOLD_DEBUG"):
             raise
-        print(f"scaffold: internal error: {type(error).__name__}: {error} (SCAFFOLD_DEBUG=1 shows the traceback)",
-              file=sys.stderr)
+        print(
+            f"scaffold: internal error: {type(error).__name__}: {error} (SCAFFOLD_DEBUG=1 shows the traceback)",
+            file=sys.stderr,
+        )
         return 1
 
 

@@ -8,6 +8,7 @@ removed, so the tree is exactly as it was.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import os
 import signal
@@ -110,10 +111,8 @@ class ChangeSet:
                 for temporary in temporaries.values():
                     temporary.unlink(missing_ok=True)
                 for directory in reversed(created_dirs):
-                    try:
+                    with contextlib.suppress(OSError):  # not empty: something else wrote there meanwhile
                         directory.rmdir()
-                    except OSError:
-                        pass
                 raise
         return [c.path for c in changes]
 

@@ -178,10 +178,15 @@ def object_string_field(node: Node, key: str) -> str | None:
     return None
 
 
-def enqueued_events(parsed: ts.ParsedTs, within: Node | None = None) -> list[tuple[str, int]]:
-    """Event names passed to `enqueue(tx, { name: "...", ... })` calls (literal names only), with lines."""
+def enqueued_events(
+    parsed: ts.ParsedTs, within: Node | None = None, *, calls: list[ts.Call] | None = None
+) -> list[tuple[str, int]]:
+    """Event names passed to `enqueue(tx, { name: "...", ... })` calls (literal names only), with lines. `calls`:
+    the file's calls when the caller already has them."""
     found = []
-    for call in ts.calls(parsed, lambda callee: callee == "enqueue" or callee.endswith(".enqueue"), within):
+    for call in calls if calls is not None else ts.all_calls(parsed, within):
+        if call.callee != "enqueue" and not call.callee.endswith(".enqueue"):
+            continue
         for argument in call.arguments:
             name = object_string_field(argument.node, "name")
             if name is not None:

@@ -431,45 +431,76 @@ def _schema_expressions(repo: RepoView, name: str) -> set[str]:
     return spellings
 
 
+@dataclass(frozen=True)
+class TestEvidence:
+    """One thing a test file does that can show a schema accepts a payload."""
+
+    kind: str  # "parse": `subject` is the parsed expression; "event": `subject` is an enqueued/asserted event name
+    subject: str
+    line: int
+    how: str
+
+
+_TEST_EVIDENCE: WeakKeyDictionary[RepoView, dict[str, list[TestEvidence]]] = WeakKeyDictionary()
+
+
+def test_evidence(repo: RepoView, path: str) -> list[TestEvidence]:
+    """Schema parses, enqueues and published-event assertions in one test file (computed once per view)."""
+    cache = _TEST_EVIDENCE.setdefault(repo, {})
+    if path not in cache:
+        parsed = source(repo, path)
+        found: list[TestEvidence] = []
+        if parsed is not None and parsed.error_line is None:
+            calls = ts.all_calls(parsed)
+            for call in calls:
+                method = next((m for m in _PARSE_METHODS if call.callee.endswith(m)), None)
+                if method and call.arguments:
+                    found.append(TestEvidence("parse", call.callee[: -len(method)], call.line, f"{call.callee}(...)"))
+            enqueued = enqueued_events(parsed, calls=calls)
+            found += [TestEvidence("event", event, line, "enqueue(...)") for event, line in enqueued]
+            found += [
+                TestEvidence("event", event, line, "an assertion on the published event")
+                for event, line in published_assertions(calls)
+            ]
+        cache[path] = found
+    return cache[path]
+
+
 def payload_assertions(repo: RepoView, name: str) -> list[tuple[str, int, str]]:
-    """(test file, line, how) of every test that parses a payload with the event's schema or enqueues it."""
+    """(test file, line, how) of every test that parses a payload with the event's schema, enqueues the event, or
+    asserts on the event its producer published."""
     spellings = _schema_expressions(repo, name)
     folders = [platform.CONTRACTS_DIR] + [platform.service_dir(s) for s in sorted(publishers(repo, name))]
     found = []
     for folder in folders:
         for path in code_files(repo, folder, tests=True):
-            parsed = source(repo, path)
-            if parsed is None or parsed.error_line is not None:
-                continue
-            for call in ts.all_calls(parsed):
-                method = next((m for m in _PARSE_METHODS if call.callee.endswith(m)), None)
-                if method and call.arguments and call.callee[: -len(method)] in spellings:
-                    found.append((path, call.line, f"{call.callee}(...)"))
-            found += [(path, line, "enqueue(...)") for event, line in enqueued_events(parsed) if event == name]
-            found += [
-                (path, line, "an assertion on the published event") for line in published_assertions(parsed, name)
-            ]
+            for item in test_evidence(repo, path):
+                wanted = item.subject in spellings if item.kind == "parse" else item.subject == name
+                if wanted:
+                    found.append((path, item.line, item.how))
     return found
 
 
-def published_assertions(parsed: ts.ParsedTs, name: str) -> list[int]:
-    """Lines of `expect(...).toMatchObject([{ name: "<event>", payload: ... }])`-style assertions: the producer
-    ran (its enqueue validated the payload against EVENT_SCHEMAS) and the test checks what it published."""
-    lines = []
-    for node in ts.walk(parsed.root):
-        if node.type != "object" or object_string_field(node, "name") != name:
+def published_assertions(calls: list[ts.Call]) -> list[tuple[str, int]]:
+    """`expect(...).toMatchObject([{ name: "<event>", payload: ... }])`-style assertions, as (event, line): the
+    producer ran (its enqueue validated the payload against EVENT_SCHEMAS) and the test checks what it published."""
+    found = []
+    for call in calls:
+        if not call.callee.startswith("expect("):
             continue
-        keys = {ts.text_of(k) for p in node.named_children if p.type == "pair" and (k := p.child_by_field_name("key"))}
-        if "payload" not in keys:
-            continue
-        ancestor = node.parent
-        while ancestor is not None and not (
-            ancestor.type == "call_expression" and ts.callee_of(ancestor).startswith("expect(")
-        ):
-            ancestor = ancestor.parent
-        if ancestor is not None:
-            lines.append(ts.line_of(node))
-    return lines
+        for argument in call.arguments:
+            for node in ts.walk(argument.node):
+                name = object_string_field(node, "name") if node.type == "object" else None
+                if name is None:
+                    continue
+                keys = {
+                    ts.text_of(k)
+                    for c in node.named_children
+                    if c.type == "pair" and (k := c.child_by_field_name("key"))
+                }
+                if "payload" in keys:
+                    found.append((name, ts.line_of(node)))
+    return found
 
 
 @check(

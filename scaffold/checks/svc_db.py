@@ -61,7 +61,7 @@ def contract_marker(repo: RepoView, migration: Migration) -> tuple[str, int] | N
 
 @check(
     "SVC-DB-01",
-    "Migration is expand-only or follows expand–contract",  # noqa: RUF001 (the checklist text, verbatim)
+    "Migration is expand-only or follows expand–contract",
     mode="auto",
     kind=Kind.SERVICE,
     covers=("migrations/**",),

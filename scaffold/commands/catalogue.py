@@ -8,13 +8,19 @@ from scaffold.errors import ScaffoldError
 
 
 def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    explain = commands.add_parser("explain", help="what a check does, why, and how to fix it",
-                                  description="Print a checklist item's documentation: what the check does, why it "
-                                  "matters, how to fix a failure, and whether `scaffold verify --fix` can.")
+    explain = commands.add_parser(
+        "explain",
+        help="what a check does, why, and how to fix it",
+        description="Print a checklist item's documentation: what the check does, why it "
+        "matters, how to fix a failure, and whether `scaffold verify --fix` can.",
+    )
     explain.add_argument("id", metavar="ID", help="a checklist ID, e.g. SVC-CODE-04")
     explain.set_defaults(handler=run_explain)
-    checklist = commands.add_parser("checklist", help="list every checklist item and its mode",
-                                    description="List every checklist item by section, with its mode.")
+    checklist = commands.add_parser(
+        "checklist",
+        help="list every checklist item and its mode",
+        description="List every checklist item by section, with its mode.",
+    )
     checklist.set_defaults(handler=run_checklist)
 
 

@@ -10,13 +10,16 @@ from scaffold.commands.common import generator_flags, interactive
 
 def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser = commands.add_parser(
-        "init", help="create a platform monorepo",
+        "init",
+        help="create a platform monorepo",
         description="Create a platform monorepo (pnpm workspace, service-kit, contracts, scopes, jobs, sst.config.ts, "
         "catalog, docs) in DIR, which must be new or empty.",
     )
     parser.add_argument("directory", metavar="DIR", help="folder to create (empty or new)")
     parser.add_argument("--name", help="platform name (default: the folder's name)")
-    parser.add_argument("--templates-url", help="git URL holding these templates with v<version> tags, for `copier update`")
+    parser.add_argument(
+        "--templates-url", help="git URL holding these templates with v<version> tags, for `copier update`"
+    )
     generator_flags(parser)
     parser.set_defaults(handler=run)
 

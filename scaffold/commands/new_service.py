@@ -22,8 +22,13 @@ def register(kinds: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     parser.add_argument("--owner", help="owning team (default: platform-team)")
     parser.add_argument("--on-call", dest="on_call", help="on-call rotation (default: platform-oncall)")
     parser.add_argument("--resource", help="first resource, singular snake_case (default: item)")
-    parser.add_argument("--returns-phi", dest="returns_phi", action=argparse.BooleanOptionalAction, default=None,
-                        help="read routes return PHI (adds the BAA gate); default: no")
+    parser.add_argument(
+        "--returns-phi",
+        dest="returns_phi",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="read routes return PHI (adds the BAA gate); default: no",
+    )
     parser.add_argument("--port", type=int, help="local port (default: the next free one)")
     generator_flags(parser)
     parser.set_defaults(handler=run)

@@ -17,19 +17,34 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
         "open), 2 usage error.",
     )
     verify.add_argument("path", nargs="?", default=".", metavar="PATH", help="platform root or a subject folder")
-    verify.add_argument("--only", action="append", default=[], metavar="ID",
-                        help="IDs or prefixes (SVC-DB, EVT-03); repeat or comma-separate")
+    verify.add_argument(
+        "--only",
+        action="append",
+        default=[],
+        metavar="ID",
+        help="IDs or prefixes (SVC-DB, EVT-03); repeat or comma-separate",
+    )
     verify.add_argument("--kind", action="append", default=[], choices=KINDS, help="only checks over this kind")
     verify.add_argument("--format", default="text", choices=FORMATS)
     verify.add_argument("--output", "-o", help="write the report to this file instead of stdout")
-    verify.add_argument("--summary", action="store_true",
-                        help="text format: only the summary and the items left for a human or outside evidence")
+    verify.add_argument(
+        "--summary",
+        action="store_true",
+        help="text format: only the summary and the items left for a human or outside evidence",
+    )
     verify.add_argument("--strict", action="store_true", help="also exit 1 while human or evidence items are open")
-    verify.add_argument("--fix", action="store_true", help="regenerate what is derivable (pages, EVENT_NAMES, registries)")
+    verify.add_argument(
+        "--fix", action="store_true", help="regenerate what is derivable (pages, EVENT_NAMES, registries)"
+    )
     verify.add_argument("--dry-run", action="store_true", help="with --fix: show the diff, write nothing")
     verify.add_argument("--probe", action="store_true", help="also probe /healthz on each stage's hostname")
-    verify.add_argument("--probe-url", action="append", default=[], metavar="SERVICE:STAGE=URL",
-                        help="probe this base URL instead of the hostname infra.ts declares (repeatable)")
+    verify.add_argument(
+        "--probe-url",
+        action="append",
+        default=[],
+        metavar="SERVICE:STAGE=URL",
+        help="probe this base URL instead of the hostname infra.ts declares (repeatable)",
+    )
     verify.add_argument("--no-cache", action="store_true", help="recompute everything (ignore .scaffold/cache)")
     verify.set_defaults(handler=run_verify)
 

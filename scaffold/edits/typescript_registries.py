@@ -59,7 +59,9 @@ def _insert_line(parsed: ParsedTs, container: Node, before: Node | None, line: s
         closing = container.end_byte - 1
         offset = _line_start(source, closing)
         if source[offset:closing].strip():  # `[]` or `{ a }` on one line: open it up
-            raise ScaffoldError("the registry literal is written on one line; break it over lines to let scaffold add to it")
+            raise ScaffoldError(
+                "the registry literal is written on one line; break it over lines to let scaffold add to it"
+            )
         indent = _indent_at(source, entries[-1].start_byte) if entries else _indent_at(source, closing) + b"  "
     new = source[:offset] + indent + line.encode("utf-8") + b"\n" + source[offset:]
     return new.decode("utf-8")

@@ -29,7 +29,8 @@ def open_platform(start: Path) -> PlatformSettings:
     root = platform.find_platform_root(start)
     if root is None:
         raise ScaffoldError(
-            f"{start.resolve()} is not inside a platform repo (no {platform.MARKER}); create one with `scaffold init DIR`"
+            f"{start.resolve()} is not inside a platform repo (no {platform.MARKER}); "
+            "create one with `scaffold init DIR`"
         )
     marker = root / platform.MARKER
     try:

@@ -39,7 +39,9 @@ def _choose_or_type(message: str, choices: list[str], default: str) -> str:
     if not choices:
         return text(message, default)
     other = "(another…)"
-    picked = _answer(questionary.select(message, choices=[*choices, other], default=default if default in choices else None))
+    picked = _answer(
+        questionary.select(message, choices=[*choices, other], default=default if default in choices else None)
+    )
     return text(message, default) if picked == other else str(picked)
 
 

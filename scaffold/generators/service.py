@@ -158,12 +158,17 @@ def _add_event_family(changes: ChangeSet, answers: ServiceAnswers) -> None:
     registry = changes.current(platform.EVENT_REGISTRY)
     if registry is None:
         raise ScaffoldError(f"{platform.EVENT_REGISTRY} is missing: is this a platform made by `scaffold init`?")
-    registry = ts_edits.add_import(registry, platform.EVENT_REGISTRY, f'import * as {names.name_camel} from "./{names.name}";')
+    registry = ts_edits.add_import(
+        registry, platform.EVENT_REGISTRY, f'import * as {names.name_camel} from "./{names.name}";'
+    )
     registry = ts_edits.add_object_entry(
-        registry, platform.EVENT_REGISTRY, "EVENT_SCHEMAS", names.created_event, f"{names.name_camel}.{names.resource_camel}Created"
+        registry,
+        platform.EVENT_REGISTRY,
+        "EVENT_SCHEMAS",
+        names.created_event,
+        f"{names.name_camel}.{names.resource_camel}Created",
     )
     changes.write(platform.EVENT_REGISTRY, registry)
-
 
 
 def _add_scopes(changes: ChangeSet, answers: ServiceAnswers) -> None:
@@ -187,7 +192,9 @@ def _register_infra(changes: ChangeSet, name: str) -> None:
     if config is None:
         raise ScaffoldError(f"{platform.SST_CONFIG} is missing: is this a platform made by `scaffold init`?")
     element = f'await import("./{platform.service_dir(name)}/infra")'
-    changes.write(platform.SST_CONFIG, ts_edits.add_sorted_array_element(config, platform.SST_CONFIG, "services", element))
+    changes.write(
+        platform.SST_CONFIG, ts_edits.add_sorted_array_element(config, platform.SST_CONFIG, "services", element)
+    )
 
 
 def _add_catalog_entry(changes: ChangeSet, answers: ServiceAnswers) -> None:

@@ -32,7 +32,9 @@ def _only(values: list[str]) -> tuple[str, ...]:
     wanted = tuple(item.strip().upper() for value in values for item in value.split(",") if item.strip())
     for item in wanted:
         if item not in ids and not any(check_id.startswith(item.rstrip("-") + "-") for check_id in ids):
-            raise ScaffoldError(f"--only {item}: no checklist ID or prefix by that name (`scaffold checklist` lists them)")
+            raise ScaffoldError(
+                f"--only {item}: no checklist ID or prefix by that name (`scaffold checklist` lists them)"
+            )
     return wanted
 
 
@@ -101,8 +103,15 @@ def run_attest(args: argparse.Namespace) -> int:
         raise ScaffoldError("--waive and --evidence are different records; give one")
     kind = "waiver" if args.waive else "evidence" if args.evidence else "signoff"
     record = attestations.record(
-        root, check, args.subject, kind, args.by, args.note,
-        link=args.evidence or args.link, expires=expires, ticket=args.ticket,
+        root,
+        check,
+        args.subject,
+        kind,
+        args.by,
+        args.note,
+        link=args.evidence or args.link,
+        expires=expires,
+        ticket=args.ticket,
     )
     print(f"recorded {kind} for {record.id} [{record.subject}] by {record.by} in {platform.ATTESTATIONS}")
     return 0

@@ -35,7 +35,12 @@ def _run_one(check: Check, repo: RepoView, subject: Subject) -> list[Finding]:
         findings = list(check.run(repo, subject))
     except Exception as error:  # a check's own bug must not hide the other items' verdicts
         findings = [
-            Finding(check.id, Status.FAIL, f"the check itself failed: {type(error).__name__}: {error}", subject=subject.label)
+            Finding(
+                check.id,
+                Status.FAIL,
+                f"the check itself failed: {type(error).__name__}: {error}",
+                subject=subject.label,
+            )
         ]
     return [f if f.subject else _with_subject(f, subject) for f in findings] or [
         Finding(check.id, Status.FAIL, "the check returned no verdict", subject=subject.label)

@@ -7,6 +7,7 @@ the catalog, SVC-DOC-05). Each comes from the same function the check compares a
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 import yaml
@@ -53,20 +54,20 @@ def _service_pages(changes: ChangeSet, repo: RepoView, service: str) -> None:
 
 
 def _service_registrations(changes: ChangeSet, repo: RepoView, service: str) -> None:
+    # A file scaffold cannot edit safely is its check's failure to report (SVC-DEP-02, SVC-DOC-05), not --fix's
+    # to guess at: ScaffoldError from an edit leaves that file alone.
     config = changes.current(platform.SST_CONFIG)
     if config is not None:
         element = f'await import("./{platform.service_dir(service)}/infra")'
-        try:
-            changes.write(platform.SST_CONFIG, ts_edits.add_sorted_array_element(config, platform.SST_CONFIG, "services", element))
-        except ScaffoldError:
-            pass  # a config scaffold cannot edit safely is SVC-DEP-02's failure to report, not --fix's to guess
+        with contextlib.suppress(ScaffoldError):
+            edited = ts_edits.add_sorted_array_element(config, platform.SST_CONFIG, "services", element)
+            changes.write(platform.SST_CONFIG, edited)
     manifest = _load(repo, f"{platform.service_dir(service)}/{platform.SERVICE_MANIFEST}")
     catalog = changes.current(platform.CATALOG)
     if catalog is None or not isinstance(manifest, dict):
         return
     entry = {key: manifest.get(key) for key in ("name", "owner", "on_call", "status")}
     if all(isinstance(value, str) for value in entry.values()):
-        try:
-            changes.write(platform.CATALOG, yaml_lists.upsert_list_item(catalog, platform.CATALOG, "services", entry, "name"))
-        except ScaffoldError:
-            pass
+        with contextlib.suppress(ScaffoldError):
+            edited = yaml_lists.upsert_list_item(catalog, platform.CATALOG, "services", entry, "name")
+            changes.write(platform.CATALOG, edited)

@@ -11,7 +11,7 @@ if TYPE_CHECKING:
     from scaffold.verify.repo import RepoView, Subject
 
 
-class Status(str, enum.Enum):
+class Status(enum.StrEnum):
     PASS = "pass"
     FAIL = "fail"
     NOT_APPLICABLE = "not_applicable"
@@ -20,13 +20,13 @@ class Status(str, enum.Enum):
     STALE = "stale"  # a sign-off or evidence record whose covered files changed since it was recorded
 
 
-class Mode(str, enum.Enum):
+class Mode(enum.StrEnum):
     AUTO = "auto"
     EVIDENCE = "evidence"
     HUMAN = "human"
 
 
-class Kind(str, enum.Enum):
+class Kind(enum.StrEnum):
     """What a check runs over: one per service, endpoint, event, job, integration, or once per repo."""
 
     SERVICE = "service"

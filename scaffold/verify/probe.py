@@ -33,7 +33,7 @@ def parse_overrides(values: Sequence[str]) -> dict[str, str]:
 def healthz(base_url: str, timeout: float = TIMEOUT_SECONDS) -> tuple[bool, str]:
     url = f"{base_url}/healthz"
     try:
-        with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 (http/https only, checked above)
+        with urllib.request.urlopen(url, timeout=timeout) as response:
             status = response.status
     except urllib.error.HTTPError as error:
         status = error.code
@@ -59,7 +59,8 @@ def apply_probes(findings: Sequence[Finding], repo: RepoView, overrides: Mapping
             ok, detail = healthz(base)
             status = Status.PASS if ok else Status.FAIL
             fix = None if ok else f"deploy {subject.name} to {stage} (or fix it) until /healthz answers 200"
-            probed[(check_id, subject.label)] = Finding(check_id, status, f"probed: {detail}", fix=fix,
-                                                         subject=subject.label)
+            probed[(check_id, subject.label)] = Finding(
+                check_id, status, f"probed: {detail}", fix=fix, subject=subject.label
+            )
     result = [f for f in findings if (f.check_id, f.subject or "") not in probed]
     return result + [replace(f) for f in probed.values()]

@@ -40,7 +40,9 @@ def test_check_on_fixture(name: str, case: Path) -> None:
         assert failing, f"expected a fail, got {findings}"
         if "file" in expect:
             places = {(f.file, f.line) for f in failing}
-            assert (expect["file"], expect.get("line")) in places, f"expected fail at {expect['file']}:{expect.get('line')}, got {places}"
+            assert (expect["file"], expect.get("line")) in places, (
+                f"expected fail at {expect['file']}:{expect.get('line')}, got {places}"
+            )
         if "message_contains" in expect:
             assert any(expect["message_contains"] in f.message for f in failing), failing
     else:

@@ -21,8 +21,23 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("e2e") / "platform"
     assert main(["init", str(root), "--defaults", "--no-verify"]) == 0
     assert main(["new", "service", "billing", "--repo", str(root), "--defaults", "--no-verify"]) == 0
-    assert main(["new", "service", "care-plans", "--resource", "care_plan", "--returns-phi", "--repo", str(root),
-                 "--defaults", "--no-verify"]) == 0
+    assert (
+        main(
+            [
+                "new",
+                "service",
+                "care-plans",
+                "--resource",
+                "care_plan",
+                "--returns-phi",
+                "--repo",
+                str(root),
+                "--defaults",
+                "--no-verify",
+            ]
+        )
+        == 0
+    )
     pnpm.run(["install"], root)
     return root
 
@@ -32,7 +47,19 @@ def test_typecheck(generated: Path) -> None:
 
 
 def test_generated_tests_pass(generated: Path) -> None:
-    result = pnpm.run(["-r", "--workspace-concurrency=1", "--filter", "!@platform/sdk-*", "exec", "vitest", "run", "--reporter=verbose"], generated)
+    result = pnpm.run(
+        [
+            "-r",
+            "--workspace-concurrency=1",
+            "--filter",
+            "!@platform/sdk-*",
+            "exec",
+            "vitest",
+            "run",
+            "--reporter=verbose",
+        ],
+        generated,
+    )
     passed = [line for line in (result.stdout + result.stderr).splitlines() if "✓" in line]
     # the proofs the foundation issue asks for, by test name, in both services
     assert sum("its audit row and its outbox row in the same transaction" in line for line in passed) == 2, passed
@@ -57,7 +84,9 @@ def test_sdk_gen_output_matches_the_committed_schema(generated: Path) -> None:
 def test_verify_reports_no_failure(generated: Path) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "scaffold.cli", "verify", str(generated), "--format", "json"],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     findings = json.loads(result.stdout)
     failing = [f for f in findings if f["status"] == "fail"]

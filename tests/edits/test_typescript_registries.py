@@ -2,10 +2,15 @@ from __future__ import annotations
 
 import pytest
 
-from scaffold.edits.typescript_registries import add_array_element, add_import, add_object_entry, add_sorted_array_element
+from scaffold.edits.typescript_registries import (
+    add_array_element,
+    add_import,
+    add_object_entry,
+    add_sorted_array_element,
+)
 from scaffold.errors import ScaffoldError
 
-REGISTRY = '''import type { z } from "zod";
+REGISTRY = """import type { z } from "zod";
 // scaffold:event-family-imports (one import per family file, sorted)
 import * as platform from "./platform";
 
@@ -15,7 +20,7 @@ export const EVENT_SCHEMAS = {
   "platform.heartbeat": platform.heartbeat,
   "zeta.thing_done": zeta.thingDone,
 } as const satisfies Record<string, z.ZodType>;
-'''
+"""
 
 
 def test_object_entry_goes_in_key_order_and_keeps_comments() -> None:
@@ -43,15 +48,24 @@ def test_import_is_added_in_order_once() -> None:
 
 
 def test_array_element_inside_a_function_and_sorted() -> None:
-    config = 'export default $config({\n  async run() {\n    const services = [\n      await import("./services/jobs/infra"),\n    ];\n  },\n});\n'
+    config = (
+        "export default $config({\n  async run() {\n    const services = [\n"
+        '      await import("./services/jobs/infra"),\n    ];\n  },\n});\n'
+    )
     edited = add_sorted_array_element(config, "sst.config.ts", "services", 'await import("./services/billing/infra")')
     assert '      await import("./services/billing/infra"),\n      await import("./services/jobs/infra"),' in edited
-    assert add_sorted_array_element(edited, "sst.config.ts", "services", 'await import("./services/billing/infra")') == edited
+    assert (
+        add_sorted_array_element(edited, "sst.config.ts", "services", 'await import("./services/billing/infra")')
+        == edited
+    )
 
 
 def test_empty_multiline_array_gets_indented_element() -> None:
     jobs = "export const JOBS: JobDefinition[] = [\n];\n"
-    assert add_array_element(jobs, "registry.ts", "JOBS", "{ name: 'x' }") == "export const JOBS: JobDefinition[] = [\n  { name: 'x' },\n];\n"
+    assert (
+        add_array_element(jobs, "registry.ts", "JOBS", "{ name: 'x' }")
+        == "export const JOBS: JobDefinition[] = [\n  { name: 'x' },\n];\n"
+    )
 
 
 @pytest.mark.parametrize(

@@ -15,9 +15,15 @@ services:
 
 
 def test_upsert_appends_and_keeps_comments() -> None:
-    edited = upsert_list_item(CATALOG, "catalog.yaml", "services", {"name": "billing", "owner": "t", "on_call": "o", "status": "experimental"}, "name")
+    edited = upsert_list_item(
+        CATALOG,
+        "catalog.yaml",
+        "services",
+        {"name": "billing", "owner": "t", "on_call": "o", "status": "experimental"},
+        "name",
+    )
     assert edited.startswith(CATALOG)
-    assert edited[len(CATALOG):] == "  - name: billing\n    owner: t\n    on_call: o\n    status: experimental\n"
+    assert edited[len(CATALOG) :] == "  - name: billing\n    owner: t\n    on_call: o\n    status: experimental\n"
 
 
 def test_upsert_is_idempotent() -> None:

@@ -31,11 +31,18 @@ def test_copier_update_keeps_hand_edit_and_brings_template_change(tmp_path: Path
 
     result = subprocess.run(
         [sys.executable, "-m", "copier", "update", "--defaults", "--quiet"],
-        cwd=service, capture_output=True, text=True, check=False,
+        cwd=service,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert result.returncode == 0, result.stderr
     assert "Hand-written note: ask #billing" in readme.read_text()
     assert "## Escalation" in (service / "RUNBOOK.md").read_text()
     assert "_commit: v0.2.0" in (service / ".copier-answers.yml").read_text()
-    leftovers = [p for p in service.rglob("*") if p.suffix == ".rej" or (p.is_file() and "<<<<<<<" in p.read_text(errors="ignore"))]
+    leftovers = [
+        p
+        for p in service.rglob("*")
+        if p.suffix == ".rej" or (p.is_file() and "<<<<<<<" in p.read_text(errors="ignore"))
+    ]
     assert leftovers == []

@@ -46,7 +46,10 @@ def test_generates_and_registers_everywhere(platform: Path) -> None:
     assert new_service(platform, "billing") == 0
     assert (platform / "services/billing/src/app.ts").is_file()
     assert 'await import("./services/billing/infra")' in (platform / "sst.config.ts").read_text()
-    assert '"billing.item_created": billing.itemCreated' in (platform / "packages/contracts/src/events/registry.ts").read_text()
+    assert (
+        '"billing.item_created": billing.itemCreated'
+        in (platform / "packages/contracts/src/events/registry.ts").read_text()
+    )
     assert '"billing.item_created",' in (platform / "packages/contracts/src/events/names.generated.ts").read_text()
     assert '"billing:read"' in (platform / "packages/scopes/src/registry.ts").read_text()
     assert "- name: billing" in (platform / "catalog/services.yaml").read_text()
@@ -67,7 +70,9 @@ def test_two_services_keep_registries_sorted_and_ports_distinct(platform: Path) 
     assert new_service(platform, "zeta") == 0
     assert new_service(platform, "alpha") == 0
     config = (platform / "sst.config.ts").read_text()
-    assert config.index("services/alpha/infra") < config.index("services/jobs/infra") < config.index("services/zeta/infra")
+    assert (
+        config.index("services/alpha/infra") < config.index("services/jobs/infra") < config.index("services/zeta/infra")
+    )
     assert "port: 3001" in (platform / "services/alpha/.copier-answers.yml").read_text()
 
 
