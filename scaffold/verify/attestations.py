@@ -11,6 +11,20 @@ hash of the files the check `covers` (globs relative to the subject's folder, fn
 - a sign-off or evidence past its `expires` leaves the finding open, saying so
 
 Reads use libyaml (CSafeLoader); `record` edits with ruamel.yaml round-trip so comments in the file survive.
+A record, as `scaffold attest` writes it:
+
+    attestations:
+      - id: EP-04
+        subject: endpoint:billing:createInvoice
+        kind: signoff                  # signoff | evidence | waiver
+        by: Ana Reviewer
+        at: '2026-03-10T12:00:00Z'
+        note: 60/min matches the cost of one invoice render
+        link: https://...              # evidence: where it is; optional otherwise
+        ticket: OPS-12                 # waivers only, with expires
+        expires: '2026-04-01'          # inclusive; optional for sign-offs and evidence
+        files_hash: 1f0c...            # blake2b of the covered files when recorded
+        files: {services/billing/openapi.yaml: 9a4e...}   # per file, to name what changed
 """
 
 from __future__ import annotations

@@ -66,7 +66,7 @@ def run_verify(args: argparse.Namespace) -> int:
     if args.probe or args.probe_url:
         from scaffold.verify.probe import apply_probes, parse_overrides
 
-        findings = apply_probes(findings, RepoView(root), parse_overrides(args.probe_url))
+        findings = apply_probes(findings, RepoView(root), parse_overrides(args.probe_url), declared_hosts=args.probe)
 
     if args.summary and args.format == "text":
         report = reporters.summary(findings) + "\n" + "\n".join(todo_lines(findings)) + "\n"

@@ -43,16 +43,22 @@ def healthz(base_url: str, timeout: float = TIMEOUT_SECONDS) -> tuple[bool, str]
     return status == 200, f"GET {url} answered {status}"
 
 
-def apply_probes(findings: Sequence[Finding], repo: RepoView, overrides: Mapping[str, str]) -> list[Finding]:
+def apply_probes(
+    findings: Sequence[Finding], repo: RepoView, overrides: Mapping[str, str], *, declared_hosts: bool
+) -> list[Finding]:
+    """Probe the selected SVC-DEP-05/07 items: the overrides, and with `declared_hosts` infra.ts's hostnames."""
     from scaffold.checks._infra import Infra, load_infra
 
+    selected = {f.check_id for f in findings}
     probed: dict[tuple[str, str], Finding] = {}
     for subject in repo.subjects(Kind.SERVICE):
         infra = load_infra("SVC-DEP-05", repo, subject)
         hostnames = infra.hostnames() if isinstance(infra, Infra) else {}
         for check_id, stage in PROBED.items():
+            if check_id not in selected:
+                continue
             base = overrides.get(f"{subject.name}:{stage}")
-            if base is None and hostnames.get(stage):
+            if base is None and declared_hosts and hostnames.get(stage):
                 base = f"https://{hostnames[stage]}"
             if base is None:
                 continue

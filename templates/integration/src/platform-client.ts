@@ -22,8 +22,10 @@ export async function callPlatform(
 ): Promise<unknown> {
   const maxAttempts = deps.maxAttempts ?? 5;
   let refreshed = false;
+  let forceRefresh = false;
   for (let attempt = 0; ; attempt++) {
-    const accessToken = await currentAccessToken(deps, deps.tokens, userId, { force: refreshed && attempt > 0 });
+    const accessToken = await currentAccessToken(deps, deps.tokens, userId, { force: forceRefresh });
+    forceRefresh = false;
     if (!accessToken) {
       throw new PlatformApiError(401, "unauthorized", "the user has not connected this integration");
     }
@@ -40,7 +42,7 @@ export async function callPlatform(
     const error = await toPlatformError(response);
     const { action } = error.reaction;
     if (action === "refresh" && !refreshed) {
-      refreshed = true;
+      refreshed = forceRefresh = true;
       continue;
     }
     if (action === "retry" && attempt + 1 < maxAttempts) {

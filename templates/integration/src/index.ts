@@ -1,0 +1,11 @@
+export { createIntegrationApp, type IntegrationDeps } from "./app";
+export { backoffDelay, retryAfterMs } from "./backoff";
+export * from "./config";
+export { disconnectRoutes, disconnectUser, type DisconnectDeps } from "./disconnect";
+export { PlatformApiError, REACTIONS, reactionTo, type Reaction } from "./errors";
+export { log, redact } from "./log";
+export { exchangeCode, OAuthError, refreshAccessToken, revokeTokens, type OAuthDeps, type TokenSet } from "./oauth";
+export { authorizationUrl, codeChallenge, createPkcePair, type CodeChallengeMethod, type PkcePair } from "./pkce";
+export { callPlatform, mustReconnect, type PlatformClientDeps } from "./platform-client";
+export { currentAccessToken, MemoryTokenStore, type TokenStore } from "./tokens";
+export { SIGNATURE_HEADER, signDelivery, TOLERANCE_SECONDS, verifySignature, webhookRoutes } from "./webhooks";
