@@ -13,6 +13,7 @@ from scaffold import platform
 from scaffold.errors import ScaffoldError
 from scaffold.staging import ChangeSet
 from scaffold.templates import DEFAULT_TEMPLATES_URL, TEMPLATES_REF
+from scaffold.verify.model import Kind
 
 
 @dataclass(frozen=True)
@@ -60,12 +61,13 @@ def finish(changes: ChangeSet, *, dry_run: bool, what: str) -> bool:
     return True
 
 
-def print_todo(root: Path, subject_path: str | None) -> None:
-    """Run the verifier over what was generated and list what still needs a person or outside evidence."""
+def print_todo(root: Path, subject_path: str | None, kinds: tuple[Kind, ...] = ()) -> None:
+    """Run the verifier over what was generated and list what still needs a person or outside evidence
+    (limited to one subject folder and/or to the checks of some subject kinds)."""
     from scaffold.verify.engine import Selection, run_checks
     from scaffold.verify.model import Status
 
-    findings = run_checks(root, Selection(subject_path=subject_path))
+    findings = run_checks(root, Selection(kinds=kinds, subject_path=subject_path))
     failing = [f for f in findings if f.status is Status.FAIL]
     open_items = [f for f in findings if f.status in (Status.NEEDS_HUMAN, Status.NEEDS_EVIDENCE, Status.STALE)]
     print(f"\nscaffold verify: {len(failing)} fail, {len(open_items)} item(s) left for a human:")
