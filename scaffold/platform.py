@@ -30,6 +30,9 @@ DOCS_EVENTS = "docs/events"
 DOCS_API = "docs/api"
 DOCS_CONNECT = "docs/connect/capabilities.md"
 ATTESTATIONS = ".scaffold/attestations.yaml"
+# Folders the verifier never reads (by name, at any depth): installed packages, build output, VCS data.
+IGNORED_DIRS = frozenset({"node_modules", ".git", ".sst", "dist", ".turbo"})
+VERIFY_CACHE_DIR = ".scaffold/cache"
 RESERVED_SERVICE_NAMES = frozenset({"_template", "jobs", "sdk", "shared", "platform", "node_modules"})
 
 # --- events, jobs, integrations, endpoints, deploys (EVT, JOB, INT, EP, DEPLOY) ------------------------------
@@ -75,7 +78,7 @@ SERVICE_PACKAGE_JSON = "package.json"
 SERVICE_CONFIG = "src/config.ts"
 SERVICE_ENTRY = "src/index.ts"  # the process entry when package.json names none (SVC-OBS-01)
 SERVICE_SMOKE_TESTS_DIR = "test/smoke"
-SERVICE_SDK_DIR = "sdk"  # service-relative home of @platform/sdk-<name> (packages/sdk-<name> is also accepted)
+SERVICE_SDK_DIR = "sdk"  # service-relative home of @platform/sdk-<name>
 SDK_PACKAGE_PREFIX = "@platform/sdk-"
 SDK_SCHEMA = "src/schema.ts"  # SDK-relative: written by `pnpm sdk:gen` (openapi-typescript) from openapi.yaml
 SDK_GEN_SCRIPT = "sdk:gen"
@@ -87,9 +90,9 @@ def sdk_package_name(service: str) -> str:
     return f"{SDK_PACKAGE_PREFIX}{service}"
 
 
-def sdk_dirs(service: str) -> tuple[str, str]:
-    """Where @platform/sdk-<service> may live: beside the service (the template's choice), or under packages/."""
-    return (f"{service_dir(service)}/{SERVICE_SDK_DIR}", f"packages/sdk-{service}")
+def sdk_dir(service: str) -> str:
+    """The folder of @platform/sdk-<service>: `services/<service>/sdk` (docs/LAYOUT.md)."""
+    return f"{service_dir(service)}/{SERVICE_SDK_DIR}"
 
 
 def service_hostname(service: str, stage: str) -> str:

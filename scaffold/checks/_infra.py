@@ -13,6 +13,7 @@ from functools import cached_property
 from tree_sitter import Node
 
 from scaffold import platform
+from scaffold.checks._cache import memo
 from scaffold.parsers import typescript as ts
 from scaffold.verify.model import Finding, Status
 from scaffold.verify.repo import RepoView, Subject
@@ -69,6 +70,7 @@ class Infra:
         self.parsed = parsed
         self.all = ts.constructions(parsed)
         self.by_variable = {c.variable: c for c in self.all if c.variable}
+        self.consts = ts.declarations(parsed)
 
     def of(self, predicate: str) -> list[ts.Construction]:
         tests = {"secret": _is_secret, "topic": _is_topic, "subscription": _is_subscription, "alarm": _is_alarm}
@@ -91,7 +93,7 @@ class Infra:
             parts = ts.compact(expression).split(".")
             if parts[0] in self.by_variable:
                 return self.by_variable[parts[0]]
-            declared = ts.declarations(self.parsed).get(parts[0])
+            declared = self.consts.get(parts[0])
             if declared is None or len(parts) < 2:
                 return None
             value = ts.object_property(declared, parts[1])
@@ -223,7 +225,7 @@ def load_infra(check_id: str, repo: RepoView, subject: Subject) -> Infra | Findi
             line=parsed.error_line,
             fix="Fix the syntax error at that line.",
         )
-    return Infra(path, parsed)
+    return memo(repo, ("infra", path), lambda: Infra(path, parsed))
 
 
 # --- alarm kinds (SVC-OBS-04) -------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """Where a service's SDK package lives and who imports it (SVC-SDK-*, SVC-AUTH-01).
 
-The SDK is `@platform/sdk-<service>`: beside the service in `services/<name>/sdk/` (the template's choice) or in
-`packages/sdk-<name>/`. Importers are found by parsing every TypeScript file that mentions an SDK package.
+The SDK is `@platform/sdk-<service>` in `services/<name>/sdk/` (docs/LAYOUT.md). Importers are found by parsing
+every TypeScript file that mentions an SDK package.
 """
 
 from __future__ import annotations
@@ -30,11 +30,11 @@ class SdkPackage:
 
 
 def sdk_package(repo: RepoView, service: str) -> SdkPackage | None:
-    """The folder whose package.json is named `@platform/sdk-<service>`, or None."""
-    for folder in platform.sdk_dirs(service):
-        manifest = repo.json(f"{folder}/package.json")
-        if isinstance(manifest, Mapping) and manifest.get("name") == platform.sdk_package_name(service):
-            return SdkPackage(folder, manifest)
+    """`services/<service>/sdk` when its package.json is named `@platform/sdk-<service>`, else None."""
+    folder = platform.sdk_dir(service)
+    manifest = repo.json(f"{folder}/package.json")
+    if isinstance(manifest, Mapping) and manifest.get("name") == platform.sdk_package_name(service):
+        return SdkPackage(folder, manifest)
     return None
 
 

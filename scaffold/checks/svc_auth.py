@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from scaffold import platform
 from scaffold.checks import check
+from scaffold.checks._cache import memo
 from scaffold.checks._contracts import ScopeEntry, needs_human, scopes
 from scaffold.checks._sdk import sdk_imports, service_of
 from scaffold.checks._service import (
@@ -16,10 +17,9 @@ from scaffold.checks._service import (
     manifest_unreadable,
     not_applicable,
     passed,
-    routes,
     sources,
 )
-from scaffold.checks.svc_docs import looks_unfinished, openapi_path
+from scaffold.checks.svc_docs import looks_unfinished, openapi_path, openapi_structure, served_routes
 from scaffold.parsers import openapi as openapi_parser
 from scaffold.parsers import typescript as ts
 from scaffold.verify.model import Finding, Kind
@@ -124,7 +124,13 @@ class ScopeUse:
 
 
 def scope_uses(repo: RepoView, subject: Subject, check_id: str) -> tuple[list[ScopeUse], list[Finding]]:
-    """Scopes named by requireScope(...) in src/, by openapi.yaml security, and by service.yaml `scopes`."""
+    """Scopes named by requireScope(...) in src/, by openapi.yaml security, and by service.yaml `scopes`; and a
+    fail for each file that cannot be read."""
+    uses, failures = memo(repo, ("scope uses", subject.path), lambda: _scope_uses(repo, subject))
+    return uses, [replace(f, check_id=check_id) for f in failures]
+
+
+def _scope_uses(repo: RepoView, subject: Subject, check_id: str = "") -> tuple[list[ScopeUse], list[Finding]]:
     files, failures = sources(repo, subject, check_id)
     unreadable = manifest_unreadable(check_id, repo, subject)
     failures += [unreadable] if unreadable is not None else []
@@ -135,7 +141,7 @@ def scope_uses(repo: RepoView, subject: Subject, check_id: str) -> tuple[list[Sc
                 literal = argument.string if argument.is_literal else None
                 uses.append(ScopeUse(literal, file.path, argument.line, REQUIRE_SCOPE, argument.text))
     path = openapi_path(repo, subject)
-    spec = repo.openapi(path)
+    spec = openapi_structure(repo, path)
     if spec is not None and not spec.yaml.ok:
         failures.append(
             fail(
@@ -259,7 +265,7 @@ def baa_gate_on_phi_scopes(repo: RepoView, subject: Subject) -> Iterator[Finding
     files, _ = sources(repo, subject, "SVC-AUTH-03")
     app_wide = REQUIRE_BAA in app_level_middleware(files)
     gated, findings = 0, []
-    for at in routes(files):
+    for at in served_routes(repo, subject, files):
         scope_gate = at.route.uses(REQUIRE_SCOPE)
         route_phi = [s for s in (scope_gate.strings if scope_gate else ()) if s in phi]
         if not route_phi:

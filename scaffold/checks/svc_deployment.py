@@ -11,8 +11,9 @@ from scaffold import platform
 from scaffold.checks import check
 from scaffold.checks._contracts import needs_evidence, needs_human
 from scaffold.checks._infra import Infra, load_infra
-from scaffold.checks._service import fail, not_applicable, parse_typescript_files, passed, routes, sources
+from scaffold.checks._service import fail, not_applicable, parse_typescript_files, passed, sources
 from scaffold.checks._service import typescript_files as service_typescript_files
+from scaffold.checks.svc_docs import served_routes
 from scaffold.checks.svc_observability import environment_entries
 from scaffold.parsers import typescript as ts
 from scaffold.verify.model import Finding, Kind
@@ -405,7 +406,9 @@ def dev_deploy_healthy(repo: RepoView, subject: Subject) -> Iterator[Finding]:
     """
     files, failures = sources(repo, subject, "SVC-DEP-05")
     yield from failures
-    if not any(at.route.method == "get" and at.route.path == platform.HEALTH_PATH for at in routes(files)):
+    if not any(
+        at.route.method == "get" and at.route.path == platform.HEALTH_PATH for at in served_routes(repo, subject, files)
+    ):
         yield fail(
             "SVC-DEP-05",
             subject.join(platform.SERVICE_SRC_DIR),

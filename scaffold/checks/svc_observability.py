@@ -11,6 +11,7 @@ from tree_sitter import Node
 
 from scaffold import platform
 from scaffold.checks import check
+from scaffold.checks._cache import memo
 from scaffold.checks._contracts import function_name, needs_evidence
 from scaffold.checks._infra import Infra, is_dlq_depth, is_error_rate, is_latency_p99, load_infra
 from scaffold.checks._service import TsFile, fail, manifest_data, manifest_unreadable, passed, sources
@@ -71,7 +72,12 @@ def _name_in_resource(node: Node | None) -> Node | None:
     return None
 
 
-def telemetry_starts(files: list[TsFile]) -> list[TelemetryStart]:
+def telemetry_starts(repo: RepoView, subject: Subject, files: list[TsFile]) -> list[TelemetryStart]:
+    """Every place the service's code starts an OTel SDK (computed once per service)."""
+    return memo(repo, ("telemetry", subject.path), lambda: _telemetry_starts(files))
+
+
+def _telemetry_starts(files: list[TsFile]) -> list[TelemetryStart]:
     found: list[TelemetryStart] = []
     for file in files:
         kit_names = _imported(file, platform.SERVICE_KIT_PACKAGE, "startTelemetry")
@@ -167,7 +173,7 @@ def otel_instrumented(repo: RepoView, subject: Subject) -> Iterator[Finding]:
     """
     files, failures = sources(repo, subject, "SVC-OBS-01")
     yield from failures
-    starts = telemetry_starts(files)
+    starts = telemetry_starts(repo, subject, files)
     entry_path = entry_point(repo, subject)
     if not starts:
         yield fail(
@@ -237,7 +243,7 @@ def otel_service_name(repo: RepoView, subject: Subject) -> Iterator[Finding]:
     expected = manifest_data(repo, subject).get("name")
     files, failures = sources(repo, subject, "SVC-OBS-02")
     yield from failures
-    starts = telemetry_starts(files)
+    starts = telemetry_starts(repo, subject, files)
     if not starts:
         yield fail(
             "SVC-OBS-02",

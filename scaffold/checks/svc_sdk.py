@@ -12,7 +12,7 @@ from scaffold.checks import check
 from scaffold.checks._contracts import needs_evidence
 from scaffold.checks._sdk import SdkPackage, sdk_imports, sdk_package
 from scaffold.checks._service import fail, passed
-from scaffold.checks.svc_docs import drift_finding, openapi_path
+from scaffold.checks.svc_docs import drift_finding, openapi_path, openapi_structure
 from scaffold.checks.svc_observability import resolve_import
 from scaffold.parsers import openapi as openapi_parser
 from scaffold.parsers import typescript as ts
@@ -33,16 +33,23 @@ def json_key_line(repo: RepoView, path: str, key: str) -> int | None:
 
 
 def missing_sdk(repo: RepoView, check_id: str, subject: Subject) -> Finding:
-    for folder in platform.sdk_dirs(subject.name):
-        path = f"{folder}/package.json"
-        if repo.exists(path) and repo.json(path) is None:
-            return fail(check_id, path, None, f"{path} is not valid JSON", "Fix the JSON syntax.")
-    expected = f"{platform.sdk_dirs(subject.name)[0]}/package.json"
+    path = f"{platform.sdk_dir(subject.name)}/package.json"
+    if repo.exists(path):
+        manifest = repo.json(path)
+        name = manifest.get("name") if isinstance(manifest, Mapping) else None
+        problem = f"is named {name!r}" if name is not None else "is not valid JSON or has no name"
+        return fail(
+            check_id,
+            path,
+            None,
+            f"{path} {problem}, not {platform.sdk_package_name(subject.name)}",
+            f'Set "name": "{platform.sdk_package_name(subject.name)}" (and fix the JSON if broken).',
+        )
     return fail(
         check_id,
-        expected,
+        path,
         None,
-        f"no package named {platform.sdk_package_name(subject.name)} in {' or '.join(platform.sdk_dirs(subject.name))}",
+        f"{path} is missing: the service has no {platform.sdk_package_name(subject.name)} package",
         "Restore the service's sdk/ folder from the template (package.json, src/index.ts), then `pnpm sdk:gen`.",
     )
 
@@ -62,44 +69,55 @@ def _commands(script: str) -> list[list[str]]:
     return [c for c in commands if c]
 
 
-def generator_run(
-    repo: RepoView, subject: Subject, sdk: SdkPackage | None, folder: str, script: str, depth: int = 0
-) -> tuple[str, str] | str:
+_OPTIONS_WITH_VALUE = frozenset({"-o", "--output", "-c", "--redocly"})
+
+
+def _generator_paths(arguments: list[str], folder: str) -> tuple[str, str] | None:
+    """(input, output) of `openapi-typescript <input> -o <output>`, resolved against the script's folder."""
+    output = next((arguments[i + 1] for i, a in enumerate(arguments[:-1]) if a in {"-o", "--output"}), None)
+    positional = [
+        a
+        for i, a in enumerate(arguments)
+        if not a.startswith("-") and (i == 0 or arguments[i - 1] not in _OPTIONS_WITH_VALUE)
+    ]
+    if output is None or not positional:
+        return None
+    return (
+        posixpath.normpath(posixpath.join(folder, positional[0])),
+        posixpath.normpath(posixpath.join(folder, output)),
+    )
+
+
+def _delegated_script(command: list[str], package: str) -> str | None:
+    """`<script>` when the command is `pnpm --filter <package> [run] <script>`, else None."""
+    if command[:1] != ["pnpm"]:
+        return None
+    filters = {command[i + 1] for i, token in enumerate(command[:-1]) if token in {"--filter", "-F"}}
+    if package not in filters:
+        return None
+    rest = [
+        t
+        for i, t in enumerate(command[1:], 1)
+        if t not in {"--filter", "-F", "run"} and command[i - 1] not in {"--filter", "-F"}
+    ]
+    return rest[0] if rest else None
+
+
+def generator_run(subject: Subject, sdk: SdkPackage, folder: str, script: str, depth: int = 0) -> tuple[str, str] | str:
     """(input, output) repo paths of the openapi-typescript run a script makes, following `pnpm --filter <sdk>
     [run] <script>` into the SDK package; or a sentence saying why there is none."""
     for command in _commands(script):
         names = [posixpath.basename(token) for token in command]
         if GENERATOR in names:
-            arguments = command[names.index(GENERATOR) + 1 :]
-            output = next((arguments[i + 1] for i, a in enumerate(arguments[:-1]) if a in {"-o", "--output"}), None)
-            source = next(
-                (
-                    a
-                    for i, a in enumerate(arguments)
-                    if not a.startswith("-")
-                    and (i == 0 or arguments[i - 1] not in {"-o", "--output", "-c", "--redocly"})
-                ),
-                None,
-            )
-            if source is None or output is None:
-                return f"`{' '.join(command)}` names no input document or no -o output"
-            return (
-                posixpath.normpath(posixpath.join(folder, source)),
-                posixpath.normpath(posixpath.join(folder, output)),
-            )
-        if names[:1] == ["pnpm"] and sdk is not None and depth < _MAX_DELEGATIONS:
-            filters = {command[i + 1] for i, t in enumerate(command[:-1]) if t in {"--filter", "-F"}}
-            if platform.sdk_package_name(subject.name) in filters:
-                rest = [
-                    t
-                    for i, t in enumerate(command[1:], 1)
-                    if t not in {"--filter", "-F", "run"} and command[i - 1] not in {"--filter", "-F"}
-                ]
-                scripts = sdk.manifest.get("scripts")
-                delegated = scripts.get(rest[0]) if rest and isinstance(scripts, Mapping) else None
-                if isinstance(delegated, str):
-                    return generator_run(repo, subject, sdk, sdk.folder, delegated, depth + 1)
+            paths = _generator_paths(command[names.index(GENERATOR) + 1 :], folder)
+            return paths or f"`{' '.join(command)}` names no input document or no -o output"
+        delegated = _delegated_script(command, platform.sdk_package_name(subject.name))
+        if delegated is not None and depth < _MAX_DELEGATIONS:
+            scripts = sdk.manifest.get("scripts")
+            target = scripts.get(delegated) if isinstance(scripts, Mapping) else None
+            if not isinstance(target, str):
                 return f"`{' '.join(command)}` runs a script {sdk.package_json} does not define"
+            return generator_run(subject, sdk, sdk.folder, target, depth + 1)
     return f"`{script}` does not run {GENERATOR}"
 
 
@@ -185,7 +203,7 @@ def sdk_gen_current(repo: RepoView, subject: Subject) -> Iterator[Finding]:
         yield missing_sdk(repo, "SVC-SDK-01", subject)
         return
     script_line = json_key_line(repo, package_json, platform.SDK_GEN_SCRIPT)
-    run = generator_run(repo, subject, sdk, subject.path, script)
+    run = generator_run(subject, sdk, subject.path, script)
     if isinstance(run, str):
         yield fail(
             "SVC-SDK-01", package_json, script_line, run, f'Use "{GENERATOR} openapi.yaml -o sdk/src/schema.ts".'
@@ -203,7 +221,7 @@ def sdk_gen_current(repo: RepoView, subject: Subject) -> Iterator[Finding]:
             "Point the script at the service's openapi.yaml and the SDK's src/schema.ts.",
         )
         return
-    spec = repo.openapi(spec_path)
+    spec = openapi_structure(repo, spec_path)
     if spec is None or not spec.yaml.ok:
         yield fail(
             "SVC-SDK-01",
@@ -271,7 +289,7 @@ def entry_of(sdk: SdkPackage) -> str:
 )
 def sdk_package_built(repo: RepoView, subject: Subject) -> Iterator[Finding]:
     """
-    What it does: Finds the package named `@platform/sdk-<name>` (services/<name>/sdk or packages/sdk-<name>),
+    What it does: Finds the package named `@platform/sdk-<name>` (services/<name>/sdk),
     resolves its entry (`exports["."]`, else `module` / `main`), and checks the entry exists, parses, and that
     every relative module it imports (e.g. the generated `./schema`) exists — a workspace package consumed from
     source is "built" when that holds; one exporting dist/ must have it. Publishing needs evidence.
@@ -392,7 +410,7 @@ def sdk_has_consumer(repo: RepoView, subject: Subject) -> Iterator[Finding]:
     """
     package = platform.sdk_package_name(subject.name)
     sdk = sdk_package(repo, subject.name)
-    spec = repo.openapi(openapi_path(repo, subject))
+    spec = openapi_structure(repo, openapi_path(repo, subject))
     operation_ids = {op.operation_id for op in openapi_parser.operations(spec)} if spec is not None else set()
     method_names = CLIENT_METHODS | {o for o in operation_ids if o}
     for usage in sdk_imports(repo).get(package, []):

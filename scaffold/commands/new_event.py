@@ -38,6 +38,7 @@ def run(args: argparse.Namespace) -> int:
     from scaffold.generators.base import finish, open_platform, print_todo
     from scaffold.generators.event import EventAnswers, default_publisher, plan_event, validate_name
     from scaffold.generators.event_payload import DEFAULT_FIELDS, fields_from_schema_file, parse_field_flag
+    from scaffold.verify.model import Kind
 
     settings = open_platform(Path(args.repo))
     asking = interactive(args)
@@ -79,5 +80,5 @@ def run(args: argparse.Namespace) -> int:
     )
     changes = plan_event(settings, answers)
     if finish(changes, dry_run=args.dry_run, what=f"scaffold new event {name}") and not args.no_verify:
-        print_todo(settings.root, None)
+        print_todo(settings.root, None, kinds=(Kind.EVENT,))
     return 0

@@ -63,4 +63,15 @@ def add_to_string_list(text: str, path: str, keys: list[str], value: str) -> str
     if value in values:
         return text
     values.append(value)
+    _keep_trailing_comment_last(values)
     return dump(document)
+
+
+def _keep_trailing_comment_last(values: Any) -> None:
+    """ruamel attaches the comment lines after a block list to its last item; after an append, move them to the
+    new last item so they stay below the list (where they introduce the next key) instead of inside it."""
+    comments = getattr(values, "ca", None)
+    previous = len(values) - 2
+    if comments is None or previous < 0 or previous not in comments.items:
+        return
+    comments.items[len(values) - 1] = comments.items.pop(previous)

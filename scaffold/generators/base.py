@@ -6,6 +6,7 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import yaml
 
@@ -13,7 +14,9 @@ from scaffold import platform
 from scaffold.errors import ScaffoldError
 from scaffold.staging import ChangeSet
 from scaffold.templates import DEFAULT_TEMPLATES_URL, TEMPLATES_REF
-from scaffold.verify.model import Kind
+
+if TYPE_CHECKING:
+    from scaffold.verify.model import Kind
 
 
 @dataclass(frozen=True)

@@ -66,3 +66,64 @@ def ask_service(root: Path, name: str, given: dict[str, Any], defaults: dict[str
             raise ScaffoldError(f"port {port!r} is not a number")
         answers["port"] = int(port)
     return answers
+
+
+# --- events and jobs -------------------------------------------------------------------------------------------
+def _services(root: Path) -> list[str]:
+    return sorted(p.parent.name for p in (root / platform.SERVICES_DIR).glob(f"*/{platform.SERVICE_MANIFEST}"))
+
+
+def confirm(message: str, default: bool = False) -> bool:
+    import questionary
+
+    return bool(_answer(questionary.confirm(message, default=default)))
+
+
+def service(root: Path, message: str, default: str | None) -> str:
+    """One existing service, picked from services/."""
+    import questionary
+
+    choices = _services(root)
+    if not choices:
+        raise ScaffoldError("the platform has no service yet; create one with `scaffold new service NAME`")
+    return str(_answer(questionary.select(message, choices=choices, default=default if default in choices else None)))
+
+
+def services(root: Path, message: str, exclude: tuple[str, ...] = ()) -> list[str]:
+    """Any number of existing services (none is a valid answer)."""
+    import questionary
+
+    choices = [s for s in _services(root) if s not in exclude]
+    return [str(s) for s in _answer(questionary.checkbox(message, choices=choices))] if choices else []
+
+
+def event_name(root: Path) -> str:
+    """The family (an existing family file, or a new one), then what happened."""
+    import questionary
+
+    families = sorted(
+        p.stem for p in (root / platform.CONTRACTS_EVENTS_DIR).glob("*.ts")
+        if p.stem not in ("registry", "names.generated", platform.PLATFORM_EVENT_FAMILY)
+    )
+    new = "(a new family…)"
+    family = str(_answer(questionary.select("Event family", choices=[*families, new]))) if families else new
+    if family == new:
+        family = text("New family (kebab-case, e.g. invoice)")
+    what = text(f"What happened ({family}.<snake_case, past tense>, e.g. paid)")
+    return f"{family}.{what}"
+
+
+def payload_fields() -> tuple[Any, ...]:
+    """Payload fields one at a time (name, type, optional) until an empty name."""
+    import questionary
+
+    from scaffold.generators.event_payload import SCALARS, PayloadField, parse_field_flag
+
+    fields: list[PayloadField] = []
+    while True:
+        name = text("Payload field name (empty to finish)")
+        if not name:
+            return tuple(fields)
+        kind = str(_answer(questionary.select(f"Type of {name}", choices=list(SCALARS), default="string")))
+        optional = confirm(f"Is {name} optional?")
+        fields.append(parse_field_flag(f"{name}:{kind}{'?' if optional else ''}"))

@@ -49,40 +49,61 @@ def todo_lines(findings: list[Finding]) -> list[str]:
 
 
 def run_verify(args: argparse.Namespace) -> int:
-    from scaffold.verify import reporters
-    from scaffold.verify.engine import Selection, run_checks
-    from scaffold.verify.repo import RepoView
+    from scaffold.verify import cache, clock
 
     root, subject_path = _platform_root(Path(args.path))
     if args.dry_run and not args.fix:
         raise ScaffoldError("--dry-run goes with --fix")
-    selection = Selection(only=_only(args.only), kinds=tuple(Kind(k) for k in args.kind), subject_path=subject_path)
     if args.fix:
         from scaffold.generators.base import finish
         from scaffold.verify.fix import plan_fixes
 
         finish(plan_fixes(root), dry_run=args.dry_run, what="scaffold verify --fix")
+    color = args.format == "text" and args.output is None and sys.stdout.isatty()
+    cacheable = not (args.no_cache or args.probe or args.probe_url or (args.fix and not args.dry_run))
+    key = ""
+    if cacheable:
+        options = [repr(sorted(args.only)), repr(sorted(args.kind)), str(subject_path), args.format,
+                   str(args.summary), str(args.strict), str(color), clock.now().date().isoformat()]
+        key = cache.fingerprint(root, options)
+        hit = cache.load(root, key)
+        if hit is not None:
+            return _emit(args, *hit)
+    report, status = _decide(args, root, subject_path, color)
+    if cacheable:
+        cache.store(root, key, report, status)
+    return _emit(args, report, status)
+
+
+def _decide(args: argparse.Namespace, root: Path, subject_path: str | None, color: bool) -> tuple[str, int]:
+    """Run the checks and render the report; returns it with the exit status."""
+    from scaffold.verify import reporters
+    from scaffold.verify.engine import Selection, run_checks
+    from scaffold.verify.repo import RepoView
+
+    selection = Selection(only=_only(args.only), kinds=tuple(Kind(k) for k in args.kind), subject_path=subject_path)
     findings = run_checks(root, selection)
     if args.probe or args.probe_url:
         from scaffold.verify.probe import apply_probes, parse_overrides
 
-        findings = apply_probes(findings, RepoView(root), parse_overrides(args.probe_url), declared_hosts=args.probe)
-
+        overrides = parse_overrides(args.probe_url)
+        findings = apply_probes(findings, RepoView(root), overrides, declared_hosts=args.probe)
     if args.summary and args.format == "text":
         report = reporters.summary(findings) + "\n" + "\n".join(todo_lines(findings)) + "\n"
     else:
-        color = args.format == "text" and args.output is None and sys.stdout.isatty()
         report = reporters.render(args.format, findings, color=color)
+    status = 0
+    if any(f.status is Status.FAIL for f in findings) or (args.strict and any(f.status in OPEN for f in findings)):
+        status = 1
+    return report, status
+
+
+def _emit(args: argparse.Namespace, report: str, status: int) -> int:
     if args.output:
         Path(args.output).write_text(report, encoding="utf-8")
     else:
         sys.stdout.write(report if report.endswith("\n") else report + "\n")
-
-    if any(f.status is Status.FAIL for f in findings):
-        return 1
-    if args.strict and any(f.status in OPEN for f in findings):
-        return 1
-    return 0
+    return status
 
 
 def run_attest(args: argparse.Namespace) -> int:

@@ -55,11 +55,14 @@ class RepoView:
     @cached_property
     def files(self) -> list[str]:
         """Every file below the root, repo-relative, skipping node_modules, .git and build output."""
-        skip = {"node_modules", ".git", ".sst", "dist", ".turbo"}
+        skip = platform.IGNORED_DIRS
         found: list[str] = []
         for directory, subdirs, names in os.walk(self.root):
             subdirs[:] = sorted(d for d in subdirs if d not in skip)
             relative_dir = os.path.relpath(directory, self.root)
+            if relative_dir == platform.VERIFY_CACHE_DIR:
+                subdirs[:] = []
+                continue
             for name in sorted(names):
                 found.append(name if relative_dir == "." else f"{relative_dir}/{name}".replace(os.sep, "/"))
         return sorted(set(found) | set(self._overlay)) if self._overlay else found

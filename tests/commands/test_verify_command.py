@@ -163,3 +163,29 @@ def test_probe_decides_deploy_evidence_against_a_live_server(
     assert main(argv) == 1
     [finding] = _json(capsys)
     assert finding["status"] == "fail" and "answered 503" in finding["message"]
+
+
+def test_warm_run_reuses_the_report_until_a_file_changes(
+    platform: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from scaffold.verify import cli
+
+    decided: list[int] = []
+    real_decide = cli._decide
+
+    def counting_decide(*args: object, **kwargs: object) -> tuple[str, int]:
+        decided.append(1)
+        return real_decide(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(cli, "_decide", counting_decide)
+    argv = ["verify", str(platform), "--format", "json", "--only", "SVC-CODE-04"]
+    assert main(argv) == 0
+    first = capsys.readouterr().out
+    assert main(argv) == 0
+    assert capsys.readouterr().out == first and len(decided) == 1
+    routes = platform / "services/billing/src/routes/items.ts"
+    routes.write_text(routes.read_text().replace('requireScope("billing:read"), ', "", 1))
+    assert main(argv) == 1
+    assert len(decided) == 2
+    assert main([*argv, "--no-cache"]) == 1
+    assert len(decided) == 3

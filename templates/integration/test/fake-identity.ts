@@ -46,7 +46,7 @@ export function fakeIdentity(options: { expiresIn?: number } = {}) {
   });
 
   return {
-    fetch: (async (input: RequestInfo | URL, init?: RequestInit) => app.request(input, init)) as typeof fetch,
+    fetch: (async (input: Parameters<typeof fetch>[0], init?: RequestInit) => app.request(input instanceof URL ? input.href : input, init)) as typeof fetch,
     // What the consent screen does once the user agrees: a code bound to the authorization request.
     consent(authorizeUrl: URL): string {
       const params = authorizeUrl.searchParams;

@@ -15,7 +15,7 @@ async function connect(identity: ReturnType<typeof fakeIdentity>, now = () => Da
 
 describe("PKCE", () => {
   it("derives the S256 challenge as base64url(sha256(verifier)) (RFC 7636 appendix B)", () => {
-    expect(codeChallenge("dBjjJRIQ6Pk5MbcHr2q7F4Up0XuPrfwHfSGJNEuRcsA")).toBe("E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
+    expect(codeChallenge("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk")).toBe("E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
     const pair = createPkcePair();
     expect(pair.verifier).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(pair.method).toBe("S256");

@@ -1,0 +1,98 @@
+import { PLATFORM_ERROR_CODES } from "@platform/contracts";
+import { Hono } from "hono";
+import { describe, expect, it } from "vitest";
+import { backoffDelay, retryAfterMs } from "../src/backoff";
+import { PlatformApiError, REACTIONS, reactionTo } from "../src/errors";
+import { callPlatform } from "../src/platform-client";
+import { MemoryTokenStore } from "../src/tokens";
+import { fakeIdentity } from "./fake-identity";
+
+const problem = (status: number, code: string, headers: Record<string, string> = {}) =>
+  new Response(JSON.stringify({ type: `https://docs.platform.loop.health/errors/${code}`, title: code, status, code, detail: code }), {
+    status,
+    headers: { "content-type": "application/problem+json", ...headers },
+  });
+
+describe("platform error codes", () => {
+  it("has a reaction for every code in PLATFORM_ERROR_CODES and a safe one for unknown codes", () => {
+    expect(Object.keys(REACTIONS).sort()).toEqual(Object.keys(PLATFORM_ERROR_CODES).sort());
+    for (const code of Object.keys(PLATFORM_ERROR_CODES)) expect(reactionTo(code).message).not.toBe("");
+    expect(reactionTo("brand_new_code").action).toBe("fail");
+  });
+});
+
+describe("backoff", () => {
+  it("grows exponentially with jitter between half and all of the step", () => {
+    expect(backoffDelay(0, null, { random: () => 0 })).toBe(250);
+    expect(backoffDelay(0, null, { random: () => 1 })).toBe(500);
+    expect(backoffDelay(3, null, { random: () => 1 })).toBe(4000);
+    expect(backoffDelay(30, null, { random: () => 1 })).toBe(60_000);
+    const delays = new Set(Array.from({ length: 20 }, () => backoffDelay(2, null)));
+    expect(delays.size).toBeGreaterThan(1);
+  });
+
+  it("never retries sooner than Retry-After, in seconds or as a date", () => {
+    expect(backoffDelay(0, 7000, { random: () => 1 })).toBe(7000);
+    const now = Date.UTC(2025, 0, 15, 9, 30);
+    expect(retryAfterMs(new Response(null, { headers: { "Retry-After": "7" } }), now)).toBe(7000);
+    expect(retryAfterMs(new Response(null, { headers: { "Retry-After": new Date(now + 3000).toUTCString() } }), now)).toBe(3000);
+    expect(retryAfterMs(new Response(null, { headers: { "Retry-After": "soon" } }), now)).toBeNull();
+    expect(retryAfterMs(new Response(null), now)).toBeNull();
+  });
+});
+
+describe("callPlatform", () => {
+  async function setup(answers: Response[]) {
+    const identity = fakeIdentity();
+    const api = new Hono();
+    const seen: string[] = [];
+    api.all("*", (c) => {
+      seen.push(c.req.header("authorization") ?? "");
+      return answers.shift() ?? c.json({ ok: true });
+    });
+    const tokens = new MemoryTokenStore();
+    await tokens.save("user-1", { accessToken: "at-old", refreshToken: "rt-unknown", expiresAt: Date.now() + 3_600_000, scopes: [] });
+    const sleeps: number[] = [];
+    const deps = {
+      stage: "dev" as const,
+      tokens,
+      random: () => 1,
+      sleep: async (ms: number) => void sleeps.push(ms),
+      fetch: (async (input: Parameters<typeof fetch>[0], init?: RequestInit) =>
+        String(input).includes("identity.") ? identity.fetch(input, init) : api.request(String(input), init)) as typeof fetch,
+    };
+    return { deps, seen, sleeps, tokens, identity };
+  }
+
+  it("retries rate-limited and unavailable answers with backoff honouring Retry-After", async () => {
+    const { deps, sleeps } = await setup([problem(429, "rate_limited", { "Retry-After": "2" }), problem(503, "unavailable")]);
+    expect(await callPlatform(deps, "user-1", { service: "billing", path: "/items" })).toEqual({ ok: true });
+    expect(sleeps).toEqual([2000, 1000]);
+  });
+
+  it("gives up after maxAttempts with the last error", async () => {
+    const { deps, sleeps } = await setup(Array.from({ length: 5 }, () => problem(503, "unavailable")));
+    const error = await callPlatform({ ...deps, maxAttempts: 3 }, "user-1", { service: "billing", path: "/items" }).catch((e) => e);
+    expect(error).toBeInstanceOf(PlatformApiError);
+    expect(error).toMatchObject({ status: 503, code: "unavailable" });
+    expect(sleeps).toHaveLength(2);
+  });
+
+  it("refreshes the token once on unauthorized, then asks the user to reconnect", async () => {
+    const { deps } = await setup([problem(401, "unauthorized")]);
+    // the stored refresh token is unknown to identity: the refresh fails and the user must connect again
+    await expect(callPlatform(deps, "user-1", { service: "billing", path: "/items" })).rejects.toMatchObject({
+      needsReauthorization: true,
+    });
+  });
+
+  it.each([
+    ["insufficient_scope", 403, "reauthorize"],
+    ["baa_required", 403, "fail"],
+    ["not_found", 404, "fail"],
+  ])("surfaces %s with its reaction", async (code, status, action) => {
+    const { deps } = await setup([problem(status, code)]);
+    const error = await callPlatform(deps, "user-1", { service: "billing", path: "/items/1" }).catch((e) => e);
+    expect(error).toMatchObject({ status, code, reaction: { action } });
+  });
+});
