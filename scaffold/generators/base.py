@@ -67,16 +67,15 @@ def finish(changes: ChangeSet, *, dry_run: bool, what: str) -> bool:
 def print_todo(root: Path, subject_path: str | None, kinds: tuple[Kind, ...] = ()) -> None:
     """Run the verifier over what was generated and list what still needs a person or outside evidence
     (limited to one subject folder and/or to the checks of some subject kinds)."""
+    from scaffold.verify.cli import OPEN, todo_lines
     from scaffold.verify.engine import Selection, run_checks
     from scaffold.verify.model import Status
 
     findings = run_checks(root, Selection(kinds=kinds, subject_path=subject_path))
     failing = [f for f in findings if f.status is Status.FAIL]
-    open_items = [f for f in findings if f.status in (Status.NEEDS_HUMAN, Status.NEEDS_EVIDENCE, Status.STALE)]
-    print(f"\nscaffold verify: {len(failing)} fail, {len(open_items)} item(s) left for a human:")
+    left = [f for f in findings if f.status in OPEN]
+    print(f"\nscaffold verify: {len(failing)} fail, {len(left)} item(s) left for a human:")
     for finding in failing:
         where = f" ({finding.file}:{finding.line})" if finding.file else ""
         print(f"  FAIL {finding.check_id}{where}: {finding.message}")
-    for finding in open_items:
-        label = "needs evidence" if finding.status is Status.NEEDS_EVIDENCE else finding.status.value.replace("_", " ")
-        print(f"  [ ] {finding.check_id} ({label}): {finding.message}")
+    print("\n".join(todo_lines(left)))

@@ -39,12 +39,17 @@ def _only(values: list[str]) -> tuple[str, ...]:
 
 
 def todo_lines(findings: list[Finding]) -> list[str]:
+    """The items left for a person, each with the command that records its answer."""
     lines = []
     for finding in findings:
-        if finding.status in OPEN:
-            label = finding.status.value.replace("_", " ")
-            subject = f" [{finding.subject}]" if finding.subject else ""
-            lines.append(f"  [ ] {finding.check_id}{subject} ({label}): {finding.message}")
+        if finding.status not in OPEN:
+            continue
+        label = finding.status.value.replace("_", " ")
+        subject = f" [{finding.subject}]" if finding.subject else ""
+        lines.append(f"  [ ] {finding.check_id}{subject} ({label}): {finding.message}")
+        where = f" --subject {finding.subject}" if finding.subject and finding.subject != "repo" else ""
+        evidence = " --evidence LINK" if finding.status is Status.NEEDS_EVIDENCE else ""
+        lines.append(f"        record: scaffold attest {finding.check_id}{where}{evidence} --by NAME --note WHY")
     return lines
 
 
