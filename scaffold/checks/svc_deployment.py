@@ -362,8 +362,7 @@ def dns_declared(repo: RepoView, subject: Subject) -> Iterator[Finding]:
     yield needs_evidence(
         "SVC-DEP-04",
         subject,
-        f"the Cloudflare records exist and resolve (`dig +short {hosts['prod']}`, and the stage variants); "
-        f"{PROBE_HINT}",
+        f"the Cloudflare records exist and resolve (`dig +short {hosts['prod']}`, and the stage variants)",
     )
 
 
@@ -495,8 +494,8 @@ def staging_soak(repo: RepoView, subject: Subject) -> Iterator[Finding]:
     yield needs_evidence(
         "SVC-DEP-08",
         subject,
-        f"{url} ran in staging for at least 24 hours with none of its alarms ({names}) firing; {PROBE_HINT} "
-        "from the deploy time on",
+        f"{url} ran in staging for at least 24 hours with none of its alarms ({names}) firing "
+        "(link the alarm history)",
     )
 
 

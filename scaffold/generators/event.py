@@ -152,6 +152,7 @@ def _plan_changes(settings: PlatformSettings, changes: ChangeSet, answers: Event
         _make_user_facing(changes, answers)
     for path, content in files.items():
         _write_new(changes, path, content)
+    _add_changeset(changes, answers)
     _write_generated(changes, {answers.publisher, *answers.subscribers})
 
 
@@ -301,6 +302,21 @@ def _make_user_facing(changes: ChangeSet, answers: EventAnswers) -> None:
         platform.SCOPES_REGISTRY,
         ts_edits.add_object_entry(scopes, platform.SCOPES_REGISTRY, "SCOPES", events_scope(answers.name), value),
     )
+
+
+def _add_changeset(changes: ChangeSet, answers: EventAnswers) -> None:
+    """The release note (DEPLOY-01): the contracts package and every service the event touches."""
+    services = sorted({answers.publisher, *answers.subscribers})
+    bumps = "".join(f'"@platform/{s}-service": minor\n' for s in services)
+    handled = f"; handled by {', '.join(answers.subscribers)}" if answers.subscribers else ""
+    webhook = (
+        f"; delivered as a webhook to apps granted `{events_scope(answers.name)}`" if answers.user_facing else ""
+    )
+    text = (
+        f'---\n"@platform/contracts": minor\n{bumps}---\n\n'
+        f"Add the `{answers.name}` event, published by the {answers.publisher} service{handled}{webhook}.\n"
+    )
+    changes.write(f"{platform.CHANGESET_DIR}/add-{answers.name.replace('.', '-').replace('_', '-')}-event.md", text)
 
 
 def _write_generated(changes: ChangeSet, services: set[str]) -> None:

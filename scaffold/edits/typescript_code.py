@@ -1,0 +1,121 @@
+"""Insertions into TypeScript code (not registries): a statement into a function body, an element into a one-line
+array. tree-sitter finds the spot; the edit inserts whole lines (or, for a one-line array, text before its `]`), so
+everything else stays byte for byte. Each function returns the text unchanged when what it adds is there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from tree_sitter import Node
+
+from scaffold.edits.typescript_registries import _indent_at, _line_start, _literal_of, _parse
+from scaffold.errors import ScaffoldError
+from scaffold.parsers.typescript import ParsedTs, text_of, walk
+
+
+def _normalised(text: str) -> str:
+    return "".join(text.split())
+
+
+def _function_body(parsed: ParsedTs, name: str, path: str) -> Node:
+    """The statement block of `function name` or `const name = (...) => { ... }` anywhere in the file."""
+    for node in walk(parsed.root):
+        if node.type == "function_declaration":
+            identifier = node.child_by_field_name("name")
+            if identifier is not None and text_of(identifier) == name:
+                body = node.child_by_field_name("body")
+                if body is not None:
+                    return body
+        if node.type == "variable_declarator":
+            identifier = node.child_by_field_name("name")
+            value = node.child_by_field_name("value")
+            if identifier is not None and value is not None and text_of(identifier) == name:
+                body = value.child_by_field_name("body")
+                if body is not None and body.type == "statement_block":
+                    return body
+    raise ScaffoldError(f"{path}: no function `{name}` with a block body to add to")
+
+
+def _statements(body: Node) -> list[Node]:
+    return [child for child in body.named_children if child.type != "comment"]
+
+
+def function_statement_blocks(text: str, path: str, function_name: str) -> list[str]:
+    """The function's statements, each with the comment lines right above it, as source text (dedented lines
+    kept as written). For taking one statement out of a rendered template to insert it elsewhere."""
+    parsed = _parse(text, path)
+    body = _function_body(parsed, function_name, path)
+    blocks: list[str] = []
+    start: int | None = None
+    for child in body.named_children:
+        if child.type == "comment":
+            start = _line_start(parsed.source, child.start_byte) if start is None else start
+            continue
+        begin = start if start is not None else _line_start(parsed.source, child.start_byte)
+        blocks.append(parsed.source[begin : child.end_byte].decode("utf-8"))
+        start = None
+    return blocks
+
+
+def add_statement_to_function(text: str, path: str, function_name: str, block: str) -> str:
+    """Append `block` (one statement, maybe with comment lines above it, indented as it should stand) at the end
+    of the function's body, after a blank line; unchanged when an equal statement is there."""
+    parsed = _parse(text, path)
+    body = _function_body(parsed, function_name, path)
+    wanted = _normalised(_without_comments(block))
+    if any(_normalised(text_of(statement)) == wanted for statement in _statements(body)):
+        return text
+    source = parsed.source
+    closing = body.end_byte - 1
+    offset = _line_start(source, closing)
+    if source[offset:closing].strip():
+        raise ScaffoldError(f"{path}: the body of `{function_name}` ends on a line with code; put its `}}` on a line of its own")
+    separator = b"\n" if _statements(body) else b""
+    new = source[:offset] + separator + block.rstrip("\n").encode("utf-8") + b"\n" + source[offset:]
+    return new.decode("utf-8")
+
+
+def _without_comments(block: str) -> str:
+    return "\n".join(line for line in block.splitlines() if not line.lstrip().startswith("//"))
+
+
+def add_statement_after(
+    text: str, path: str, function_name: str, statement: str, after: Callable[[str], bool]
+) -> str:
+    """Insert `statement` on its own line right after the last statement of the function for which `after(its
+    text)` holds; unchanged when an equal statement is there."""
+    parsed = _parse(text, path)
+    body = _function_body(parsed, function_name, path)
+    statements = _statements(body)
+    if any(_normalised(text_of(s)) == _normalised(statement) for s in statements):
+        return text
+    anchors = [s for s in statements if after(text_of(s))]
+    if not anchors:
+        raise ScaffoldError(f"{path}: found no statement in `{function_name}` to add `{statement}` after")
+    anchor = anchors[-1]
+    source = parsed.source
+    offset = source.find(b"\n", anchor.end_byte) + 1 or len(source)
+    indent = _indent_at(source, anchor.start_byte)
+    return (source[:offset] + indent + statement.encode("utf-8") + b"\n" + source[offset:]).decode("utf-8")
+
+
+def add_array_element_anywhere(text: str, path: str, const_name: str, element: str) -> str:
+    """Append `element` to the array literal `const_name`, also when the literal is written on one line
+    (`["a", "b"]` → `["a", "b", element]`); unchanged when an equal element is there."""
+    parsed = _parse(text, path)
+    literal = _literal_of(parsed, const_name, "array", path)
+    elements = [c for c in literal.named_children if c.type != "comment"]
+    if any(_normalised(text_of(e)) == _normalised(element) for e in elements):
+        return text
+    source = parsed.source
+    closing = literal.end_byte - 1
+    if b"\n" in source[literal.start_byte : literal.end_byte]:
+        from scaffold.edits.typescript_registries import add_array_element
+
+        return add_array_element(text, path, const_name, element)
+    if elements:
+        insert_at, addition = elements[-1].end_byte, f", {element}"
+    else:
+        insert_at, addition = closing, element
+    return (source[:insert_at] + addition.encode("utf-8") + source[insert_at:]).decode("utf-8")
