@@ -10,11 +10,21 @@ import sys
 from collections.abc import Sequence
 
 from scaffold import __version__
-from scaffold.commands import catalogue, demo, init, new_event, new_integration, new_job, new_service, verify
+from scaffold.commands import (
+    catalogue,
+    demo,
+    init,
+    new_endpoint,
+    new_event,
+    new_integration,
+    new_job,
+    new_service,
+    verify,
+)
 from scaffold.commands.common import Parser
 from scaffold.errors import ScaffoldError
 
-NEW_KINDS = (new_service, new_event, new_job, new_integration)  # one module per `scaffold new <kind>`
+NEW_KINDS = (new_service, new_event, new_job, new_integration, new_endpoint)  # one module per `scaffold new <kind>`
 
 
 def build_parser() -> Parser:

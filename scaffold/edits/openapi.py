@@ -21,7 +21,7 @@ def _needs_quotes(value: str) -> bool:
         plain = pyyaml.safe_load(value)
     except pyyaml.YAMLError:
         return True
-    return plain != value or value.startswith(_SPECIAL_STARTS) or ": " in value or " #" in value
+    return plain != value or value.startswith(_SPECIAL_STARTS) or ":" in value or " #" in value
 
 
 def _node(value: Any) -> Any:

@@ -96,6 +96,10 @@ def normalise_schedule(schedule: str) -> str:
     fields = text.split(" ")
     if len(fields) == 5 and not text.startswith(("cron(", "rate(")):
         minute, hour, day, month, weekday = fields
+        if "/" in weekday:
+            raise ScaffoldError(f"invalid schedule {schedule!r}: write the days of week as a list or range, not a step")
+        # Unix cron counts weekdays 0-7 from Sunday (0 and 7 both Sunday), EventBridge 1-7 from Sunday.
+        weekday = re.sub(r"\d+", lambda day_number: str(int(day_number.group()) % 7 + 1), weekday)
         if weekday == "*":
             weekday = "?"
         elif day == "*":
@@ -215,14 +219,16 @@ def _plan_changes(settings: PlatformSettings, changes: ChangeSet, answers: JobAn
 
 def _add_route(changes: ChangeSet, routes_path: str, rendered: str, answers: JobAnswers) -> None:
     current = changes.current(routes_path)
-    if current is None:
+    if current is None or current == rendered:
         changes.write(routes_path, rendered)
         return
-    parsed = ts.parse_typescript(current)
-    if any(route.method == "post" and route.path == answers.path for route in ts.routes(parsed)):
-        raise ScaffoldError(f"{routes_path} already serves POST {answers.path}")
     block = code_edits.function_statement_blocks(rendered, routes_path, ROUTES_FUNCTION)[-1]
-    changes.write(routes_path, code_edits.add_statement_to_function(current, routes_path, ROUTES_FUNCTION, block))
+    updated = code_edits.add_statement_to_function(current, routes_path, ROUTES_FUNCTION, block)
+    if updated == current:  # this very route is there already
+        return
+    if any(route.method == "post" and route.path == answers.path for route in ts.routes(ts.parse_typescript(current))):
+        raise ScaffoldError(f"{routes_path} already serves POST {answers.path}")
+    changes.write(routes_path, updated)
 
 
 def _wire_routes(changes: ChangeSet, answers: JobAnswers) -> None:

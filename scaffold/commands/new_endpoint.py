@@ -1,0 +1,92 @@
+"""`scaffold new endpoint NAME --service SERVICE`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from scaffold.commands.common import generator_flags, interactive
+from scaffold.errors import ScaffoldError
+
+
+def register(kinds: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = kinds.add_parser(
+        "endpoint",
+        help="a third-party-facing route in an existing service",
+        description="Add a third-party-facing route to services/SERVICE: the route with its scope, BAA gate (PHI "
+        "scopes) and rate limit, the openapi.yaml operation (x-platform-audience: third-party), an end-to-end OAuth "
+        "test, the webhook for a change, and the regenerated API reference and Connect docs. In a platform with one "
+        "service, --service defaults to it.",
+    )
+    parser.add_argument("name", nargs="?", metavar="NAME", help="kebab-case; the operationId is its camelCase")
+    parser.add_argument("--service", help="the service that gets the route (default: the only one)")
+    parser.add_argument("--method", choices=("get", "post"), help="get (a read, default) or post (a change)")
+    parser.add_argument("--path", help="the route's path (default: /NAME)")
+    parser.add_argument("--scope", help="an existing or new scope (default: SERVICE:read, or SERVICE:write for post)")
+    parser.add_argument("--scope-description", dest="scope_description",
+                        help="consent-screen text for a new scope")
+    parser.add_argument("--returns-phi", dest="returns_phi", action="store_true",
+                        help="a new scope returns PHI (adds the BAA gate)")
+    parser.add_argument("--summary", help="one line for the API reference")
+    parser.add_argument("--description", help="what partners can do with it (API reference and Connect docs)")
+    parser.add_argument("--rate-limit", dest="rate_limit", metavar="N/WINDOW",
+                        help="per caller, e.g. 100/minute (default: 100/minute for get, 30/minute for post)")
+    generator_flags(parser)
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from scaffold.generators import endpoint
+    from scaffold.generators.base import finish, open_platform, print_todo
+
+    settings = open_platform(Path(args.repo))
+    asking = interactive(args)
+    name = args.name or (_text("Endpoint name (kebab-case)", "") if asking else None)
+    if not name:
+        raise ScaffoldError("an endpoint name is required: `scaffold new endpoint NAME` (no terminal to ask on)")
+    endpoint.validate_name(name)
+    service = args.service or endpoint.default_service(settings.root)
+    endpoint.service_resource(settings.root, service)  # an unknown service is reported before anything is asked
+    method = args.method or ("get" if not asking else _text("Method (get or post)", "get"))
+    words = name.replace("-", " ")
+    defaults = {
+        "path": f"/{name}",
+        "scope": f"{service}:{'write' if method == 'post' else 'read'}",
+        "summary": words.capitalize(),
+        "description": f"{words.capitalize()} of the caller's brand, for third-party apps.",
+        "rate_limit": "30/minute" if method == "post" else "100/minute",
+    }
+    values = {}
+    for key, default in defaults.items():
+        given = getattr(args, key)
+        values[key] = given if given is not None else (_text(key.replace("_", " ").capitalize(), default) if asking else default)
+    answers = endpoint.EndpointAnswers(
+        name=name, service=service, method=method, scope_description=args.scope_description or "",
+        returns_phi=args.returns_phi, **values,
+    )
+    changes = endpoint.plan_endpoint(settings, answers)
+    wrote = finish(changes, dry_run=args.dry_run, what=f"scaffold new endpoint {name}")
+    if wrote:
+        _regenerate_sdk(settings.root, service)
+        if not args.no_verify:
+            print_todo(settings.root, f"services/{service}")
+    return 0
+
+
+def _regenerate_sdk(root: Path, service: str) -> None:
+    """openapi.yaml changed, so the SDK's schema.ts is stale: regenerate it where the tools are installed."""
+    from scaffold import pnpm
+
+    if not (root / "services" / service / "node_modules" / ".bin" / "openapi-typescript").exists():
+        print(f"SDK not regenerated (no node_modules): run `pnpm install && pnpm --filter @platform/{service}-service "
+              "sdk:gen` (SVC-SDK-01 reports it until then).", file=sys.stderr)
+        return
+    pnpm.run(["--filter", f"@platform/{service}-service", "sdk:gen"], root)
+    print(f"regenerated services/{service}/sdk/src/schema.ts (pnpm sdk:gen)", file=sys.stderr)
+
+
+def _text(message: str, default: str) -> str:
+    from scaffold.generators import questions
+
+    return questions.text(message, default)
