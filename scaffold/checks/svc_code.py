@@ -66,7 +66,7 @@ def service_follows_template_shape(repo: RepoView, subject: Subject) -> Iterator
     Why it matters: Tooling, reviewers and on-call engineers find the same things in the same places in every
     service (ADR-0037). `copier update` exits 0 even when it could not merge, so leftover conflicts go unnoticed.
 
-    How to fix: Create the missing file or folder (`scaffold service` renders the full shape), resolve conflict
+    How to fix: Create the missing file or folder (`scaffold new service` renders the full shape), resolve conflict
     markers by hand, and merge then delete each `.rej` file.
     """
     shape = repo.yaml(platform.SERVICE_SHAPE)
@@ -254,7 +254,7 @@ def openapi_documents_every_route(repo: RepoView, subject: Subject) -> Iterator[
             path,
             None,
             f"{path} is missing",
-            "Write the service's OpenAPI 3.1 document (`scaffold service` renders one).",
+            "Write the service's OpenAPI 3.1 document (`scaffold new service` renders one).",
         )
         return
     findings = [

@@ -24,14 +24,18 @@ def register(kinds: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     parser.add_argument("--method", choices=("get", "post"), help="get (a read, default) or post (a change)")
     parser.add_argument("--path", help="the route's path (default: /NAME)")
     parser.add_argument("--scope", help="an existing or new scope (default: SERVICE:read, or SERVICE:write for post)")
-    parser.add_argument("--scope-description", dest="scope_description",
-                        help="consent-screen text for a new scope")
-    parser.add_argument("--returns-phi", dest="returns_phi", action="store_true",
-                        help="a new scope returns PHI (adds the BAA gate)")
+    parser.add_argument("--scope-description", dest="scope_description", help="consent-screen text for a new scope")
+    parser.add_argument(
+        "--returns-phi", dest="returns_phi", action="store_true", help="a new scope returns PHI (adds the BAA gate)"
+    )
     parser.add_argument("--summary", help="one line for the API reference")
     parser.add_argument("--description", help="what partners can do with it (API reference and Connect docs)")
-    parser.add_argument("--rate-limit", dest="rate_limit", metavar="N/WINDOW",
-                        help="per caller, e.g. 100/minute (default: 100/minute for get, 30/minute for post)")
+    parser.add_argument(
+        "--rate-limit",
+        dest="rate_limit",
+        metavar="N/WINDOW",
+        help="per caller, e.g. 100/minute (default: 100/minute for get, 30/minute for post)",
+    )
     generator_flags(parser)
     parser.set_defaults(handler=run)
 
@@ -60,10 +64,16 @@ def run(args: argparse.Namespace) -> int:
     values = {}
     for key, default in defaults.items():
         given = getattr(args, key)
-        values[key] = given if given is not None else (_text(key.replace("_", " ").capitalize(), default) if asking else default)
+        values[key] = (
+            given if given is not None else (_text(key.replace("_", " ").capitalize(), default) if asking else default)
+        )
     answers = endpoint.EndpointAnswers(
-        name=name, service=service, method=method, scope_description=args.scope_description or "",
-        returns_phi=args.returns_phi, **values,
+        name=name,
+        service=service,
+        method=method,
+        scope_description=args.scope_description or "",
+        returns_phi=args.returns_phi,
+        **values,
     )
     changes = endpoint.plan_endpoint(settings, answers)
     wrote = finish(changes, dry_run=args.dry_run, what=f"scaffold new endpoint {name}")
@@ -79,8 +89,11 @@ def _regenerate_sdk(root: Path, service: str) -> None:
     from scaffold import pnpm
 
     if not (root / "services" / service / "node_modules" / ".bin" / "openapi-typescript").exists():
-        print(f"SDK not regenerated (no node_modules): run `pnpm install && pnpm --filter @platform/{service}-service "
-              "sdk:gen` (SVC-SDK-01 reports it until then).", file=sys.stderr)
+        print(
+            f"SDK not regenerated (no node_modules): run `pnpm install && pnpm --filter @platform/{service}-service "
+            "sdk:gen` (SVC-SDK-01 reports it until then).",
+            file=sys.stderr,
+        )
         return
     pnpm.run(["--filter", f"@platform/{service}-service", "sdk:gen"], root)
     print(f"regenerated services/{service}/sdk/src/schema.ts (pnpm sdk:gen)", file=sys.stderr)

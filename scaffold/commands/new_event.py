@@ -48,7 +48,9 @@ def run(args: argparse.Namespace) -> int:
 
         name = questions.event_name(settings.root)
     if not name:
-        raise ScaffoldError("an event name is required: `scaffold new event family.what_happened` (no terminal to ask on)")
+        raise ScaffoldError(
+            "an event name is required: `scaffold new event family.what_happened` (no terminal to ask on)"
+        )
     validate_name(name)
 
     publisher = args.publisher
@@ -62,7 +64,8 @@ def run(args: argparse.Namespace) -> int:
     if asking:
         from scaffold.generators import questions
 
-        publisher = publisher or questions.service(settings.root, "Publishing service", default_publisher(settings.root, name))
+        suggested = default_publisher(settings.root, name)
+        publisher = publisher or questions.service(settings.root, "Publishing service", suggested)
         fields = fields if fields is not None else questions.payload_fields()
         if user_facing is None:
             user_facing = questions.confirm("Is it user-facing (third-party apps receive it as a webhook)?")

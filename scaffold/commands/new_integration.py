@@ -21,14 +21,30 @@ def register(kinds: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     )
     parser.add_argument("name", nargs="?", metavar="NAME", help="kebab-case, e.g. acme-crm")
     parser.add_argument("--partner", help="the partner's display name (default: NAME)")
-    parser.add_argument("--client-id", dest="client_id", help="OAuth client id from the developer portal (default: NAME)")
-    parser.add_argument("--scope", dest="scopes", action="append", metavar="SCOPE",
-                        help="a scope from SCOPES (repeatable; default: every `*:read` scope and matching `*:events`)")
-    parser.add_argument("--redirect-uri", dest="redirect_uris", action="append", metavar="STAGE=URL",
-                        help="a redirect URI for dev, staging or prod (repeatable); https outside dev, no wildcards")
-    parser.add_argument("--webhook-event", dest="webhook_events", action="append", metavar="EVENT",
-                        help="an event of WEBHOOK_EVENT_FILTERS to receive (repeatable; default: those the scopes "
-                        "cover)")
+    parser.add_argument(
+        "--client-id", dest="client_id", help="OAuth client id from the developer portal (default: NAME)"
+    )
+    parser.add_argument(
+        "--scope",
+        dest="scopes",
+        action="append",
+        metavar="SCOPE",
+        help="a scope from SCOPES (repeatable; default: every `*:read` scope and matching `*:events`)",
+    )
+    parser.add_argument(
+        "--redirect-uri",
+        dest="redirect_uris",
+        action="append",
+        metavar="STAGE=URL",
+        help="a redirect URI for dev, staging or prod (repeatable); https outside dev, no wildcards",
+    )
+    parser.add_argument(
+        "--webhook-event",
+        dest="webhook_events",
+        action="append",
+        metavar="EVENT",
+        help="an event of WEBHOOK_EVENT_FILTERS to receive (repeatable; default: those the scopes cover)",
+    )
     generator_flags(parser)
     parser.set_defaults(handler=run)
 
@@ -67,7 +83,11 @@ def run(args: argparse.Namespace) -> int:
         events = _ask_many("Webhook events to receive", choices, defaults) if asking and choices else defaults
 
     answers = integration.IntegrationAnswers(
-        name=name, partner=partner, client_id=client_id, scopes=scopes, redirect_uris=redirect_uris,
+        name=name,
+        partner=partner,
+        client_id=client_id,
+        scopes=scopes,
+        redirect_uris=redirect_uris,
         webhook_events=events,
     )
     changes = integration.plan_integration(settings, answers, registries)

@@ -56,8 +56,9 @@ def run(args: argparse.Namespace) -> int:
     if asking:
         from scaffold.generators import questions
 
-        schedule = schedule or questions.text("Schedule (UTC; cron(m h dom mon dow y), rate(...), or `m h dom mon dow`)",
-                                              DEFAULT_SCHEDULE)
+        schedule = schedule or questions.text(
+            "Schedule (UTC; cron(m h dom mon dow y), rate(...), or `m h dom mon dow`)", DEFAULT_SCHEDULE
+        )
         target = target or questions.service(settings.root, "Target service", default_target(settings.root))
         description = description or questions.text("What does it do (one line)?")
     target = target or default_target(settings.root)

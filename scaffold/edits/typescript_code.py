@@ -70,7 +70,9 @@ def add_statement_to_function(text: str, path: str, function_name: str, block: s
     closing = body.end_byte - 1
     offset = _line_start(source, closing)
     if source[offset:closing].strip():
-        raise ScaffoldError(f"{path}: the body of `{function_name}` ends on a line with code; put its `}}` on a line of its own")
+        raise ScaffoldError(
+            f"{path}: the body of `{function_name}` ends on a line with code; put its `}}` on a line of its own"
+        )
     separator = b"\n" if _statements(body) else b""
     new = source[:offset] + separator + block.rstrip("\n").encode("utf-8") + b"\n" + source[offset:]
     return new.decode("utf-8")

@@ -1,7 +1,7 @@
 """`scaffold new event FAMILY.WHAT_HAPPENED`: the event's Zod schema, its registration, and every place that must
 know the event. templates/event renders the new files; the rest are comment-preserving edits.
 
-  packages/contracts/src/events/<family>.ts       the schema: a new family file, or appended to the existing one (EVT-01)
+  packages/contracts/src/events/<family>.ts       the schema: a new family file, or appended to one (EVT-01)
   packages/contracts/src/events/registry.ts       import + EVENT_SCHEMAS entry (EVT-02, SVC-EV-01)
   packages/contracts/src/events/names.generated.ts  regenerated EVENT_NAMES (EVT-03)
   packages/contracts/test/events/<event>.test.ts  the schema accepts the publisher's payload (EVT-05)
@@ -9,7 +9,7 @@ know the event. templates/event renders the new files; the rest are comment-pres
   services/<publisher>/service.yaml               contracts.events_published (EVT-04)
   services/<subscriber>/src/events/<event>.ts     a handler that dedupes through handleOnce (SVC-EV-02, SVC-EV-04),
     its test, src/subscriptions.ts wiring and contracts.events_subscribed in service.yaml
-  packages/contracts/src/webhooks.ts + packages/scopes  when user-facing: the webhook filter and `<family>:events` (EVT-07)
+  packages/contracts/src/webhooks.ts, packages/scopes  when user-facing: webhook filter, `<family>:events` (EVT-07)
   docs/services/<service>.md                      regenerated for every service whose service.yaml changed (SVC-DOC-03)
 """
 
@@ -41,9 +41,12 @@ from scaffold.staging import ChangeSet
 
 # Words an `export const` cannot be named.
 _RESERVED_WORDS = frozenset(
-    "break case catch class const continue debugger default delete do else enum export extends false finally for "
-    "function if import in instanceof new null return super switch this throw true try typeof var void while with "
-    "yield let static implements interface package private protected public await".split()
+    {
+        "break", "case", "catch", "class", "const", "continue", "debugger", "default", "delete", "do", "else", "enum",
+        "export", "extends", "false", "finally", "for", "function", "if", "import", "in", "instanceof", "new", "null",
+        "return", "super", "switch", "this", "throw", "true", "try", "typeof", "var", "void", "while", "with", "yield",
+        "let", "static", "implements", "interface", "package", "private", "protected", "public", "await",
+    }
 )
 SUBSCRIPTIONS = "src/subscriptions.ts"
 
@@ -291,7 +294,9 @@ def _make_user_facing(changes: ChangeSet, answers: EventAnswers) -> None:
         raise ScaffoldError(f"{platform.WEBHOOK_FILTERS} is missing: is this a platform made by `scaffold init`?")
     changes.write(
         platform.WEBHOOK_FILTERS,
-        ts_edits.add_sorted_array_element(filters, platform.WEBHOOK_FILTERS, "WEBHOOK_EVENT_FILTERS", json.dumps(answers.name)),
+        ts_edits.add_sorted_array_element(
+            filters, platform.WEBHOOK_FILTERS, "WEBHOOK_EVENT_FILTERS", json.dumps(answers.name)
+        ),
     )
     scopes = changes.current(platform.SCOPES_REGISTRY)
     if scopes is None:

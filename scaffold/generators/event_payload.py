@@ -62,7 +62,9 @@ def _type_from_spec(name: str, spec: str, flag: str) -> PayloadField:
     if enum:
         values = tuple(enum.group(1).split("|"))
         if not all(_ENUM_VALUE.match(v) for v in values) or len(set(values)) != len(values):
-            raise ScaffoldError(f"--field {flag!r}: enum values must be distinct lower-case words, e.g. enum(open|paid)")
+            raise ScaffoldError(
+                f"--field {flag!r}: enum values must be distinct lower-case words, e.g. enum(open|paid)"
+            )
         return PayloadField(name, "enum", values=values)
     if spec not in SCALARS:
         raise ScaffoldError(

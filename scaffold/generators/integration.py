@@ -198,7 +198,9 @@ def recorded_answers(root: Path, name: str) -> dict[str, object] | None:
     return loaded if isinstance(loaded, dict) else None
 
 
-def plan_integration(settings: PlatformSettings, answers: IntegrationAnswers, registries: PlatformRegistries) -> ChangeSet:
+def plan_integration(
+    settings: PlatformSettings, answers: IntegrationAnswers, registries: PlatformRegistries
+) -> ChangeSet:
     validate_answers(answers, registries)
     data = answers.template_data(registries)
     _refuse_other_integration(settings.root, answers.name, data)

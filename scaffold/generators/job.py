@@ -407,7 +407,8 @@ def _regenerate_sdk_schema(changes: ChangeSet, answers: JobAnswers) -> None:
         if result.returncode != 0 or not output.is_file():
             tail = (result.stderr or result.stdout).strip().splitlines()[-1:] or ["no output"]
             raise ScaffoldError(f"openapi-typescript failed on the planned {service_dir}/openapi.yaml: {tail[0]}")
-        changes.write(f"{service_dir}/{platform.SERVICE_SDK_DIR}/{platform.SDK_SCHEMA}", output.read_text(encoding="utf-8"))
+        schema_path = f"{service_dir}/{platform.SERVICE_SDK_DIR}/{platform.SDK_SCHEMA}"
+        changes.write(schema_path, output.read_text(encoding="utf-8"))
 
 
 def _write_generated_pages(changes: ChangeSet, answers: JobAnswers) -> None:

@@ -29,8 +29,12 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_typecheck(generated: Path) -> None:
-    for package in ("@platform/acme-crm-integration", "@platform/button-kit", "@platform/service-kit",
-                    "@platform/billing-service"):
+    for package in (
+        "@platform/acme-crm-integration",
+        "@platform/button-kit",
+        "@platform/service-kit",
+        "@platform/billing-service",
+    ):
         pnpm.run(["--filter", package, "typecheck"], generated)
 
 
@@ -40,16 +44,30 @@ def test_integration_and_button_kit_tests_pass(generated: Path) -> None:
 
 
 def test_endpoint_oauth_test_and_service_kit_additions_pass(generated: Path) -> None:
-    result = pnpm.run(["--filter", "@platform/billing-service", "exec", "vitest", "run", "--reporter=verbose",
-                       "test/integration/item-summary.oauth.test.ts"], generated)
+    result = pnpm.run(
+        [
+            "--filter",
+            "@platform/billing-service",
+            "exec",
+            "vitest",
+            "run",
+            "--reporter=verbose",
+            "test/integration/item-summary.oauth.test.ts",
+        ],
+        generated,
+    )
     assert "accepts a token from the OAuth flow whose introspection carries billing:read" in result.stdout
     pnpm.run(["--filter", "@platform/service-kit", "exec", "vitest", "run", "test/oauth-rate-limit.test.ts"], generated)
 
 
 def test_verify_reports_no_failure_after_sdk_gen(generated: Path) -> None:
     def failing() -> list[dict[str, object]]:
-        result = subprocess.run([sys.executable, "-m", "scaffold.cli", "verify", str(generated), "--format", "json"],
-                                capture_output=True, text=True, check=False)
+        result = subprocess.run(
+            [sys.executable, "-m", "scaffold.cli", "verify", str(generated), "--format", "json"],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         return [f for f in json.loads(result.stdout) if f["status"] == "fail"]
 
     # openapi.yaml gained an operation while node_modules did not exist yet: only the SDK is stale, and said so

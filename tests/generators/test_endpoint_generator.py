@@ -59,7 +59,9 @@ def test_defaults_add_a_read_route_to_the_only_service(platform: Path) -> None:
 
 def test_a_mutation_emits_a_registered_webhook(platform: Path) -> None:
     assert new_endpoint(platform, "import-item", "--method", "post", "--rate-limit", "10/hour") == 0
-    operation = yaml.safe_load((platform / "services/billing/openapi.yaml").read_text())["paths"]["/import-item"]["post"]
+    operation = yaml.safe_load((platform / "services/billing/openapi.yaml").read_text())["paths"]["/import-item"][
+        "post"
+    ]
     assert operation["x-platform-webhooks"] == ["billing.item_created"]
     assert operation["x-platform-rate-limit"] == {"requests": 10, "per": "hour"}
     assert '  "billing.item_created",\n' in (platform / "packages/contracts/src/webhooks.ts").read_text()
@@ -70,10 +72,22 @@ def test_a_mutation_emits_a_registered_webhook(platform: Path) -> None:
 
 
 def test_a_new_phi_scope_is_documented_and_gated(platform: Path) -> None:
-    assert new_endpoint(platform, "item-records", "--scope", "billing:records", "--returns-phi",
-                        "--scope-description", "Read the medical records attached to items.") == 0
+    assert (
+        new_endpoint(
+            platform,
+            "item-records",
+            "--scope",
+            "billing:records",
+            "--returns-phi",
+            "--scope-description",
+            "Read the medical records attached to items.",
+        )
+        == 0
+    )
     scopes = (platform / "packages/scopes/src/registry.ts").read_text()
-    assert '"billing:records": { description: "Read the medical records attached to items.", returnsPhi: true }' in scopes
+    assert (
+        '"billing:records": { description: "Read the medical records attached to items.", returnsPhi: true }' in scopes
+    )
     assert "requireBaa()," in (platform / "services/billing/src/routes/item-records.ts").read_text()
     assert "- billing:records" in (platform / "services/billing/service.yaml").read_text()
     assert "baa_required" in (platform / "services/billing/test/integration/item-records.oauth.test.ts").read_text()

@@ -55,7 +55,8 @@ def test_defaults_in_a_one_service_platform_make_a_complete_event(platform: Path
     assert 'import * as invoice from "./invoice";' in registry and '"invoice.paid": invoice.paid,' in registry
     assert '"invoice.paid",' in read(platform, "packages/contracts/src/events/names.generated.ts")
     assert "    - invoice.paid\n" in read(platform, "services/billing/service.yaml")
-    assert 'EVENT_SCHEMAS["invoice.paid"].parse(payload)' in read(platform, "packages/contracts/test/events/invoice.paid.test.ts")
+    test = read(platform, "packages/contracts/test/events/invoice.paid.test.ts")
+    assert 'EVENT_SCHEMAS["invoice.paid"].parse(payload)' in test
     assert (platform / "docs/events/invoice.paid.md").is_file()
     assert "`invoice.paid`" in read(platform, "docs/services/billing.md")
     assert (platform / ".changeset/add-invoice-paid-event.md").is_file()
@@ -82,7 +83,8 @@ def test_subscriber_user_facing_and_existing_family(platform: Path) -> None:
     subscriptions = read(platform, "services/billing/src/subscriptions.ts")
     assert 'import { onBillingRefundIssued } from "./events/billing.refund_issued";' in subscriptions
     assert '"billing.refund_issued": onBillingRefundIssued,' in subscriptions
-    assert "    - billing.refund_issued\n" in read(platform, "services/billing/service.yaml").split("events_subscribed")[1]
+    subscribed = read(platform, "services/billing/service.yaml").split("events_subscribed")[1]
+    assert "    - billing.refund_issued\n" in subscribed
     assert (platform / "services/billing/test/events/billing.refund_issued.test.ts").is_file()
     assert '  "billing.refund_issued",\n' in read(platform, "packages/contracts/src/webhooks.ts")
     assert '"billing:events": { description: "Receive billing events as webhooks.", returnsPhi: false },' in read(
@@ -117,8 +119,14 @@ def test_json_schema_file_becomes_zod(platform: Path, tmp_path: Path) -> None:
         "properties": {
             "id": {"type": "string", "format": "uuid"},
             "status": {"enum": ["open", "paid"]},
-            "lines": {"type": "array", "items": {"type": "object", "required": ["sku"],
-                                                 "properties": {"sku": {"type": "string"}, "qty": {"type": "integer"}}}},
+            "lines": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["sku"],
+                    "properties": {"sku": {"type": "string"}, "qty": {"type": "integer"}},
+                },
+            },
         },
     }
     path = tmp_path / "payload.schema.json"

@@ -34,8 +34,22 @@ def test_copier_update_in_the_integration_folder(tmp_path: Path, integration_tem
     repo = str(platform)
     assert main(["init", repo, "--defaults", "--no-verify", "--templates-url", str(integration_template_repo)]) == 0
     assert main(["new", "service", "billing", "--defaults", "--no-verify", "--repo", repo]) == 0
-    assert main(["new", "integration", "acme", "--defaults", "--no-verify", "--repo", repo,
-                 "--redirect-uri", "prod=https://acme.test/cb"]) == 0
+    assert (
+        main(
+            [
+                "new",
+                "integration",
+                "acme",
+                "--defaults",
+                "--no-verify",
+                "--repo",
+                repo,
+                "--redirect-uri",
+                "prod=https://acme.test/cb",
+            ]
+        )
+        == 0
+    )
     folder = platform / "integrations" / "acme"
     answers = (folder / ".copier-answers.yml").read_text()
     assert f"_src_path: {integration_template_repo}" in answers and "_commit: v0.1.0" in answers
@@ -53,7 +67,10 @@ def test_copier_update_in_the_integration_folder(tmp_path: Path, integration_tem
 
     result = subprocess.run(
         [sys.executable, "-m", "copier", "update", "--defaults", "--quiet"],
-        cwd=folder, capture_output=True, text=True, check=False,
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert result.returncode == 0, result.stderr
     assert "Hand-written note: Acme's sandbox resets nightly." in readme.read_text()
@@ -62,5 +79,6 @@ def test_copier_update_in_the_integration_folder(tmp_path: Path, integration_tem
     assert "_commit: v0.2.0" in (folder / ".copier-answers.yml").read_text()
     status = git(platform, "status", "--porcelain")
     assert sorted(line[3:] for line in status.splitlines()) == [
-        "integrations/acme/.copier-answers.yml", "integrations/acme/src/backoff.ts",
+        "integrations/acme/.copier-answers.yml",
+        "integrations/acme/src/backoff.ts",
     ]

@@ -45,20 +45,40 @@ def test_defaults_in_a_one_service_platform(platform: Path) -> None:
     answers = yaml.safe_load((folder / ".copier-answers.yml").read_text())
     assert answers["kind"] == "integration" and answers["_commit"].startswith("v")
     assert answers["platform_error_codes"] == {
-        "invalid_request": 400, "idempotency_key_required": 400, "unauthorized": 401, "insufficient_scope": 403,
-        "baa_required": 403, "not_found": 404, "conflict": 409, "rate_limited": 429, "internal": 500,
+        "invalid_request": 400,
+        "idempotency_key_required": 400,
+        "unauthorized": 401,
+        "insufficient_scope": 403,
+        "baa_required": 403,
+        "not_found": 404,
+        "conflict": 409,
+        "rate_limited": 429,
+        "internal": 500,
         "unavailable": 503,
     }
     errors = (folder / "src/errors.ts").read_text()
-    assert "satisfies Record<PlatformErrorCode, Reaction>" in errors and "  rate_limited: { action: \"retry\"" in errors
+    assert "satisfies Record<PlatformErrorCode, Reaction>" in errors and '  rate_limited: { action: "retry"' in errors
     assert 'export type CodeChallengeMethod = "S256";' in (folder / "src/pkce.ts").read_text()
 
 
 def test_options_reach_the_manifest_and_the_code(platform: Path) -> None:
-    assert new_integration(
-        platform, "acme", "--partner", "Acme Health", "--client-id", "cl_123", "--scope", "billing:write",
-        "--redirect-uri", "prod=https://acme.test/cb", "--redirect-uri", "prod=https://www.acme.test/cb",
-    ) == 0
+    assert (
+        new_integration(
+            platform,
+            "acme",
+            "--partner",
+            "Acme Health",
+            "--client-id",
+            "cl_123",
+            "--scope",
+            "billing:write",
+            "--redirect-uri",
+            "prod=https://acme.test/cb",
+            "--redirect-uri",
+            "prod=https://www.acme.test/cb",
+        )
+        == 0
+    )
     folder = platform / "integrations/acme"
     manifest = yaml.safe_load((folder / "integration.yaml").read_text())
     assert manifest["scopes"] == ["billing:write"] and manifest["partner"] == "Acme Health"
@@ -70,9 +90,12 @@ def test_options_reach_the_manifest_and_the_code(platform: Path) -> None:
 
 def test_a_new_platform_error_code_is_handled_by_its_status(platform: Path) -> None:
     errors = platform / "packages/contracts/src/errors.ts"
-    errors.write_text(errors.read_text().replace(
-        "  internal:", '  quota_exceeded: { status: 429, description: "The monthly quota is used up." },\n  internal:'
-    ))
+    errors.write_text(
+        errors.read_text().replace(
+            "  internal:",
+            '  quota_exceeded: { status: 429, description: "The monthly quota is used up." },\n  internal:',
+        )
+    )
     assert new_integration(platform, "acme") == 0
     assert '  quota_exceeded: { action: "retry"' in (platform / "integrations/acme/src/errors.ts").read_text()
 
@@ -108,7 +131,10 @@ def test_an_older_platform_without_the_button_kit_gets_it(platform: Path) -> Non
         (["Acme"], "not valid"),
         (["../acme"], "not valid"),
         (["acme", "--scope", "billing:delete"], "is not in SCOPES"),
-        (["acme", "--redirect-uri", "prod=http://acme.test/cb"], "prod redirect URI 'http://acme.test/cb' is not https"),
+        (
+            ["acme", "--redirect-uri", "prod=http://acme.test/cb"],
+            "prod redirect URI 'http://acme.test/cb' is not https",
+        ),
         (["acme", "--redirect-uri", "staging=https://*.acme.test/cb"], "contains a wildcard"),
         (["acme", "--redirect-uri", "dev=http://acme.test/cb"], "only allowed for localhost"),
         (["acme", "--redirect-uri", "qa=https://acme.test/cb"], "STAGE=URL"),
@@ -133,14 +159,17 @@ def test_webhook_events_need_their_events_scope(platform: Path, capsys: pytest.C
     assert new_integration(platform, "acme", "--webhook-event", "billing.item_created") == 2
     assert "needs the scope 'billing:events'" in capsys.readouterr().err
     scopes = platform / "packages/scopes/src/registry.ts"
-    scopes.write_text(scopes.read_text().replace(
-        "export const SCOPES = {\n",
-        'export const SCOPES = {\n  "billing:events": { description: "Receive billing events.", returnsPhi: false },\n',
-    ))
+    scopes.write_text(
+        scopes.read_text().replace(
+            "export const SCOPES = {\n",
+            'export const SCOPES = {\n  "billing:events": { description: "Billing events.", returnsPhi: false },\n',
+        )
+    )
     assert new_integration(platform, "acme") == 0  # the defaults pick the events scope and its events up
     manifest = yaml.safe_load((platform / "integrations/acme/integration.yaml").read_text())
     assert manifest["scopes"] == ["billing:events", "billing:read"]
     assert manifest["webhook_events"] == ["billing.item_created"]
-    assert 'it("hands a verified billing.item_created delivery' in (
-        platform / "integrations/acme/test/webhooks.test.ts"
-    ).read_text()
+    assert (
+        'it("hands a verified billing.item_created delivery'
+        in (platform / "integrations/acme/test/webhooks.test.ts").read_text()
+    )
