@@ -47,6 +47,12 @@ def plan_init(target: Path, answers: InitAnswers) -> ChangeSet:
     for path, content in files.items():
         changes.write(path, content)
     _write_derived_files(changes)
+    if marker.is_file() and changes.changes:
+        # Re-rendering would undo what generators added since (registries, catalog): never overwrite a platform.
+        raise ScaffoldError(
+            f"{target} is already a platform and differs from a fresh render in {len(changes.changes)} file(s); "
+            "pull template changes there with `copier update`"
+        )
     return changes
 
 
