@@ -25,7 +25,9 @@ def register(kinds: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     payload = parser.add_mutually_exclusive_group()
     payload.add_argument("--field", action="append", dest="fields", metavar="NAME:TYPE", help=FIELD_FLAG_HELP)
     payload.add_argument("--schema-file", dest="schema_file", type=Path,
-                         help="the payload as a JSON Schema file (a subset: see `scaffold new event --help` docs)")
+                         help="the payload as a JSON Schema file: an object whose properties are string (format "
+                         "date-time or uuid, or an enum), number, integer, boolean, array or object; any other keyword "
+                         "is refused")
     parser.add_argument("--user-facing", dest="user_facing", action=argparse.BooleanOptionalAction, default=None,
                         help="third-party apps may receive it as a webhook (adds the filter and scope); default: no")
     parser.add_argument("--subscriber", action="append", dest="subscribers", metavar="SERVICE",

@@ -6,7 +6,7 @@ export default defineConfig({
     // Each test file starts its own PGlite (~0.8 GB); two at a time fit a small CI runner.
     maxWorkers: 2,
     testTimeout: 30_000,
-    hookTimeout: 30_000,
+    hookTimeout: 60_000,
     env: { OTEL_LOGS_EXPORTER: "none" },
   },
 });
