@@ -10,7 +10,7 @@ from scaffold.errors import ScaffoldError
 
 
 def register(kinds: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    from scaffold.generators.event import FIELD_FLAG_HELP
+    from scaffold.generators.event_payload import FIELD_FLAG_HELP  # light: keeps --help fast
 
     parser = kinds.add_parser(
         "event",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from scaffold.commands.common import generator_flags, interactive
@@ -36,6 +37,7 @@ def run(args: argparse.Namespace) -> int:
         JobAnswers,
         default_target,
         normalise_schedule,
+        openapi_typescript,
         plan_job,
         validate_name,
     )
@@ -72,6 +74,10 @@ def run(args: argparse.Namespace) -> int:
         consecutive_failures=3 if args.alarm_after is None else args.alarm_after,
     )
     changes = plan_job(settings, answers)
-    if finish(changes, dry_run=args.dry_run, what=f"scaffold new job {name}") and not args.no_verify:
+    written = finish(changes, dry_run=args.dry_run, what=f"scaffold new job {name}")
+    if changes.changes and openapi_typescript(settings.root, target) is None:
+        print(f"note: services/{target}/sdk/src/schema.ts is not regenerated (no node_modules yet): run "
+              f"`pnpm install && pnpm --filter @platform/{target}-service sdk:gen` (SVC-SDK-01)", file=sys.stderr)
+    if written and not args.no_verify:
         print_todo(settings.root, None, kinds=(Kind.JOB,))
     return 0

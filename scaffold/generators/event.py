@@ -16,7 +16,6 @@ know the event. templates/event renders the new files; the rest are comment-pres
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -339,5 +338,3 @@ def _write_generated(changes: ChangeSet, services: set[str]) -> None:
         changes.write(path, content)
 
 
-FIELD_FLAG_HELP = re.sub(r"\s+", " ", """a payload field NAME:TYPE, `?` for optional; TYPE is string, number, integer,
-boolean, date-time, uuid, enum(a|b) or TYPE[] (repeat the flag; default: id:uuid and occurred_at:date-time)""")

@@ -241,3 +241,9 @@ def ts_literal(value: object, indent: str = "") -> str:
     if isinstance(value, list):
         return "[" + ", ".join(ts_literal(item, indent) for item in value) + "]"
     return json.dumps(value)
+
+
+FIELD_FLAG_HELP = (
+    "a payload field NAME:TYPE, `?` for optional; TYPE is string, number, integer, boolean, date-time, uuid, "
+    "enum(a|b) or TYPE[] (repeat the flag; default: id:uuid and occurred_at:date-time)"
+)
