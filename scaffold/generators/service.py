@@ -111,14 +111,30 @@ def plan_service(settings: PlatformSettings, answers: ServiceAnswers) -> ChangeS
     for path, content in files.items():
         changes.write(f"{service_dir}/{path}", content)
 
-    names = answers.names
+    _check_manifest(changes.current(f"{service_dir}/{platform.SERVICE_MANIFEST}") or "", answers.name)
     _add_event_family(changes, answers)
     _add_scopes(changes, answers)
-    _register_infra(changes, names.name)
+    _register_infra(changes, answers.name)
     _add_catalog_entry(changes, answers)
     _write_generated_pages(changes, answers)
     _add_changeset(changes, answers)
     return changes
+
+
+def _check_manifest(text: str, name: str) -> None:
+    """The rendered service.yaml must satisfy the typed model of its schema before anything is written."""
+    from pydantic import ValidationError
+
+    from scaffold.parsers.models.service_manifest import ServiceManifest
+
+    try:
+        ServiceManifest.model_validate(yaml.load(text, Loader=yaml.CSafeLoader))
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "service.yaml"
+        raise ScaffoldError(
+            f"the answers make an invalid service.yaml for {name!r} ({where}: {first['msg']})"
+        ) from None
 
 
 def _refuse_other_service(root: Path, answers: ServiceAnswers) -> None:

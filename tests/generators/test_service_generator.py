@@ -141,3 +141,14 @@ def test_malformed_manifest_is_a_one_line_error_and_nothing_is_written(
 def test_no_name_without_a_terminal_is_an_error(platform: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["new", "service", "--repo", str(platform)]) == 2
     assert "a service name is required" in capsys.readouterr().err
+
+
+def test_answers_with_yaml_and_code_metacharacters_survive(platform: Path) -> None:
+    import yaml
+
+    description = 'Says "hi": #1 */ ${x} `y`'
+    assert new_service(platform, "odd", "--description", description, "--owner", "team: a", "--on-call", "#rota") == 0
+    manifest = yaml.safe_load((platform / "services/odd/service.yaml").read_text())
+    assert (manifest["description"], manifest["owner"], manifest["on_call"]) == (description, "team: a", "#rota")
+    catalog = yaml.safe_load((platform / "catalog/services.yaml").read_text())
+    assert {"name": "odd", "owner": "team: a", "on_call": "#rota", "status": "experimental"} in catalog["services"]

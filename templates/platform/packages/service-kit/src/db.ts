@@ -1,41 +1,79 @@
 import type { PGlite, Transaction } from "@electric-sql/pglite";
+import type { Pool, PoolClient, QueryResult } from "pg";
 
 export interface Db {
   query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<{ rows: T[] }>;
   transaction<T>(fn: (tx: Db) => Promise<T>): Promise<T>;
 }
 
-type Session = Pick<PGlite | Transaction, "query" | "exec">;
-
-// Without params a query may hold several statements (a migration file), as with node-postgres' simple protocol.
-async function run<T>(session: Session, sql: string, params?: unknown[]): Promise<{ rows: T[] }> {
-  if (params?.length) return session.query<T>(sql, params);
-  const results = await session.exec(sql);
-  return { rows: (results.at(-1)?.rows ?? []) as T[] };
-}
+type Query = Db["query"];
 
 // Inside a transaction, a nested transaction() is a savepoint, so helpers such as handleOnce() work on c.var.tx.
-function inTransaction(tx: Transaction, depth = 0): Db {
+function inTransaction(query: Query, depth = 0): Db {
   return {
-    query: (sql, params) => run(tx, sql, params),
+    query,
     async transaction(fn) {
       const savepoint = `sp_${depth + 1}`;
-      await tx.exec(`SAVEPOINT ${savepoint}`);
+      await query(`SAVEPOINT ${savepoint}`);
       try {
-        const result = await fn(inTransaction(tx, depth + 1));
-        await tx.exec(`RELEASE SAVEPOINT ${savepoint}`);
+        const result = await fn(inTransaction(query, depth + 1));
+        await query(`RELEASE SAVEPOINT ${savepoint}`);
         return result;
       } catch (error) {
-        await tx.exec(`ROLLBACK TO SAVEPOINT ${savepoint}`);
+        await query(`ROLLBACK TO SAVEPOINT ${savepoint}`);
         throw error;
       }
     },
   };
 }
 
+// Without params a query may hold several statements (a migration file): both adapters then use Postgres' simple
+// query protocol and return the rows of the last statement.
+function onPGlite(session: PGlite | Transaction): Query {
+  return async <T>(sql: string, params?: unknown[]) => {
+    if (params?.length) return session.query<T>(sql, params);
+    const results = await session.exec(sql);
+    return { rows: (results.at(-1)?.rows ?? []) as T[] };
+  };
+}
+
+function onPg(session: Pool | PoolClient): Query {
+  return async <T>(sql: string, params?: unknown[]) => {
+    // node-postgres answers a multi-statement query with one result per statement.
+    const result: QueryResult | QueryResult[] = await session.query(sql, params?.length ? params : undefined);
+    const last = Array.isArray(result) ? result.at(-1) : result;
+    return { rows: (last?.rows ?? []) as T[] };
+  };
+}
+
 export function fromPGlite(pg: PGlite): Db {
   return {
-    query: (sql, params) => run(pg, sql, params),
-    transaction: (fn) => pg.transaction((tx) => fn(inTransaction(tx))),
+    query: onPGlite(pg),
+    transaction: (fn) => pg.transaction((tx) => fn(inTransaction(onPGlite(tx)))),
+  };
+}
+
+// A transaction holds one pooled connection until it ends; queries outside one take any free connection.
+export function fromPgPool(pool: Pool): Db {
+  return {
+    query: onPg(pool),
+    async transaction(fn) {
+      const client = await pool.connect();
+      let broken = false;
+      try {
+        await client.query("BEGIN");
+        const result = await fn(inTransaction(onPg(client)));
+        await client.query("COMMIT");
+        return result;
+      } catch (error) {
+        // A connection that cannot even roll back is not handed to the next caller.
+        await client.query("ROLLBACK").catch(() => {
+          broken = true;
+        });
+        throw error;
+      } finally {
+        client.release(broken);
+      }
+    },
   };
 }

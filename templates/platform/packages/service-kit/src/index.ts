@@ -2,7 +2,7 @@ export { audit } from "./audit";
 export { type AuthClaims, authenticate, signToken } from "./auth";
 export { requireBaa, requireScope } from "./authorize";
 export { withCircuitBreaker } from "./circuit-breaker";
-export { type Db, fromPGlite } from "./db";
+export { type Db, fromPGlite, fromPgPool } from "./db";
 export type { AppEnv } from "./env";
 export { idempotency } from "./idempotency";
 export { handleOnce } from "./inbox";
