@@ -30,7 +30,7 @@ def code_files(repo: RepoView, folder: str, *, tests: bool = False) -> list[str]
     """TypeScript files under `folder`: production code (tests=False) or test code (tests=True); no .d.ts."""
     prefix = folder.rstrip("/") + "/"
     found = []
-    for path in repo.files:
+    for path in repo.files_under(prefix):
         if not path.startswith(prefix) or not path.endswith(SOURCE_SUFFIXES) or path.endswith(".d.ts"):
             continue
         if bool(_TEST_FILE.search(path[len(prefix) :])) == tests:

@@ -99,8 +99,8 @@ def brand_scope_is_global(repo: RepoView, subject: Subject) -> bool:
 # --- TypeScript --------------------------------------------------------------------------------------------
 def typescript_files(repo: RepoView, subject: Subject, folder: str) -> list[str]:
     """`*.ts` / `*.tsx` files (not `.d.ts`) below a service-relative folder, repo-relative."""
-    prefix = subject.join(folder).rstrip("/") + "/"
-    return [f for f in repo.files if f.startswith(prefix) and f.endswith((".ts", ".tsx")) and not f.endswith(".d.ts")]
+    below = repo.files_under(subject.join(folder))
+    return [f for f in below if f.endswith((".ts", ".tsx")) and not f.endswith(".d.ts")]
 
 
 @dataclass(frozen=True)
@@ -193,7 +193,8 @@ class Migration:
 
 def migration_files(repo: RepoView, subject: Subject) -> list[str]:
     prefix = subject.join(platform.SERVICE_MIGRATIONS_DIR) + "/"
-    return sorted(f for f in repo.files if f.startswith(prefix) and f.endswith(".sql") and "/" not in f[len(prefix) :])
+    below = repo.files_under(prefix)
+    return sorted(f for f in below if f.startswith(prefix) and f.endswith(".sql") and "/" not in f[len(prefix) :])
 
 
 def migrations(repo: RepoView, subject: Subject, check_id: str) -> tuple[list[Migration], list[Finding]]:

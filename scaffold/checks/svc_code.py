@@ -138,7 +138,7 @@ def service_follows_template_shape(repo: RepoView, subject: Subject) -> Iterator
 def _tracked_files(repo: RepoView, subject: Subject) -> Iterator[str]:
     """The service's files, minus hidden tool folders (`.pglite/` data, caches) and anything over 1 MB."""
     prefix = subject.path + "/"
-    for file in repo.files:
+    for file in repo.files_under(prefix):
         if not file.startswith(prefix) or any(part.startswith(".") for part in file[len(prefix) :].split("/")[:-1]):
             continue
         if (repo.size(file) or 0) <= MAX_SCANNED_BYTES:
@@ -498,7 +498,7 @@ def every_table_has_brand_id(repo: RepoView, subject: Subject) -> Iterator[Findi
 def _string_bindings(parsed: ts_parser.ParsedTs) -> dict[str, str]:
     """`const NAME = "..."` (at any depth) → the string, so `fetch(URL)` can be resolved within the file."""
     found: dict[str, str] = {}
-    for node in ts_parser.walk(parsed.root):
+    for node in ts_parser.nodes(parsed, "variable_declarator"):
         if node.type == "variable_declarator":
             name, value = node.child_by_field_name("name"), node.child_by_field_name("value")
             if name is not None and value is not None:
@@ -583,7 +583,7 @@ def _vendor_names(file: TsFile, vendors: list[str]) -> set[str]:
     }
     if not names:
         return names
-    for node in ts_parser.walk(file.parsed.root):
+    for node in ts_parser.nodes(file.parsed, "variable_declarator", "public_field_definition", "assignment_expression"):
         if node.type == "variable_declarator":
             target, value, prefix = node.child_by_field_name("name"), node.child_by_field_name("value"), ""
         elif node.type == "public_field_definition":

@@ -196,7 +196,7 @@ def registered_in_sst_config(repo: RepoView, subject: Subject) -> Iterator[Findi
         yield found
         return
     infra_file = subject.join(platform.SERVICE_INFRA)
-    if infra_file not in repo.files:
+    if not repo.has_file(infra_file):
         yield fail(
             "SVC-DEP-02",
             platform.SST_CONFIG,

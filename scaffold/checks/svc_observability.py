@@ -120,7 +120,7 @@ def entry_point(repo: RepoView, subject: Subject) -> str:
 def _existing(repo: RepoView, path: str) -> str | None:
     stem = path.rsplit(".", 1)[0] if path.endswith((".js", ".mjs", ".ts", ".mts")) else path
     for candidate in (path, f"{stem}.ts", f"{stem}.tsx", f"{path}/index.ts"):
-        if candidate in repo.files:
+        if repo.has_file(candidate):
             return candidate
     return None
 

@@ -154,7 +154,7 @@ def _local_imports(repo: RepoView, file: TsFile, subject: Subject) -> list[TsFil
 def _mentions_call(file: TsFile, names: frozenset[str]) -> bool:
     if ts_parser.calls(file.parsed, lambda callee: callee in names):
         return True
-    for node in ts_parser.walk(file.parsed.root):
+    for node in ts_parser.nodes(file.parsed, "new_expression"):
         if node.type == "new_expression":
             constructor = node.child_by_field_name("constructor")
             if constructor is not None and ts_parser.text_of(constructor) in {"PGlite", "Pool", "Client"}:
@@ -291,12 +291,13 @@ def suite_cases(files: list[TsFile]) -> list[SuiteCase]:
             if body is None or not call.arguments or call.arguments[0].string is None:
                 continue
             strings = tuple(
-                value for node in ts_parser.walk(body) if (value := ts_parser.string_value(node)) is not None
+                value
+                for node in ts_parser.nodes(file.parsed, "string", "template_string", within=body)
+                if (value := ts_parser.string_value(node)) is not None
             )
             words = frozenset(
                 ts_parser.text_of(node).strip("\"'`").upper()
-                for node in ts_parser.walk(body)
-                if node.type in {"string", "property_identifier"}
+                for node in ts_parser.nodes(file.parsed, "string", "property_identifier", within=body)
             )
             cases.append(
                 SuiteCase(

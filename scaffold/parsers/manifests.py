@@ -61,19 +61,22 @@ def _record_lines(node: yaml.Node, path: PathKey, lines: dict[PathKey, int]) -> 
 
 def load_yaml(text: str) -> ParsedYaml:
     """Parse one YAML document. A syntax error gives data None with `error` and `error_line`."""
-    try:
-        data = yaml.load(text, Loader=yaml.CSafeLoader)
-        root = yaml.compose(text, Loader=yaml.CSafeLoader)
+    lines: dict[PathKey, int] = {(): 1}
+    loader = yaml.CSafeLoader(text)
+    try:  # one parse: the node tree gives the lines, then constructing it gives the data (as `yaml.load` does)
+        root = loader.get_single_node()
+        if root is not None:  # lines first: constructing flattens `<<` merge keys in place
+            lines[()] = root.start_mark.line + 1
+            _record_lines(root, (), lines)
+        data = loader.construct_document(root) if root is not None else None
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark is not None else 1
         return ParsedYaml(None, {}, f"{error.problem or error}".strip(), line)
     except (yaml.YAMLError, ValueError, TypeError, RecursionError) as error:
         return ParsedYaml(None, {}, str(error) or type(error).__name__, 1)
-    lines: dict[PathKey, int] = {(): 1}
-    if root is not None:
-        lines[()] = root.start_mark.line + 1
-        _record_lines(root, (), lines)
+    finally:
+        loader.dispose()
     return ParsedYaml(data, lines)
 
 

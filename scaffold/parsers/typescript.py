@@ -10,16 +10,24 @@ dataclasses with 1-based line numbers. Nothing here knows the platform layout.
     literal(parsed, "EVENT_SCHEMAS")       # a const's object/array literal as Python data with lines
     imports(parsed)                        # import declarations
     transaction_scope(parsed, call.node)   # why a call runs inside a transaction, or None
+    nodes(parsed, "new_expression")        # every node of these types, in source order
+
+Checks ask the same file the same questions many times (once per check, per route, per subject), so what a
+helper derives from a whole file is computed once and remembered on its `ParsedTs`; finding nodes by type is a
+tree-sitter query (C), not a Python walk. Remembered values are shared: treat them as read-only.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import TypeVar
 
 import tree_sitter_typescript as tsts
-from tree_sitter import Language, Node, Parser, Tree
+from tree_sitter import Language, Node, Parser, Query, QueryCursor, Tree
+
+_T = TypeVar("_T")
 
 HTTP_METHODS = frozenset({"get", "post", "put", "patch", "delete"})
 MUTATION_METHODS = frozenset({"post", "put", "patch", "delete"})
@@ -40,6 +48,8 @@ class ParsedTs:
 
     source: bytes
     tree: Tree
+    # what the helpers below derived from the whole file, by question (see `_remembered`)
+    derived: dict[Hashable, object] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def root(self) -> Node:
@@ -77,6 +87,52 @@ def walk(node: Node) -> Iterator[Node]:
             visited_children = True
         else:
             return
+
+
+def _remembered(parsed: ParsedTs, question: Hashable, compute: Callable[[], _T]) -> _T:
+    """`compute()` the first time `question` is asked of this file, the remembered answer after that."""
+    if question not in parsed.derived:
+        parsed.derived[question] = compute()
+    return parsed.derived[question]  # type: ignore[return-value]
+
+
+@lru_cache(maxsize=64)
+def _query_for(language: Language, types: tuple[str, ...]) -> Query | None:
+    """A query capturing every node of `types`, named or anonymous (`walk` yields both: the `string` keyword of
+    a type annotation is an anonymous `string` node); None when the grammar has none of them."""
+    patterns = [
+        f'"{kind}"' if anonymous else f"({kind})"
+        for kind in types
+        for anonymous in (False, True)
+        if language.id_for_node_kind(kind, not anonymous) is not None
+    ]
+    return Query(language, f"[{' '.join(patterns)}] @node") if patterns else None
+
+
+def _source_order(node: Node) -> tuple[int, int]:
+    """Sort key giving `walk`'s order: by start, an enclosing node before the nodes inside it."""
+    return (node.start_byte, -node.end_byte)
+
+
+def nodes(parsed: ParsedTs, *types: str, within: Node | None = None) -> list[Node]:
+    """Every node of one of `types` in the file (or below `within`, inclusive), in `walk` order."""
+
+    def find() -> list[Node]:
+        query = _query_for(parsed.tree.language, tuple(sorted(set(types))))
+        if query is None:
+            return []
+        found = QueryCursor(query).captures(parsed.root).get("node", [])
+        return sorted(found, key=_source_order)
+
+    everywhere = _remembered(parsed, ("nodes", frozenset(types)), find)
+    if within is None:
+        return list(everywhere)
+    return [node for node in everywhere if _inside(node, within)]
+
+
+def _inside(node: Node, within: Node) -> bool:
+    """Whether `node` lies in `within`'s span (so is `within` or below it: no two nodes overlap otherwise)."""
+    return within.start_byte <= node.start_byte and node.end_byte <= within.end_byte
 
 
 def line_of(node: Node) -> int:
@@ -172,7 +228,10 @@ def call_of(node: Node) -> Call:
 
 def all_calls(parsed: ParsedTs, within: Node | None = None) -> list[Call]:
     """Every call expression in the file (or below `within`), in source order."""
-    return [call_of(node) for node in walk(within or parsed.root) if node.type == "call_expression"]
+    everywhere = _remembered(parsed, "all_calls", lambda: [call_of(node) for node in nodes(parsed, "call_expression")])
+    if within is None:
+        return list(everywhere)
+    return [call for call in everywhere if _inside(call.node, within)]
 
 
 def calls(parsed: ParsedTs, callee: str | Callable[[str], bool], within: Node | None = None) -> list[Call]:
@@ -190,12 +249,16 @@ def calls(parsed: ParsedTs, callee: str | Callable[[str], bool], within: Node | 
 
 def strings(parsed: ParsedTs) -> list[tuple[str, int]]:
     """Every string and template literal's value with its line."""
-    found: list[tuple[str, int]] = []
-    for node in walk(parsed.root):
-        value = string_value(node)
-        if value is not None:
-            found.append((value, line_of(node)))
-    return found
+
+    def find() -> list[tuple[str, int]]:
+        found: list[tuple[str, int]] = []
+        for node in nodes(parsed, "string", "template_string"):
+            value = string_value(node)
+            if value is not None:
+                found.append((value, line_of(node)))
+        return found
+
+    return list(_remembered(parsed, "strings", find))
 
 
 # --- imports -----------------------------------------------------------------------------------------------
@@ -208,6 +271,10 @@ class Import:
 
 
 def imports(parsed: ParsedTs) -> list[Import]:
+    return list(_remembered(parsed, "imports", lambda: _imports(parsed)))
+
+
+def _imports(parsed: ParsedTs) -> list[Import]:
     found: list[Import] = []
     for statement in parsed.root.named_children:
         if statement.type != "import_statement":
@@ -306,6 +373,10 @@ def literal_value(node: Node) -> Value:
 
 def declarations(parsed: ParsedTs) -> dict[str, Node]:
     """Top-level `const|let|var NAME = <value>` (exported or not): name -> value node (first wins)."""
+    return dict(_remembered(parsed, "declarations", lambda: _declarations(parsed)))
+
+
+def _declarations(parsed: ParsedTs) -> dict[str, Node]:
     found: dict[str, Node] = {}
     for statement in parsed.root.named_children:
         target = statement.child_by_field_name("declaration") if statement.type == "export_statement" else statement
@@ -321,7 +392,12 @@ def declarations(parsed: ParsedTs) -> dict[str, Node]:
 
 def literal(parsed: ParsedTs, name: str) -> Value | None:
     """The top-level const `name`'s literal value (through `as const`, `satisfies`, and a wrapping call such as
-    `defineRegistry({...})` whose only argument is the literal), or None when `name` is not declared."""
+    `defineRegistry({...})` whose only argument is the literal), or None when `name` is not declared.
+    Registries are read by many checks: the value is computed once per file and shared (do not mutate it)."""
+    return _remembered(parsed, ("literal", name), lambda: _literal(parsed, name))
+
+
+def _literal(parsed: ParsedTs, name: str) -> Value | None:
     node = declarations(parsed).get(name)
     if node is None:
         return None
@@ -362,8 +438,12 @@ class Route:
 def _router_names(parsed: ParsedTs) -> set[str]:
     """Identifiers that hold a Hono app: conventional names, `new Hono(...)` / `new OpenAPIHono(...)`, and
     parameters or variables annotated `Hono<...>`."""
+    return set(_remembered(parsed, "router_names", lambda: _find_router_names(parsed)))
+
+
+def _find_router_names(parsed: ParsedTs) -> set[str]:
     names = set(_ROUTER_NAMES)
-    for node in walk(parsed.root):
+    for node in nodes(parsed, "variable_declarator", "required_parameter", "optional_parameter"):
         if node.type == "variable_declarator":
             value = node.child_by_field_name("value")
             name = node.child_by_field_name("name")
@@ -397,8 +477,12 @@ def _receiver_root(node: Node) -> Node:
 
 def function_declarations(parsed: ParsedTs) -> dict[str, Node]:
     """Named functions of the file: `function f() {}` and `const f = (...) => ...` (any depth; first wins)."""
+    return dict(_remembered(parsed, "function_declarations", lambda: _function_declarations(parsed)))
+
+
+def _function_declarations(parsed: ParsedTs) -> dict[str, Node]:
     found: dict[str, Node] = {}
-    for node in walk(parsed.root):
+    for node in nodes(parsed, "function_declaration", "variable_declarator"):
         if node.type == "function_declaration":
             name = node.child_by_field_name("name")
             if name is not None:
@@ -426,12 +510,14 @@ def routes(parsed: ParsedTs) -> list[Route]:
     The receiver must be a Hono app: a conventional name (app, router, routes, api), a variable created with
     `new Hono(...)`, or one annotated `Hono<...>`; the path must be a string literal. The last argument is the
     handler; an identifier handler is resolved to a function declared in the same file."""
+    return list(_remembered(parsed, "routes", lambda: _routes(parsed)))
+
+
+def _routes(parsed: ParsedTs) -> list[Route]:
     names = _router_names(parsed)
     local_functions = function_declarations(parsed)
     found: list[Route] = []
-    for node in walk(parsed.root):
-        if node.type != "call_expression":
-            continue
+    for node in nodes(parsed, "call_expression"):
         function = node.child_by_field_name("function")
         if function is None or function.type != "member_expression":
             continue
@@ -539,7 +625,7 @@ def transaction_scope(parsed: ParsedTs, node: Node) -> TransactionScope | None:
 def classes(parsed: ParsedTs) -> list[tuple[str, int, bool]]:
     """Class declarations: (name, line, exported)."""
     found: list[tuple[str, int, bool]] = []
-    for node in walk(parsed.root):
+    for node in nodes(parsed, "class_declaration", "abstract_class_declaration"):
         if node.type in {"class_declaration", "abstract_class_declaration"}:
             name = node.child_by_field_name("name")
             if name is not None:
@@ -609,7 +695,7 @@ def declared_name(node: Node) -> str | None:
 
 def variable_declarator(parsed: ParsedTs, name: str) -> Node | None:
     """The first `name = ...` declarator at any depth (e.g. `const services = [...]` inside `run()`), or None."""
-    for node in walk(parsed.root):
+    for node in nodes(parsed, "variable_declarator"):
         if node.type == "variable_declarator":
             declared = node.child_by_field_name("name")
             if declared is not None and text_of(declared) == name:
@@ -629,9 +715,7 @@ def constructions(parsed: ParsedTs, constructor: str | Callable[[str], bool] | N
             return name == exact
 
     found: list[Construction] = []
-    for node in walk(parsed.root):
-        if node.type != "new_expression":
-            continue
+    for node in nodes(parsed, "new_expression"):
         target = node.child_by_field_name("constructor")
         name = compact(text_of(target)) if target is not None else ""
         if wanted is not None and not wanted(name):
@@ -743,7 +827,7 @@ def possible_objects(parsed: ParsedTs, node: Node) -> list[Value]:
 def property_keys(parsed: ParsedTs) -> list[tuple[str, int]]:
     """Every property key written in an object literal (`{ KEY: ... }`, `{ "KEY": ... }`), with its line."""
     found: list[tuple[str, int]] = []
-    for node in walk(parsed.root):
+    for node in nodes(parsed, "pair"):
         if node.type == "pair":
             key = node.child_by_field_name("key")
             name = None if key is None else string_value(key) if key.type == "string" else text_of(key)
@@ -756,7 +840,7 @@ def member_properties(parsed: ParsedTs, object_text: str) -> list[tuple[str, int
     """Properties read from an object by name: `process.env.X` and `process.env["X"]` for "process.env"."""
     wanted = compact(object_text)
     found: list[tuple[str, int]] = []
-    for node in walk(parsed.root):
+    for node in nodes(parsed, "member_expression", "subscript_expression"):
         holder = (
             node.child_by_field_name("object") if node.type in {"member_expression", "subscript_expression"} else None
         )

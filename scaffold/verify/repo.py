@@ -50,6 +50,7 @@ class RepoView:
         self._overlay = dict(overlay or {})
         self._text: dict[str, str | None] = {}
         self._parsed_cache: dict[tuple[str, str], object] = {}
+        self._squawked: dict[str, list[sql_parser.SquawkFinding]] = {}  # per migration, see `squawk`
 
     # --- files ---------------------------------------------------------------------------------------------
     @cached_property
@@ -66,6 +67,30 @@ class RepoView:
             for name in sorted(names):
                 found.append(name if relative_dir == "." else f"{relative_dir}/{name}".replace(os.sep, "/"))
         return sorted(set(found) | set(self._overlay)) if self._overlay else found
+
+    @cached_property
+    def _file_set(self) -> frozenset[str]:
+        return frozenset(self.files)
+
+    @cached_property
+    def _files_by_folder(self) -> dict[str, list[str]]:
+        """Folder → every file below it (at any depth), in `files` order; built once so that the per-subject
+        questions ("the .ts files under services/x/src") do not each scan the whole repo."""
+        below: dict[str, list[str]] = {}
+        for path in self.files:
+            folder = path
+            while "/" in folder:
+                folder = folder.rsplit("/", 1)[0]
+                below.setdefault(folder, []).append(path)
+        return below
+
+    def has_file(self, relative: str) -> bool:
+        """Whether `relative` is one of `files` (a set look-up, unlike `relative in files`)."""
+        return relative in self._file_set
+
+    def files_under(self, folder: str) -> list[str]:
+        """The files below `folder` (at any depth), repo-relative, in `files` order."""
+        return list(self._files_by_folder.get(folder.strip("/"), ()))
 
     def exists(self, relative: str) -> bool:
         return relative in self._overlay or (self.root / relative).exists()
@@ -133,20 +158,37 @@ class RepoView:
 
     def squawk(self, relatives: Sequence[str]) -> list[sql_parser.SquawkFinding]:
         """squawk's findings over these migrations (labels are the repo-relative paths). Raises RuntimeError when
-        squawk is unavailable."""
-        key = ("squawk", "\0".join(relatives))
-        if key not in self._parsed_cache:
+        squawk is unavailable.
+
+        squawk lints each file on its own, and starting it costs more than linting, so the first call lints every
+        service migration of the repo in one run and later calls read the findings it remembered."""
+        unlinted = [relative for relative in dict.fromkeys(relatives) if relative not in self._squawked]
+        if unlinted:
+            batch = [*unlinted, *(m for m in self._service_migrations if m not in self._squawked and m not in unlinted)]
             with tempfile.TemporaryDirectory() as staging:
                 files: dict[str, str] = {}
-                for index, relative in enumerate(relatives):
+                for index, relative in enumerate(batch):
                     if relative in self._overlay:  # planned, not yet on disk: lint the planned text
                         copy = Path(staging) / f"{index}.sql"
                         copy.write_bytes(self._overlay[relative])
                         files[relative] = str(copy)
                     elif (self.root / relative).is_file():
                         files[relative] = str(self.root / relative)
-                self._parsed_cache[key] = sql_parser.run_squawk(files)
-        return self._parsed_cache[key]  # type: ignore[return-value]
+                findings = sql_parser.run_squawk(files)
+            for relative in batch:
+                self._squawked[relative] = []
+            for finding in findings:
+                self._squawked.setdefault(finding.file, []).append(finding)
+        return [finding for relative in dict.fromkeys(relatives) for finding in self._squawked[relative]]
+
+    @cached_property
+    def _service_migrations(self) -> list[str]:
+        """`services/<name>/migrations/*.sql`: what `squawk` lints in its first run."""
+        found: list[str] = []
+        for name in self.service_names:
+            folder = f"{platform.service_dir(name)}/{platform.SERVICE_MIGRATIONS_DIR}"
+            found += [p for p in self.files_under(folder) if p.endswith(".sql") and "/" not in p[len(folder) + 1 :]]
+        return found
 
     def is_file(self, relative: str) -> bool:
         return relative in self._overlay or (self.root / relative).is_file()
@@ -180,7 +222,7 @@ class RepoView:
         prefix = f"{platform.SERVICES_DIR}/"
         return sorted(
             {
-                path[len(prefix):].split("/")[0]
+                path[len(prefix) :].split("/")[0]
                 for path in self.files
                 if path.startswith(prefix) and path.count("/") == 2 and path.endswith(f"/{platform.SERVICE_MANIFEST}")
             }

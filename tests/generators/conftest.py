@@ -6,7 +6,36 @@ from pathlib import Path
 
 import pytest
 
+from scaffold.cli import main
 from scaffold.templates import TEMPLATES_ROOT
+
+
+def snapshot(root: Path) -> dict[str, bytes]:
+    """Every file below `root` with its bytes: two equal snapshots mean nothing was written."""
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="session")
+def pristine_empty_platform(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("pristine-empty") / "platform"
+    assert main(["init", str(root), "--defaults", "--no-verify"]) == 0
+    return root
+
+
+@pytest.fixture(scope="session")
+def pristine_billing_platform(pristine_empty_platform: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("pristine-billing") / "platform"
+    shutil.copytree(pristine_empty_platform, root)
+    assert main(["new", "service", "billing", "--repo", str(root), "--defaults", "--no-verify"]) == 0
+    return root
+
+
+@pytest.fixture
+def platform(pristine_billing_platform: Path, tmp_path: Path) -> Path:
+    """A platform holding one service, billing, copied fresh for each test."""
+    root = tmp_path / "platform"
+    shutil.copytree(pristine_billing_platform, root)
+    return root
 
 
 def git(cwd: Path, *args: str) -> str:

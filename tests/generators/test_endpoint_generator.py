@@ -3,32 +3,13 @@ one-line errors."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 import yaml
 
 from scaffold.cli import main
-
-
-def _snapshot(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
-
-
-@pytest.fixture(scope="module")
-def pristine_platform(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("pristine-endpoint") / "platform"
-    assert main(["init", str(root), "--defaults", "--no-verify"]) == 0
-    assert main(["new", "service", "billing", "--repo", str(root), "--defaults", "--no-verify"]) == 0
-    return root
-
-
-@pytest.fixture
-def platform(pristine_platform: Path, tmp_path: Path) -> Path:
-    root = tmp_path / "platform"
-    shutil.copytree(pristine_platform, root)
-    return root
+from tests.generators.conftest import snapshot
 
 
 def new_endpoint(platform: Path, *args: str) -> int:
@@ -96,16 +77,16 @@ def test_a_new_phi_scope_is_documented_and_gated(platform: Path) -> None:
 def test_dry_run_writes_nothing_and_a_second_run_changes_nothing(
     platform: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    before = _snapshot(platform)
+    before = snapshot(platform)
     assert new_endpoint(platform, "item-summary", "--dry-run") == 0
     assert "+++ b/services/billing/src/routes/item-summary.ts" in capsys.readouterr().out
-    assert _snapshot(platform) == before
+    assert snapshot(platform) == before
     assert new_endpoint(platform, "item-summary") == 0
-    after_first = _snapshot(platform)
+    after_first = snapshot(platform)
     capsys.readouterr()
     assert new_endpoint(platform, "item-summary") == 0
     assert "nothing to change" in capsys.readouterr().err
-    assert _snapshot(platform) == after_first
+    assert snapshot(platform) == after_first
 
 
 @pytest.mark.parametrize(
@@ -123,12 +104,12 @@ def test_dry_run_writes_nothing_and_a_second_run_changes_nothing(
 def test_bad_answers_are_one_line_errors_and_write_nothing(
     platform: Path, capsys: pytest.CaptureFixture[str], args: list[str], message: str
 ) -> None:
-    before = _snapshot(platform)
+    before = snapshot(platform)
     assert new_endpoint(platform, *args) == 2
     err = capsys.readouterr().err
     assert err.startswith("scaffold: error:") and message in err, err
     assert err.count("\n") == 1
-    assert _snapshot(platform) == before
+    assert snapshot(platform) == before
 
 
 def test_service_is_required_when_there_are_several(platform: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -4,7 +4,6 @@ dry run, idempotence, and one-line errors for bad input."""
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -13,25 +12,7 @@ from scaffold.cli import main
 from scaffold.generators.event_payload import PayloadField, fields_from_schema_file, parse_field_flag, zod_object_body
 from scaffold.verify.engine import Selection, run_checks
 from scaffold.verify.model import Kind, Status
-
-
-def _snapshot(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
-
-
-@pytest.fixture(scope="module")
-def pristine_platform(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("pristine-event") / "platform"
-    assert main(["init", str(root), "--defaults", "--no-verify"]) == 0
-    assert main(["new", "service", "billing", "--repo", str(root), "--defaults", "--no-verify"]) == 0
-    return root
-
-
-@pytest.fixture
-def platform(pristine_platform: Path, tmp_path: Path) -> Path:
-    root = tmp_path / "platform"
-    shutil.copytree(pristine_platform, root)
-    return root
+from tests.generators.conftest import snapshot
 
 
 def new_event(platform: Path, *args: str) -> int:
@@ -94,21 +75,21 @@ def test_subscriber_user_facing_and_existing_family(platform: Path) -> None:
 
 
 def test_dry_run_prints_the_diff_and_writes_nothing(platform: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    before = _snapshot(platform)
+    before = snapshot(platform)
     assert new_event(platform, "invoice.paid", "--dry-run") == 0
     out = capsys.readouterr().out
     assert "+++ b/packages/contracts/src/events/invoice.ts" in out and '+  "invoice.paid": invoice.paid,' in out
-    assert _snapshot(platform) == before
+    assert snapshot(platform) == before
 
 
 def test_second_run_with_same_answers_changes_nothing(platform: Path, capsys: pytest.CaptureFixture[str]) -> None:
     args = ["invoice.paid", "--field", "amount:number", "--subscriber", "billing", "--user-facing"]
     assert new_event(platform, *args) == 0
-    after_first = _snapshot(platform)
+    after_first = snapshot(platform)
     capsys.readouterr()
     assert new_event(platform, *args) == 0
     assert "nothing to change" in capsys.readouterr().err
-    assert _snapshot(platform) == after_first
+    assert snapshot(platform) == after_first
 
 
 def test_json_schema_file_becomes_zod(platform: Path, tmp_path: Path) -> None:
@@ -155,11 +136,11 @@ def test_unsupported_json_schema_is_one_line(
 ) -> None:
     path = tmp_path / "payload.schema.json"
     path.write_text(json.dumps(schema))
-    before = _snapshot(platform)
+    before = snapshot(platform)
     assert new_event(platform, "invoice.paid", "--schema-file", str(path)) == 2
     err = capsys.readouterr().err
     assert message in err and err.count("\n") == 1
-    assert _snapshot(platform) == before
+    assert snapshot(platform) == before
 
 
 @pytest.mark.parametrize(
@@ -182,21 +163,21 @@ def test_unsupported_json_schema_is_one_line(
 def test_bad_answers_are_one_line_errors_and_write_nothing(
     platform: Path, capsys: pytest.CaptureFixture[str], args: list[str], message: str
 ) -> None:
-    before = _snapshot(platform)
+    before = snapshot(platform)
     assert new_event(platform, *args) == 2
     err = capsys.readouterr().err
     assert err.startswith("scaffold: error:") and message in err, err
     assert err.count("\n") == 1 and "Traceback" not in err
-    assert _snapshot(platform) == before
+    assert snapshot(platform) == before
 
 
 def test_an_existing_event_with_other_answers_is_refused(platform: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert new_event(platform, "invoice.paid") == 0
-    before = _snapshot(platform)
+    before = snapshot(platform)
     capsys.readouterr()
     assert new_event(platform, "invoice.paid", "--field", "amount:number") == 2
     assert "already exists in EVENT_SCHEMAS" in capsys.readouterr().err
-    assert _snapshot(platform) == before
+    assert snapshot(platform) == before
 
 
 def test_a_family_named_after_another_service_needs_that_publisher(

@@ -7,31 +7,28 @@ from pathlib import Path
 import pytest
 
 from scaffold.cli import main
-
-
-def _snapshot(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+from tests.generators.conftest import snapshot
 
 
 def test_init_twice_changes_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     root = tmp_path / "platform"
     assert main(["init", str(root), "--defaults", "--no-verify"]) == 0
-    first = _snapshot(root)
+    first = snapshot(root)
     assert ".scaffold/platform.yaml" in first and "packages/service-kit/src/index.ts" in first
     assert main(["init", str(root), "--defaults", "--no-verify"]) == 0
     assert "nothing to change" in capsys.readouterr().err
-    assert _snapshot(root) == first
+    assert snapshot(root) == first
 
 
 def test_init_refuses_to_overwrite_a_platform_that_moved_on(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     root = tmp_path / "platform"
     assert main(["init", str(root), "--defaults", "--no-verify"]) == 0
     assert main(["new", "service", "billing", "--repo", str(root), "--defaults", "--no-verify"]) == 0
-    before = _snapshot(root)
+    before = snapshot(root)
     capsys.readouterr()
     assert main(["init", str(root), "--defaults", "--no-verify"]) == 2
     assert "copier update" in capsys.readouterr().err
-    assert _snapshot(root) == before
+    assert snapshot(root) == before
 
 
 def test_dry_run_writes_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -9,25 +9,7 @@ import pytest
 import yaml
 
 from scaffold.cli import main
-
-
-def _snapshot(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
-
-
-@pytest.fixture(scope="module")
-def pristine_platform(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("pristine-integration") / "platform"
-    assert main(["init", str(root), "--defaults", "--no-verify"]) == 0
-    assert main(["new", "service", "billing", "--repo", str(root), "--defaults", "--no-verify"]) == 0
-    return root
-
-
-@pytest.fixture
-def platform(pristine_platform: Path, tmp_path: Path) -> Path:
-    root = tmp_path / "platform"
-    shutil.copytree(pristine_platform, root)
-    return root
+from tests.generators.conftest import snapshot
 
 
 def new_integration(platform: Path, *args: str) -> int:
@@ -101,22 +83,22 @@ def test_a_new_platform_error_code_is_handled_by_its_status(platform: Path) -> N
 
 
 def test_dry_run_prints_the_diff_and_writes_nothing(platform: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    before = _snapshot(platform)
+    before = snapshot(platform)
     assert new_integration(platform, "acme", "--dry-run") == 0
     assert "+++ b/integrations/acme/integration.yaml" in capsys.readouterr().out
-    assert _snapshot(platform) == before
+    assert snapshot(platform) == before
 
 
 def test_second_run_with_same_answers_changes_nothing(platform: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert new_integration(platform, "acme", "--partner", "Acme") == 0
-    after_first = _snapshot(platform)
+    after_first = snapshot(platform)
     capsys.readouterr()
     assert new_integration(platform, "acme", "--partner", "Acme") == 0
     assert "nothing to change" in capsys.readouterr().err
-    assert _snapshot(platform) == after_first
+    assert snapshot(platform) == after_first
     assert new_integration(platform, "acme", "--partner", "Someone else") == 2
     assert "already exists" in capsys.readouterr().err
-    assert _snapshot(platform) == after_first
+    assert snapshot(platform) == after_first
 
 
 def test_an_older_platform_without_the_button_kit_gets_it(platform: Path) -> None:
@@ -145,12 +127,12 @@ def test_an_older_platform_without_the_button_kit_gets_it(platform: Path) -> Non
 def test_bad_answers_are_one_line_errors_and_write_nothing(
     platform: Path, capsys: pytest.CaptureFixture[str], args: list[str], message: str
 ) -> None:
-    before = _snapshot(platform)
+    before = snapshot(platform)
     assert new_integration(platform, *args) == 2
     err = capsys.readouterr().err
     assert err.startswith("scaffold: error:") and message in err, err
     assert err.count("\n") == 1
-    assert _snapshot(platform) == before
+    assert snapshot(platform) == before
 
 
 def test_webhook_events_need_their_events_scope(platform: Path, capsys: pytest.CaptureFixture[str]) -> None:

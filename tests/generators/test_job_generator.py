@@ -3,7 +3,6 @@ runbook section; dry run, idempotence, and one-line errors for bad input."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -13,25 +12,7 @@ from scaffold.generators.job import normalise_schedule
 from scaffold.parsers import typescript as ts
 from scaffold.verify.engine import Selection, run_checks
 from scaffold.verify.model import Kind, Status
-
-
-def _snapshot(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
-
-
-@pytest.fixture(scope="module")
-def pristine_platform(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("pristine-job") / "platform"
-    assert main(["init", str(root), "--defaults", "--no-verify"]) == 0
-    assert main(["new", "service", "billing", "--repo", str(root), "--defaults", "--no-verify"]) == 0
-    return root
-
-
-@pytest.fixture
-def platform(pristine_platform: Path, tmp_path: Path) -> Path:
-    root = tmp_path / "platform"
-    shutil.copytree(pristine_platform, root)
-    return root
+from tests.generators.conftest import snapshot
 
 
 def new_job(platform: Path, *args: str) -> int:
@@ -88,24 +69,24 @@ def test_a_second_job_appends_its_route_and_reuses_the_client(platform: Path) ->
 
 
 def test_dry_run_prints_the_diff_and_writes_nothing(platform: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    before = _snapshot(platform)
+    before = snapshot(platform)
     assert new_job(platform, "nightly-cleanup", "--dry-run") == 0
     out = capsys.readouterr().out
     assert "+++ b/services/billing/src/routes/jobs.ts" in out and '+    name: "nightly-cleanup",' in out
-    assert _snapshot(platform) == before
+    assert snapshot(platform) == before
 
 
 def test_second_run_with_same_answers_changes_nothing(platform: Path, capsys: pytest.CaptureFixture[str]) -> None:
     args = ["nightly-cleanup", "--schedule", "rate(6 hours)", "--description", "Purges stale drafts."]
     assert new_job(platform, *args) == 0
-    after_first = _snapshot(platform)
+    after_first = snapshot(platform)
     capsys.readouterr()
     assert new_job(platform, *args) == 0
     assert "nothing to change" in capsys.readouterr().err
-    assert _snapshot(platform) == after_first
+    assert snapshot(platform) == after_first
     assert new_job(platform, "nightly-cleanup", "--schedule", "rate(7 hours)") == 2
     assert "already exists" in capsys.readouterr().err
-    assert _snapshot(platform) == after_first
+    assert snapshot(platform) == after_first
 
 
 @pytest.mark.parametrize(
@@ -126,12 +107,12 @@ def test_second_run_with_same_answers_changes_nothing(platform: Path, capsys: py
 def test_bad_answers_are_one_line_errors_and_write_nothing(
     platform: Path, capsys: pytest.CaptureFixture[str], args: list[str], message: str
 ) -> None:
-    before = _snapshot(platform)
+    before = snapshot(platform)
     assert new_job(platform, *args) == 2
     err = capsys.readouterr().err
     assert err.startswith("scaffold: error:") and message in err, err
     assert err.count("\n") == 1 and "Traceback" not in err
-    assert _snapshot(platform) == before
+    assert snapshot(platform) == before
 
 
 def test_several_services_need_a_target(platform: Path, capsys: pytest.CaptureFixture[str]) -> None:

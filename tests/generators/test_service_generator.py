@@ -8,23 +8,13 @@ from pathlib import Path
 import pytest
 
 from scaffold.cli import main
-
-
-def _snapshot(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
-
-
-@pytest.fixture(scope="module")
-def pristine_platform(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("pristine") / "platform"
-    assert main(["init", str(root), "--defaults", "--no-verify"]) == 0
-    return root
+from tests.generators.conftest import snapshot
 
 
 @pytest.fixture
-def platform(pristine_platform: Path, tmp_path: Path) -> Path:
+def platform(pristine_empty_platform: Path, tmp_path: Path) -> Path:
     root = tmp_path / "platform"
-    shutil.copytree(pristine_platform, root)
+    shutil.copytree(pristine_empty_platform, root)
     return root
 
 
@@ -33,13 +23,13 @@ def new_service(platform: Path, *args: str) -> int:
 
 
 def test_dry_run_prints_the_diff_and_writes_nothing(platform: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    before = _snapshot(platform)
+    before = snapshot(platform)
     assert new_service(platform, "billing", "--dry-run") == 0
     out = capsys.readouterr().out
     assert "+++ b/services/billing/service.yaml" in out
     assert '+      await import("./services/billing/infra"),' in out
     assert '+  "billing:write": {' in out
-    assert _snapshot(platform) == before
+    assert snapshot(platform) == before
 
 
 def test_generates_and_registers_everywhere(platform: Path) -> None:
@@ -59,11 +49,11 @@ def test_generates_and_registers_everywhere(platform: Path) -> None:
 
 def test_second_run_with_same_answers_changes_nothing(platform: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert new_service(platform, "billing", "--owner", "money-team") == 0
-    after_first = _snapshot(platform)
+    after_first = snapshot(platform)
     capsys.readouterr()
     assert new_service(platform, "billing", "--owner", "money-team") == 0
     assert "nothing to change" in capsys.readouterr().err
-    assert _snapshot(platform) == after_first
+    assert snapshot(platform) == after_first
 
 
 def test_two_services_keep_registries_sorted_and_ports_distinct(platform: Path) -> None:
@@ -95,21 +85,21 @@ def test_two_services_keep_registries_sorted_and_ports_distinct(platform: Path) 
 def test_bad_names_are_one_line_errors_and_write_nothing(
     platform: Path, capsys: pytest.CaptureFixture[str], name: str, message: str
 ) -> None:
-    before = _snapshot(platform)
+    before = snapshot(platform)
     assert new_service(platform, name) == 2
     err = capsys.readouterr().err
     assert err.startswith("scaffold: error:") and message in err
     assert err.count("\n") == 1 and "Traceback" not in err
-    assert _snapshot(platform) == before
+    assert snapshot(platform) == before
 
 
 def test_existing_service_with_other_answers_is_refused(platform: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert new_service(platform, "billing") == 0
-    before = _snapshot(platform)
+    before = snapshot(platform)
     capsys.readouterr()
     assert new_service(platform, "billing", "--owner", "someone-else") == 2
     assert "already exists" in capsys.readouterr().err
-    assert _snapshot(platform) == before
+    assert snapshot(platform) == before
 
 
 def test_not_a_platform_repo(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -131,11 +121,11 @@ def test_malformed_manifest_is_a_one_line_error_and_nothing_is_written(
     platform: Path, capsys: pytest.CaptureFixture[str], path: str, content: str, message: str
 ) -> None:
     (platform / path).write_text(content)
-    before = _snapshot(platform)
+    before = snapshot(platform)
     assert new_service(platform, "billing") == 2
     err = capsys.readouterr().err
     assert message in err and err.count("\n") == 1
-    assert _snapshot(platform) == before
+    assert snapshot(platform) == before
 
 
 def test_no_name_without_a_terminal_is_an_error(platform: Path, capsys: pytest.CaptureFixture[str]) -> None:

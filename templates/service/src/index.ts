@@ -1,7 +1,17 @@
 import { serve } from "@hono/node-server";
 import { PGlite } from "@electric-sql/pglite";
-import { fromPGlite, log, publishPending, runMigrations, safeView, type OutboxEvent } from "@platform/service-kit";
+import {
+  type Db,
+  fromPGlite,
+  fromPgPool,
+  log,
+  publishPending,
+  runMigrations,
+  safeView,
+  type OutboxEvent,
+} from "@platform/service-kit";
 import { fileURLToPath } from "node:url";
+import pg from "pg";
 import { createApp } from "./app";
 import { loadConfig } from "./config";
 import { deliver } from "./subscriptions";
@@ -12,9 +22,20 @@ const OUTBOX_POLL_MS = 1_000;
 const config = loadConfig(process.env);
 const telemetry = startServiceTelemetry(config);
 
-// service-kit adapts PGlite only; deployed stages need its Postgres adapter for config.databaseUrl.
-const pg = await PGlite.create(config.stage === "local" ? "./.pglite" : undefined);
-const db = fromPGlite(pg);
+// Deployed stages connect to Postgres at DATABASE_URL (the stage's SST secret); a local run without one keeps its data
+// in an embedded PGlite under ./.pglite.
+async function openDatabase(url: string | undefined): Promise<{ db: Db; close: () => Promise<void> }> {
+  if (url) {
+    const pool = new pg.Pool({ connectionString: url });
+    // A pooled connection that drops while idle is reported here; without a listener it would end the process.
+    pool.on("error", (error) => log.error("idle connection failed", safeView({ error: error.name }, ["error"])));
+    return { db: fromPgPool(pool), close: () => pool.end() };
+  }
+  const pglite = await PGlite.create("./.pglite");
+  return { db: fromPGlite(pglite), close: () => pglite.close() };
+}
+
+const { db, close: closeDatabase } = await openDatabase(config.databaseUrl);
 await runMigrations(db, fileURLToPath(new URL("../migrations", import.meta.url)));
 
 // The local outbox relay hands committed events to this service's own subscriptions. It delivers after
@@ -38,7 +59,7 @@ const server = serve({ fetch: createApp({ db, authSecret: config.authSecret }).f
 process.on("SIGTERM", () => {
   clearInterval(relay);
   server.close(async () => {
-    await pg.close();
+    await closeDatabase();
     await telemetry.shutdown();
   });
 });

@@ -1,5 +1,5 @@
 import type { PGlite, Transaction } from "@electric-sql/pglite";
-import type { Pool, PoolClient, QueryResult } from "pg";
+import { type Pool, type PoolClient, type QueryResult, TypeOverrides, types } from "pg";
 
 export interface Db {
   query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<{ rows: T[] }>;
@@ -37,10 +37,22 @@ function onPGlite(session: PGlite | Transaction): Query {
   };
 }
 
+// node-postgres parses a few types unlike PGlite. These follow PGlite, so code tested on PGlite reads the same values
+// from Postgres: an int8 (count(*), bigserial) is a number, a bigint only beyond 2^53, not a string; a date is UTC
+// midnight, not local midnight; an interval stays text.
+const pgliteTypes = new TypeOverrides();
+pgliteTypes.setTypeParser(types.builtins.INT8, (text) => {
+  const value = BigInt(text);
+  return value < Number.MIN_SAFE_INTEGER || value > Number.MAX_SAFE_INTEGER ? value : Number(value);
+});
+pgliteTypes.setTypeParser(types.builtins.DATE, (text) => new Date(text));
+pgliteTypes.setTypeParser(types.builtins.INTERVAL, (text) => text);
+
 function onPg(session: Pool | PoolClient): Query {
   return async <T>(sql: string, params?: unknown[]) => {
+    const values = params?.length ? params : undefined;
     // node-postgres answers a multi-statement query with one result per statement.
-    const result: QueryResult | QueryResult[] = await session.query(sql, params?.length ? params : undefined);
+    const result: QueryResult | QueryResult[] = await session.query({ text: sql, values, types: pgliteTypes });
     const last = Array.isArray(result) ? result.at(-1) : result;
     return { rows: (last?.rows ?? []) as T[] };
   };

@@ -1,0 +1,256 @@
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { PGlite } from "@electric-sql/pglite";
+import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
+import { Hono } from "hono";
+import pg from "pg";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { ZodError } from "zod";
+import {
+  type AppEnv,
+  type Db,
+  enqueue,
+  fromPGlite,
+  fromPgPool,
+  handleOnce,
+  type OutboxEvent,
+  PLATFORM_TABLES_SQL,
+  publishPending,
+  runMigrations,
+  transactional,
+} from "../src";
+
+type Opened = { db: Db; close: () => Promise<void> };
+
+async function openPGlite(): Promise<Opened> {
+  const pglite = await PGlite.create();
+  return { db: fromPGlite(pglite), close: () => pglite.close() };
+}
+
+// A real Postgres wire-protocol server on loopback: PGlite served by pglite-socket, reached through node-postgres.
+async function openPgPool(): Promise<Opened> {
+  const pglite = await PGlite.create();
+  const server = new PGLiteSocketServer({ db: pglite, host: "127.0.0.1", port: 0 });
+  await server.start();
+  // pglite-socket serves one client connection at a time, so the pool keeps to one; a transaction that failed to
+  // release it then makes the next one time out instead of passing.
+  const pool = new pg.Pool({
+    connectionString: `postgres://postgres@${server.getServerConn()}/postgres`,
+    max: 1,
+    connectionTimeoutMillis: 5_000,
+  });
+  return {
+    db: fromPgPool(pool),
+    async close() {
+      await pool.end();
+      await server.stop();
+      await pglite.close();
+    },
+  };
+}
+
+const migrations = await mkdtemp(join(tmpdir(), "migrations-"));
+await writeFile(join(migrations, "0002_notes.sql"), "CREATE TABLE notes (brand_id text NOT NULL, body text);");
+await writeFile(join(migrations, "0001_platform_tables.sql"), PLATFORM_TABLES_SQL);
+await writeFile(join(migrations, "README.md"), "not a migration");
+afterAll(() => rm(migrations, { recursive: true }));
+
+const heartbeat = { service: "jobs", stage: "test", sentAt: "2026-01-01T00:00:00Z" };
+
+// Each adapter opens its own database in turn, so only one PGlite is alive at a time.
+describe.each([
+  { adapter: "fromPGlite", open: openPGlite },
+  { adapter: "fromPgPool", open: openPgPool },
+])("$adapter", ({ open }) => {
+  let db: Db;
+  let close: () => Promise<void>;
+  let firstRun: string[];
+
+  const addNote = (body: string) => async (tx: Db) => {
+    await tx.query("INSERT INTO notes (brand_id, body) VALUES ($1, $2)", ["brand-a", body]);
+  };
+  const notes = async () => (await db.query<{ body: string }>("SELECT body FROM notes ORDER BY body")).rows;
+
+  beforeAll(async () => {
+    ({ db, close } = await open());
+    firstRun = await runMigrations(db, migrations);
+  });
+  afterEach(() => db.query("TRUNCATE outbox, processed_events, notes"));
+  afterAll(() => close());
+
+  describe("query", () => {
+    it("binds parameters and returns rows", async () => {
+      const { rows } = await db.query("SELECT $1::text AS greeting, $2::int AS n", ["hello", 2]);
+      expect(rows).toEqual([{ greeting: "hello", n: 2 }]);
+    });
+
+    it("runs several statements without parameters and returns the last one's rows", async () => {
+      const { rows } = await db.query(`
+        INSERT INTO notes VALUES ('brand-a', 'one');
+        INSERT INTO notes VALUES ('brand-a', 'two');
+        SELECT body FROM notes ORDER BY body;
+      `);
+      expect(rows).toEqual([{ body: "one" }, { body: "two" }]);
+    });
+
+    it("parses column types the same way", async () => {
+      const { rows } = await db.query(
+        `SELECT true AS flag, 2::int AS n, count(*) AS total, 9007199254740993::int8 AS huge, 1.50::numeric AS amount,
+                1.5::float8 AS ratio, '{"a": [1]}'::jsonb AS doc, 'x'::text AS label, NULL::text AS missing,
+                '2026-01-02T03:04:05Z'::timestamptz AS at, '2026-01-02'::date AS day, '1 day'::interval AS span,
+                '00000000-0000-4000-8000-000000000000'::uuid AS id`,
+      );
+      expect(rows).toEqual([
+        {
+          flag: true,
+          n: 2,
+          total: 1,
+          huge: 9007199254740993n,
+          amount: "1.50",
+          ratio: 1.5,
+          doc: { a: [1] },
+          label: "x",
+          missing: null,
+          at: new Date("2026-01-02T03:04:05Z"),
+          day: new Date("2026-01-02T00:00:00Z"),
+          span: "1 day",
+          id: "00000000-0000-4000-8000-000000000000",
+        },
+      ]);
+    });
+  });
+
+  describe("transaction", () => {
+    it("commits its writes and returns the callback's result", async () => {
+      expect(await db.transaction(async (tx) => (await addNote("kept")(tx), "done"))).toBe("done");
+      expect(await notes()).toEqual([{ body: "kept" }]);
+    });
+
+    it("rolls every write back when the callback throws, and rethrows", async () => {
+      await expect(
+        db.transaction(async (tx) => {
+          await addNote("lost")(tx);
+          throw new Error("boom");
+        }),
+      ).rejects.toThrow("boom");
+      expect(await notes()).toEqual([]);
+    });
+
+    it("rolls back when a statement fails", async () => {
+      await expect(
+        db.transaction(async (tx) => {
+          await addNote("lost")(tx);
+          await tx.query("INSERT INTO notes (brand_id) VALUES (NULL)");
+        }),
+      ).rejects.toThrow(/null value/);
+      expect(await notes()).toEqual([]);
+    });
+
+    it("turns a nested transaction into a savepoint: only the failed inner part rolls back", async () => {
+      await db.transaction(async (tx) => {
+        await addNote("outer")(tx);
+        await tx.transaction(addNote("inner kept"));
+        await expect(
+          tx.transaction(async (inner) => {
+            await addNote("inner lost")(inner);
+            await inner.transaction(addNote("innermost lost"));
+            throw new Error("inner failed");
+          }),
+        ).rejects.toThrow("inner failed");
+        await addNote("after")(tx);
+      });
+      expect(await notes()).toEqual([{ body: "after" }, { body: "inner kept" }, { body: "outer" }]);
+    });
+
+    it("releases its connection however it ends", async () => {
+      await db.transaction(addNote("one"));
+      await expect(db.transaction(() => Promise.reject(new Error("boom")))).rejects.toThrow("boom");
+      await db.transaction(addNote("two"));
+      expect(await notes()).toEqual([{ body: "one" }, { body: "two" }]);
+    });
+  });
+
+  describe("transactional()", () => {
+    it("commits a successful request's writes and rolls back a failed one's", async () => {
+      const app = new Hono<AppEnv>();
+      app.post("/notes/:body", transactional(db), async (c) => {
+        await addNote(c.req.param("body"))(c.var.tx);
+        if (c.req.param("body") === "invalid") return c.json({ code: "invalid_request" }, 422);
+        if (c.req.param("body") === "explode") throw new Error("handler failed after writing");
+        return c.body(null, 201);
+      });
+      app.onError((_, c) => c.body(null, 500));
+      expect((await app.request("/notes/kept", { method: "POST" })).status).toBe(201);
+      expect((await app.request("/notes/invalid", { method: "POST" })).status).toBe(422);
+      expect((await app.request("/notes/explode", { method: "POST" })).status).toBe(500);
+      expect(await notes()).toEqual([{ body: "kept" }]);
+    });
+  });
+
+  describe("runMigrations", () => {
+    it("applies pending migrations in order, once", async () => {
+      expect(firstRun).toEqual(["0001_platform_tables.sql", "0002_notes.sql"]);
+      expect(await runMigrations(db, migrations)).toEqual([]);
+    });
+  });
+
+  describe("outbox", () => {
+    it("rejects a payload that does not match the event's schema", async () => {
+      const invalid = { ...heartbeat, sentAt: "yesterday" };
+      await expect(
+        enqueue(db, { name: "platform.heartbeat", brandId: "brand-a", payload: invalid }),
+      ).rejects.toThrow(ZodError);
+    });
+
+    it("publishes each committed event once, and never one whose transaction rolled back", async () => {
+      const id = await db.transaction((tx) =>
+        enqueue(tx, { name: "platform.heartbeat", brandId: "brand-a", payload: heartbeat }),
+      );
+      await expect(
+        db.transaction(async (tx) => {
+          await enqueue(tx, { name: "platform.heartbeat", brandId: "brand-b", payload: heartbeat });
+          throw new Error("state change failed");
+        }),
+      ).rejects.toThrow("state change failed");
+
+      const published: OutboxEvent[] = [];
+      const publish = async (event: OutboxEvent) => void published.push(event);
+      expect(await publishPending(db, publish)).toBe(1);
+      expect(await publishPending(db, publish)).toBe(0);
+      expect(published).toMatchObject([{ id, name: "platform.heartbeat", brandId: "brand-a", payload: heartbeat }]);
+      expect(published[0]?.createdAt).toBeInstanceOf(Date);
+    });
+
+    it("publishes the batch again when publish() fails", async () => {
+      await enqueue(db, { name: "platform.heartbeat", brandId: "brand-a", payload: heartbeat });
+      await expect(publishPending(db, () => Promise.reject(new Error("broker down")))).rejects.toThrow("broker down");
+      expect(await publishPending(db, async () => {})).toBe(1);
+    });
+  });
+
+  describe("handleOnce", () => {
+    it("runs a handler once per event id and handler scope", async () => {
+      const key = { eventId: "evt-1", brandId: "brand-a" };
+      expect(await handleOnce(db, { ...key, handlerScope: "billing" }, addNote("first"))).toBe(true);
+      expect(await handleOnce(db, { ...key, handlerScope: "billing" }, addNote("duplicate"))).toBe(false);
+      expect(await handleOnce(db, { ...key, handlerScope: "search" }, addNote("other scope"))).toBe(true);
+      expect(await notes()).toEqual([{ body: "first" }, { body: "other scope" }]);
+    });
+
+    it("forgets the event when the handler fails, so a redelivery retries it", async () => {
+      const key = { eventId: "evt-2", brandId: "brand-a", handlerScope: "billing" };
+      await expect(handleOnce(db, key, () => Promise.reject(new Error("down")))).rejects.toThrow("down");
+      expect(await handleOnce(db, key, addNote("retried"))).toBe(true);
+    });
+
+    it("runs as a savepoint inside the caller's transaction", async () => {
+      const key = { eventId: "evt-3", brandId: "brand-a", handlerScope: "billing" };
+      await db.transaction(async (tx) => {
+        await expect(handleOnce(tx, key, () => Promise.reject(new Error("down")))).rejects.toThrow("down");
+        expect(await handleOnce(tx, key, addNote("in caller's tx"))).toBe(true);
+      });
+      expect(await notes()).toEqual([{ body: "in caller's tx" }]);
+    });
+  });
+});
