@@ -30,7 +30,10 @@ def run(args: argparse.Namespace) -> int:
     from scaffold.templates import DEFAULT_TEMPLATES_URL
 
     target = Path(args.directory)
-    name = args.name or target.resolve().name.lower()
+    from scaffold.generators.init import PLATFORM_NAME
+
+    folder_name = target.resolve().name.lower()
+    name = args.name or (folder_name if PLATFORM_NAME.match(folder_name) else "platform")
     if interactive(args) and not args.name:
         from scaffold.generators import questions
 

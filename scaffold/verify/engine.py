@@ -5,6 +5,8 @@ The engine never prints; reporters (scaffold/verify/reporters.py) render what it
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -75,20 +77,71 @@ def run_checks(
     repo = RepoView(root)
     findings: list[Finding] = []
     with clock.frozen(now):
-        for check in catalogue().values():
-            if not selection.wants(check):
-                continue
-            subjects = subjects_for(check, repo, selection)
+        wanted = [check for check in catalogue().values() if selection.wants(check)]
+        plan = [(check, subjects_for(check, repo, selection)) for check in wanted]
+        decided = _run_plan(plan, repo, now)
+        for check_index, (check, subjects) in enumerate(plan):
             if not subjects:
                 findings.append(
                     Finding(check.id, Status.NOT_APPLICABLE, f"no {check.kind.value} in this repo to check")
                 )
                 continue
-            for subject in subjects:
-                findings.extend(_run_one(check, repo, subject))
+            for subject_index in range(len(subjects)):
+                findings.extend(decided[check_index, subject_index])
         if apply_attestations:
             findings = attestations.apply(findings, attestations.load(repo.root), repo, now=clock.now())
     return findings
+
+
+# --- running the plan, on two processes when the repo is large -----------------------------------------------
+Plan = list[tuple[Check, Sequence[Subject]]]
+Decided = dict[tuple[int, int], list[Finding]]
+
+# Below this many services one process is quicker: forking and sending findings back cost more than they save.
+PARALLEL_FROM_SERVICES = 40
+_forked_plan: tuple[Plan, RepoView, datetime | None] | None = None  # what a forked worker runs (set before forking)
+
+
+def _run_share(share: int, shares: int, plan: Plan, repo: RepoView) -> Decided:
+    """The findings of every (check, subject) pair whose subject's position in its list falls to `share`. A subject
+    keeps one share across all checks, so each process parses only its own subjects' files."""
+    return {
+        (check_index, subject_index): _run_one(check, repo, subject)
+        for check_index, (check, subjects) in enumerate(plan)
+        for subject_index, subject in enumerate(subjects)
+        if subject_index % shares == share
+    }
+
+
+def _run_forked_share(share: int, shares: int) -> Decided:
+    assert _forked_plan is not None
+    plan, repo, now = _forked_plan
+    with clock.frozen(now):
+        return _run_share(share, shares, plan, repo)
+
+
+def _run_plan(plan: Plan, repo: RepoView, now: datetime | None) -> Decided:
+    """Every (check, subject) pair's findings. With 2+ cores, a large repo and `fork` available, a forked copy of
+    this process (sharing the plan and what is cached so far) takes every other subject; the findings come back
+    pickled and are put in the plan's order by the caller, so the report is the same either way."""
+    shares = min(os.cpu_count() or 1, 2)
+    if (
+        shares < 2
+        or len(repo.service_names) < PARALLEL_FROM_SERVICES
+        or "fork" not in multiprocessing.get_all_start_methods()
+    ):
+        return _run_share(0, 1, plan, repo)
+    global _forked_plan
+    _forked_plan = (plan, repo, now)
+    try:
+        with multiprocessing.get_context("fork").Pool(shares - 1) as pool:
+            others = [pool.apply_async(_run_forked_share, (share, shares)) for share in range(1, shares)]
+            decided = _run_share(0, shares, plan, repo)
+            for other in others:
+                decided.update(other.get())
+    finally:
+        _forked_plan = None
+    return decided
 
 
 def worst(findings: Iterable[Finding]) -> dict[str, Status]:

@@ -33,8 +33,8 @@ async function openPgPool(): Promise<Opened> {
   const pglite = await PGlite.create();
   const server = new PGLiteSocketServer({ db: pglite, host: "127.0.0.1", port: 0 });
   await server.start();
-  // pglite-socket serves one client connection at a time, so the pool keeps to one; a transaction that failed to
-  // release it then makes the next one time out instead of passing.
+  // pglite-socket serves one connection at a time by default, so the pool keeps to one; a transaction that failed to
+  // release it would make the next one time out.
   const pool = new pg.Pool({
     connectionString: `postgres://postgres@${server.getServerConn()}/postgres`,
     max: 1,
@@ -60,8 +60,8 @@ const heartbeat = { service: "jobs", stage: "test", sentAt: "2026-01-01T00:00:00
 
 // Each adapter opens its own database in turn, so only one PGlite is alive at a time.
 describe.each([
-  { adapter: "fromPGlite", open: openPGlite },
-  { adapter: "fromPgPool", open: openPgPool },
+  { adapter: "fromPGlite, in process", open: openPGlite },
+  { adapter: "fromPgPool, node-postgres over TCP", open: openPgPool },
 ])("$adapter", ({ open }) => {
   let db: Db;
   let close: () => Promise<void>;
