@@ -14,6 +14,7 @@ import {
   fromPGlite,
   fromPgPool,
   handleOnce,
+  NO_TRANSACTION_MARKER,
   type OutboxEvent,
   PLATFORM_TABLES_SQL,
   publishPending,
@@ -53,6 +54,10 @@ async function openPgPool(): Promise<Opened> {
 const migrations = await mkdtemp(join(tmpdir(), "migrations-"));
 await writeFile(join(migrations, "0002_notes.sql"), "CREATE TABLE notes (brand_id text NOT NULL, body text);");
 await writeFile(join(migrations, "0001_platform_tables.sql"), PLATFORM_TABLES_SQL);
+await writeFile(
+  join(migrations, "0003_notes_by_body.sql"),
+  `${NO_TRANSACTION_MARKER}\nCREATE INDEX CONCURRENTLY IF NOT EXISTS notes_by_brand_body ON notes (brand_id, body);\n`,
+);
 await writeFile(join(migrations, "README.md"), "not a migration");
 afterAll(() => rm(migrations, { recursive: true }));
 
@@ -190,8 +195,13 @@ describe.each([
 
   describe("runMigrations", () => {
     it("applies pending migrations in order, once", async () => {
-      expect(firstRun).toEqual(["0001_platform_tables.sql", "0002_notes.sql"]);
+      expect(firstRun).toEqual(["0001_platform_tables.sql", "0002_notes.sql", "0003_notes_by_body.sql"]);
       expect(await runMigrations(db, migrations)).toEqual([]);
+    });
+
+    it("runs a no-transaction migration outside a transaction (CREATE INDEX CONCURRENTLY)", async () => {
+      const { rows } = await db.query("SELECT indexname FROM pg_indexes WHERE indexname = 'notes_by_brand_body'");
+      expect(rows).toEqual([{ indexname: "notes_by_brand_body" }]);
     });
   });
 
