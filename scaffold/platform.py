@@ -68,6 +68,8 @@ SERVICE_MIGRATION_TESTS_DIR = "test/migration"
 SERVICE_TESTS_DIR = "test"
 PLATFORM_HOST_SUFFIX = ".platform.loop.health"  # services' own hosts: call them through SDKs (SVC-CODE-07)
 UNSCOPED_ROUTES = frozenset({("get", "/healthz")})  # the only routes exempt from requireScope (SVC-CODE-04)
+# First line of a migration runMigrations runs outside a transaction (one statement, e.g. CREATE INDEX CONCURRENTLY).
+NO_TRANSACTION_MARKER = "-- scaffold: no-transaction"
 CONTRACT_MARKER = "contract:"  # `-- contract: NNNN_<expand>.sql` heads a contract-phase migration (SVC-DB-01)
 
 # --- docs, observability, auth, deployment, SDK of a service (SVC-DOC, SVC-OBS, SVC-AUTH, SVC-DEP, SVC-SDK) ------

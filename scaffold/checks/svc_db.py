@@ -219,7 +219,12 @@ def migrations_take_no_long_locks(repo: RepoView, subject: Subject) -> Iterator[
     Why it matters: An ACCESS EXCLUSIVE or SHARE lock on a busy table queues every request behind it; at peak
     that is an outage.
 
-    How to fix: Follow squawk's advice in the finding (CREATE INDEX CONCURRENTLY in its own migration, ADD
+    A migration whose first line is `-- scaffold: no-transaction` runs outside a transaction (the only way
+    CREATE INDEX CONCURRENTLY can run) and must hold exactly one statement; squawk's lock_timeout and
+    statement_timeout rules do not apply to a lone CONCURRENTLY statement, which cannot be preceded by a SET there.
+
+    How to fix: Follow squawk's advice in the finding (CREATE INDEX CONCURRENTLY alone in a migration that
+    starts with `-- scaffold: no-transaction`, ADD
     CONSTRAINT ... NOT VALID then VALIDATE, `SET lock_timeout = '5s'`), then record the timing with
     `scaffold attest SVC-DB-03 --by NAME --note "runs off-peak"`.
     """
@@ -234,12 +239,27 @@ def migrations_take_no_long_locks(repo: RepoView, subject: Subject) -> Iterator[
         yield fail("SVC-DB-03", parsed[0].path, 1, f"cannot lint migrations: {error}", "pip install squawk-cli")
         return
     by_path = {m.path: m for m in parsed}
+    for migration in parsed:
+        text = repo.read_text(migration.path) or ""
+        if text.startswith(platform.NO_TRANSACTION_MARKER) and len(migration.parsed.statements) > 1:
+            failures.append(
+                fail(
+                    "SVC-DB-03",
+                    migration.path,
+                    migration.parsed.statements[1].line,
+                    f"runs outside a transaction (`{platform.NO_TRANSACTION_MARKER}`) but holds "
+                    f"{len(migration.parsed.statements)} statements, which Postgres runs as one implicit transaction",
+                    "Keep one statement in a no-transaction migration; move the others to their own migrations.",
+                )
+            )
+            yield failures[-1]
     locking = [
         finding
         for finding in squawked
         if finding.rule in sql_parser.SQUAWK_LOCK_RULES
         and finding.file in by_path
         and not _only_new_tables(by_path[finding.file], finding.line)
+        and not (finding.rule in _TIMEOUT_RULES and _concurrent_only(repo, by_path[finding.file]))
     ]
     for finding in locking:
         advice = f" {finding.help}" if finding.help else ""
@@ -257,6 +277,21 @@ def migrations_take_no_long_locks(repo: RepoView, subject: Subject) -> Iterator[
             "confirm the migrations are deployed outside peak hours",
             subject.join(platform.SERVICE_MIGRATIONS_DIR),
         )
+
+
+# A lone CONCURRENTLY statement runs outside a transaction, so no `SET lock_timeout` can precede it in its
+# migration; it takes SHARE UPDATE EXCLUSIVE, which blocks neither reads nor writes.
+_TIMEOUT_RULES = frozenset({"require-lock-timeout", "require-statement-timeout"})
+
+
+def _concurrent_only(repo: RepoView, migration: Migration) -> bool:
+    text = repo.read_text(migration.path) or ""
+    statements = migration.parsed.statements
+    return (
+        text.startswith(platform.NO_TRANSACTION_MARKER)
+        and len(statements) == 1
+        and bool(getattr(statements[0].node, "concurrent", False))
+    )
 
 
 # --- SVC-DB-04 ---------------------------------------------------------------------------------------------

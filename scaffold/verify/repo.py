@@ -174,12 +174,25 @@ class RepoView:
                         files[relative] = str(copy)
                     elif (self.root / relative).is_file():
                         files[relative] = str(self.root / relative)
-                findings = sql_parser.run_squawk(files)
+                # runMigrations wraps each file in a transaction, except those marked to run outside one.
+                outside = {label: path for label, path in files.items() if self._runs_outside_transaction(path)}
+                inside = {label: path for label, path in files.items() if label not in outside}
+                findings = sql_parser.run_squawk(inside) if inside else []
+                if outside:
+                    findings += sql_parser.run_squawk(outside, assume_in_transaction=False)
             for relative in batch:
                 self._squawked[relative] = []
             for finding in findings:
                 self._squawked.setdefault(finding.file, []).append(finding)
         return [finding for relative in dict.fromkeys(relatives) for finding in self._squawked[relative]]
+
+    @staticmethod
+    def _runs_outside_transaction(path: str) -> bool:
+        try:
+            with open(path, encoding="utf-8") as migration:
+                return migration.readline().startswith(platform.NO_TRANSACTION_MARKER)
+        except (OSError, UnicodeDecodeError):
+            return False
 
     @cached_property
     def _service_migrations(self) -> list[str]:
