@@ -28,15 +28,26 @@ def _bin(name: str) -> str:
     return found
 
 
-def median_seconds(command: list[str], runs: int, prepare: Callable[[], None] | None = None) -> float:
-    times = []
+def run_once(command: list[str], prepare: Callable[[], None] | None = None) -> float:
+    if prepare is not None:
+        prepare()
+    started = time.perf_counter()
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - started
+
+
+def alternating_medians(
+    first: list[str],
+    second: list[str],
+    runs: int,
+    prepare: tuple[Callable[[], None] | None, Callable[[], None] | None] = (None, None),
+) -> tuple[float, float]:
+    """Median seconds of each command, run turn about so a change in machine load hits both alike."""
+    first_times, second_times = [], []
     for _ in range(runs):
-        if prepare is not None:
-            prepare()
-        started = time.perf_counter()
-        subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
+        first_times.append(run_once(first, prepare[0]))
+        second_times.append(run_once(second, prepare[1]))
+    return statistics.median(first_times), statistics.median(second_times)
 
 
 def main() -> None:
@@ -45,8 +56,7 @@ def main() -> None:
     runs = parser.parse_args().runs
     scaffold, copier = _bin("scaffold"), _bin("copier")
 
-    help_scaffold = median_seconds([scaffold, "--help"], runs)
-    help_copier = median_seconds([copier, "--help"], runs)
+    help_scaffold, help_copier = alternating_medians([scaffold, "--help"], [copier, "--help"], runs)
     print(
         f"--help: scaffold {help_scaffold * 1000:.0f} ms, copier {help_copier * 1000:.0f} ms, "
         f"ratio {help_scaffold / help_copier:.2f} (target ≤ 0.40)"
@@ -75,34 +85,16 @@ def main() -> None:
         def fresh_copy_target() -> None:
             shutil.rmtree(copy_target, ignore_errors=True)
 
-        copier_copy = median_seconds(
-            [
-                copier,
-                "copy",
-                "--defaults",
-                "--quiet",
-                "--data",
-                "kind=service",
-                "--data",
-                "name=billing",
-                str(template),
-                str(copy_target),
-            ],
-            runs,
-            fresh_copy_target,
-        )
-        generate = median_seconds(
-            [scaffold, "new", "service", "billing", "--defaults", "--repo", str(platform)], runs, fresh_platform
-        )
-        generate_no_verify = median_seconds(
-            [scaffold, "new", "service", "billing", "--defaults", "--no-verify", "--repo", str(platform)],
-            runs,
-            fresh_platform,
-        )
+        copy_command = [copier, "copy", "--defaults", "--quiet", "--data", "kind=service", "--data", "name=billing"]
+        copy_command += [str(template), str(copy_target)]
+        generate = [scaffold, "new", "service", "billing", "--defaults", "--repo", str(platform)]
+        preparing = (fresh_copy_target, fresh_platform)
+        copier_copy, generate_no_verify = alternating_medians(copy_command, [*generate, "--no-verify"], runs, preparing)
+        _, generate_with_verify = alternating_medians(copy_command, generate, runs, preparing)
     print(
         f"new service: copier copy {copier_copy * 1000:.0f} ms; scaffold (with registry edits and pages) "
         f"{generate_no_verify * 1000:.0f} ms, ratio {generate_no_verify / copier_copy:.2f} (target ≤ 1.20); "
-        f"with the closing verify {generate * 1000:.0f} ms, ratio {generate / copier_copy:.2f}"
+        f"with the closing verify {generate_with_verify * 1000:.0f} ms, ratio {generate_with_verify / copier_copy:.2f}"
     )
 
 

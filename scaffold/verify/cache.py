@@ -9,52 +9,59 @@ scaffold version, the options, and the day (freeze windows and expiries depend o
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 from collections.abc import Sequence
 from pathlib import Path
 
 from scaffold import __version__, platform
 
-CACHE_FILE = "verify.json"
+KEY_FILE = "verify.key"
+REPORT_FILE = "verify.report"  # first line: exit status; then the report, as printed
 
 
 def fingerprint(root: Path, options: Sequence[str]) -> str:
     digest = hashlib.blake2b(digest_size=20)
     digest.update("\0".join([__version__, *options]).encode())
-    root_text = str(root)
-    for directory, subdirs, names in os.walk(root):
-        relative_dir = os.path.relpath(directory, root_text)
-        if relative_dir == platform.VERIFY_CACHE_DIR:
-            subdirs[:] = []
-            continue
-        subdirs[:] = sorted(d for d in subdirs if d not in platform.IGNORED_DIRS)
-        for name in sorted(names):
-            try:
-                stat = os.stat(os.path.join(directory, name))
-            except OSError:
-                continue
-            digest.update(f"{relative_dir}/{name}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+    _digest_folder(digest, str(root), "")
     return digest.hexdigest()
 
 
-def load(root: Path, key: str) -> tuple[str, int] | None:
+def _digest_folder(digest: hashlib.blake2b, folder: str, relative: str) -> None:
+    """Fold every file's path, size and mtime into `digest`, in name order, skipping what the verifier skips."""
     try:
-        stored = json.loads((root / platform.VERIFY_CACHE_DIR / CACHE_FILE).read_text(encoding="utf-8"))
+        entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
+    except OSError:
+        return
+    for entry in entries:
+        path = f"{relative}{entry.name}"
+        try:
+            if entry.is_dir(follow_symlinks=False):
+                if entry.name not in platform.IGNORED_DIRS and path != platform.VERIFY_CACHE_DIR:
+                    _digest_folder(digest, entry.path, f"{path}/")
+                continue
+            stat = entry.stat()
+        except OSError:
+            continue
+        digest.update(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+
+
+def load(root: Path, key: str) -> tuple[str, int] | None:
+    folder = root / platform.VERIFY_CACHE_DIR
+    try:
+        if (folder / KEY_FILE).read_text(encoding="utf-8") != key:
+            return None
+        status, _, report = (folder / REPORT_FILE).read_text(encoding="utf-8").partition("\n")
+        return report, int(status)
     except (OSError, ValueError):
         return None
-    if not isinstance(stored, dict) or stored.get("key") != key:
-        return None
-    report, status = stored.get("report"), stored.get("status")
-    return (report, status) if isinstance(report, str) and isinstance(status, int) else None
 
 
 def store(root: Path, key: str, report: str, status: int) -> None:
     folder = root / platform.VERIFY_CACHE_DIR
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        temporary = folder / f".{CACHE_FILE}.tmp"
-        temporary.write_text(json.dumps({"key": key, "report": report, "status": status}), encoding="utf-8")
-        os.replace(temporary, folder / CACHE_FILE)
+        (folder / KEY_FILE).unlink(missing_ok=True)  # a crash between the two writes leaves no stale match
+        (folder / REPORT_FILE).write_text(f"{status}\n{report}", encoding="utf-8")
+        (folder / KEY_FILE).write_text(key, encoding="utf-8")
     except OSError:
         pass  # a read-only checkout just runs cold every time
