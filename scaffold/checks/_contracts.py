@@ -12,6 +12,7 @@ from weakref import WeakKeyDictionary
 from tree_sitter import Node
 
 from scaffold import platform
+from scaffold.checks._cache import memo
 from scaffold.parsers import typescript as ts
 from scaffold.verify.model import Finding, Status
 from scaffold.verify.repo import RepoView, Subject
@@ -91,6 +92,11 @@ class ScopeEntry:
 
 def scopes(repo: RepoView) -> dict[str, ScopeEntry] | None:
     """SCOPES of @platform/scopes; None when the registry is missing or unreadable."""
+    found = memo(repo, "SCOPES", lambda: _scopes(repo))
+    return None if found is None else dict(found)
+
+
+def _scopes(repo: RepoView) -> dict[str, ScopeEntry] | None:
     parsed = repo.typescript(platform.SCOPES_REGISTRY)
     if parsed is None or parsed.error_line is not None:
         return None
@@ -110,6 +116,11 @@ def scopes(repo: RepoView) -> dict[str, ScopeEntry] | None:
 
 def webhook_filters(repo: RepoView) -> dict[str, int] | None:
     """WEBHOOK_EVENT_FILTERS as {event name: line}; None when missing or unreadable."""
+    found = memo(repo, "WEBHOOK_EVENT_FILTERS", lambda: _webhook_filters(repo))
+    return None if found is None else dict(found)
+
+
+def _webhook_filters(repo: RepoView) -> dict[str, int] | None:
     parsed = repo.typescript(platform.WEBHOOK_FILTERS)
     if parsed is None or parsed.error_line is not None:
         return None
@@ -121,6 +132,11 @@ def webhook_filters(repo: RepoView) -> dict[str, int] | None:
 
 def error_codes(repo: RepoView) -> dict[str, int] | None:
     """PLATFORM_ERROR_CODES keys with their lines; None when missing or unreadable."""
+    found = memo(repo, "PLATFORM_ERROR_CODES", lambda: _error_codes(repo))
+    return None if found is None else dict(found)
+
+
+def _error_codes(repo: RepoView) -> dict[str, int] | None:
     parsed = repo.typescript(platform.ERROR_CODES)
     if parsed is None or parsed.error_line is not None:
         return None
@@ -131,7 +147,13 @@ def error_codes(repo: RepoView) -> dict[str, int] | None:
 
 
 def manifest_list(repo: RepoView, service: str, *keys: str) -> list[str]:
-    """A list of strings from services/<service>/service.yaml (e.g. "contracts", "events_subscribed")."""
+    """A list of strings from services/<service>/service.yaml (e.g. "contracts", "events_subscribed").
+
+    Remembered per service and keys: the event checks ask it of every service for every event."""
+    return list(memo(repo, ("manifest list", service, keys), lambda: _manifest_list(repo, service, keys)))
+
+
+def _manifest_list(repo: RepoView, service: str, keys: tuple[str, ...]) -> list[str]:
     parsed = repo.yaml(f"{platform.service_dir(service)}/{platform.SERVICE_MANIFEST}")
     data: object = parsed.data if parsed is not None and parsed.ok else None
     for key in keys:

@@ -15,6 +15,7 @@ from datetime import date, datetime, timedelta
 from scaffold import platform
 from scaffold.checks import check
 from scaffold.checks._contracts import needs_evidence, needs_human, unreadable
+from scaffold.checks._schemas import schema_failures
 from scaffold.parsers import manifests
 from scaffold.verify import clock
 from scaffold.verify.model import Finding, Kind, Status
@@ -241,9 +242,10 @@ def _is_date_only(value: object) -> bool:
 
 @check("DEPLOY-04", "No merge during a freeze window", mode="auto (against a freeze calendar)", kind=Kind.REPO)
 def outside_freeze_window(repo: RepoView, subject: Subject) -> Iterable[Finding]:
-    """What it does: Reads release/freeze-windows.yaml and fails when now (UTC; `SCAFFOLD_NOW` overrides it) is
-    inside a window, naming the window and its line. Dates are inclusive: `end: 2027-01-04` freezes that whole
-    day. An entry without a valid start and end fails too.
+    """What it does: Reads release/freeze-windows.yaml, which must be valid against
+    `schemas/freeze-windows.schema.json`, and fails when now (UTC; `SCAFFOLD_NOW` overrides it) is inside a window,
+    naming the window and its line. Dates are inclusive: `end: 2027-01-04` freezes that whole day. An entry without
+    a valid start and end fails too.
 
     Why it matters: Freezes cover the times when an incident costs most and the fewest people can respond.
 
@@ -265,6 +267,15 @@ def outside_freeze_window(repo: RepoView, subject: Subject) -> Iterable[Finding]
         ]
     if not parsed.ok:
         return [unreadable("DEPLOY-04", path, parsed.error_line, "YAML")]
+    invalid = schema_failures(
+        "DEPLOY-04",
+        repo,
+        path,
+        platform.FREEZE_WINDOWS_SCHEMA,
+        "write `windows: [{start, end, reason}]` with quoted ISO-8601 dates, as the schema says",
+    )
+    if invalid:
+        return invalid
     data = parsed.data
     prefix: tuple[str, ...] = ("windows",) if isinstance(data, Mapping) else ()
     windows = data.get("windows") if isinstance(data, Mapping) else data

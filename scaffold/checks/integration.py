@@ -1,7 +1,8 @@
 """INT — a new partner integration (a third-party app) under integrations/<name>/.
 
 Subjects are the folders of integrations/ holding `.copier-answers.yml` or `integration.yaml`
-(scaffold/verify/subjects.py). Conventions read here:
+(scaffold/verify/subjects.py). Every check that reads integration.yaml first validates it against
+schemas/integration.schema.json and fails on each schema error. Conventions read here:
 
     integrations/<name>/integration.yaml
       name: acme-crm
@@ -37,6 +38,7 @@ from scaffold.checks._contracts import (
     source,
     unreadable,
 )
+from scaffold.checks._schemas import schema_failures
 from scaffold.parsers import manifests
 from scaffold.parsers import typescript as ts
 from scaffold.verify.model import Finding, Kind, Status
@@ -50,29 +52,43 @@ LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "[::1]"})
 
 
 # --- shared ----------------------------------------------------------------------------------------------------
-def _manifest(check_id: str, repo: RepoView, subject: Subject) -> Mapping[str, object] | Finding:
+def _manifest(check_id: str, repo: RepoView, subject: Subject) -> Mapping[str, object] | list[Finding]:
+    """integration.yaml as a mapping valid against its schema, or the fails that say why it is not."""
     path = subject.join(platform.INTEGRATION_MANIFEST)
     parsed = repo.yaml(path)
     if parsed is None:
-        return Finding(
-            check_id,
-            Status.FAIL,
-            f"{path} is missing",
-            file=path,
-            line=1,
-            fix="describe the integration in integration.yaml (client_id, scopes, redirect_uris)",
-        )
+        return [
+            Finding(
+                check_id,
+                Status.FAIL,
+                f"{path} is missing",
+                file=path,
+                line=1,
+                fix="describe the integration in integration.yaml (client_id, scopes, redirect_uris)",
+            )
+        ]
     if not parsed.ok:
-        return unreadable(check_id, path, parsed.error_line, "YAML")
-    if not isinstance(parsed.data, Mapping):
-        return Finding(
-            check_id,
-            Status.FAIL,
-            f"{path} is not a mapping",
-            file=path,
-            line=1,
-            fix="write integration.yaml as a mapping of name, client_id, scopes, redirect_uris",
-        )
+        return [unreadable(check_id, path, parsed.error_line, "YAML")]
+    invalid = schema_failures(
+        check_id,
+        repo,
+        path,
+        platform.INTEGRATION_SCHEMA,
+        "write integration.yaml as its schema says (editors check it through its `$schema` line)",
+    )
+    if invalid:
+        return invalid
+    if not isinstance(parsed.data, Mapping):  # only when the platform's own copy of the schema allows it
+        return [
+            Finding(
+                check_id,
+                Status.FAIL,
+                f"{path} is not a mapping",
+                file=path,
+                line=1,
+                fix="write integration.yaml as a mapping of name, client_id, scopes, redirect_uris",
+            )
+        ]
     return parsed.data
 
 
@@ -121,7 +137,9 @@ def _fail_at_manifest(
 )
 def oauth_client_registered(repo: RepoView, subject: Subject) -> Iterable[Finding]:
     """What it does: Checks that integration.yaml records the `client_id` the developer portal issued; that the
-    client is registered there (with these redirect URIs) is a fact outside the repo: recorded evidence.
+    client is registered there (with these redirect URIs) is a fact outside the repo: recorded evidence. Like
+    every INT check that reads integration.yaml, it first fails on each error against
+    `schemas/integration.schema.json`.
 
     Why it matters: Without a registered client the OAuth flow fails at the first redirect; a client_id that
     lives only in someone's notes gets rotated without anyone updating the integration.
@@ -130,8 +148,8 @@ def oauth_client_registered(repo: RepoView, subject: Subject) -> Iterable[Findin
     record the registration: `scaffold attest INT-01 --subject integration:<name> --evidence LINK ...`.
     """
     manifest = _manifest("INT-01", repo, subject)
-    if isinstance(manifest, Finding):
-        return [manifest]
+    if not isinstance(manifest, Mapping):
+        return manifest
     client_id = manifest.get("client_id")
     if not isinstance(client_id, str) or manifests.is_placeholder(client_id):
         return [
@@ -181,8 +199,8 @@ def redirect_uris_per_environment(repo: RepoView, subject: Subject) -> Iterable[
     How to fix: List the exact callback URL of each stage under `redirect_uris.<stage>`.
     """
     manifest = _manifest("INT-02", repo, subject)
-    if isinstance(manifest, Finding):
-        return [manifest]
+    if not isinstance(manifest, Mapping):
+        return manifest
     uris = manifest.get("redirect_uris")
     if not isinstance(uris, Mapping):
         return [
@@ -414,8 +432,8 @@ def webhook_signature_verified(repo: RepoView, subject: Subject) -> Iterable[Fin
     `Math.abs(now - timestamp) > TOLERANCE_SECONDS` (e.g. 300).
     """
     manifest = _manifest("INT-05", repo, subject)
-    if isinstance(manifest, Finding):
-        return [manifest]
+    if not isinstance(manifest, Mapping):
+        return manifest
     events = manifest.get("webhook_events")
     if not isinstance(events, list) or not events:
         return [Finding("INT-05", Status.NOT_APPLICABLE, "integration.yaml lists no webhook_events")]
@@ -753,8 +771,8 @@ def baa_signed_if_phi(repo: RepoView, subject: Subject) -> Iterable[Finding]:
     "BAA <reference> signed on <date>"`.
     """
     manifest = _manifest("INT-10", repo, subject)
-    if isinstance(manifest, Finding):
-        return [manifest]
+    if not isinstance(manifest, Mapping):
+        return manifest
     asked = manifest.get("scopes")
     if not isinstance(asked, list) or not all(isinstance(s, str) for s in asked):
         return [

@@ -9,6 +9,7 @@ from scaffold import platform
 from scaffold.checks import check
 from scaffold.checks._cache import memo
 from scaffold.checks._contracts import ScopeEntry, needs_human, scopes
+from scaffold.checks._schemas import schema_failures
 from scaffold.checks._sdk import sdk_imports, service_of
 from scaffold.checks._service import (
     app_level_middleware,
@@ -22,6 +23,7 @@ from scaffold.checks._service import (
 from scaffold.checks.svc_docs import looks_unfinished, openapi_path, openapi_structure, served_routes
 from scaffold.parsers import openapi as openapi_parser
 from scaffold.parsers import typescript as ts
+from scaffold.parsers.manifests import PathKey
 from scaffold.verify.model import Finding, Kind
 from scaffold.verify.repo import RepoView, Subject
 
@@ -42,6 +44,18 @@ def callers(repo: RepoView, subject: Subject) -> dict[str, list[str]]:
     return found
 
 
+def _m2m_error_concerns(clients: list[object], path: PathKey, callers: set[str], service: str) -> bool:
+    """An M2M schema error is this service's when it is outside every client, in a caller's client, in a client
+    that calls this service, or in a client that names no service."""
+    if len(path) < 2 or path[0] != "clients" or not isinstance(path[1], int) or path[1] >= len(clients):
+        return True
+    client = clients[path[1]]
+    if not isinstance(client, Mapping) or not isinstance(client.get("service"), str):
+        return True
+    calls = client.get("calls")
+    return client["service"] in callers or (isinstance(calls, list) and service in calls)
+
+
 @check(
     "SVC-AUTH-01",
     "M2M client registered in identity if other services call this",
@@ -52,8 +66,9 @@ def callers(repo: RepoView, subject: Subject) -> dict[str, list[str]]:
 def m2m_clients_for_callers(repo: RepoView, subject: Subject) -> Iterator[Finding]:
     """
     What it does: Finds the services that call this one — those named in its service.yaml `callers`, and any other
-    service whose code imports `@platform/sdk-<name>` — and checks that identity/m2m-clients.yaml has a client
-    for each (`service: <caller>`) whose `calls` includes this service. Not applicable when nothing calls it.
+    service whose code imports `@platform/sdk-<name>` — and checks that identity/m2m-clients.yaml has a client for
+    each (`service: <caller>`) whose `calls` includes this service. The clients involved (and the file's top level)
+    must first be valid against `schemas/m2m-clients.schema.json`. Not applicable when nothing calls it.
 
     Why it matters: Without an M2M client the caller has no token identity will issue for this service, and the
     first call in staging fails with 401.
@@ -86,6 +101,17 @@ def m2m_clients_for_callers(repo: RepoView, subject: Subject) -> Iterator[Findin
         return
     clients = registry.data.get("clients") if isinstance(registry.data, Mapping) else None
     clients = clients if isinstance(clients, list) else []
+    invalid = schema_failures(
+        "SVC-AUTH-01",
+        repo,
+        platform.M2M_CLIENTS,
+        platform.M2M_CLIENTS_SCHEMA,
+        f"Make {platform.M2M_CLIENTS} match its schema (editors check it through its `$schema` line).",
+        concerns=lambda path: _m2m_error_concerns(clients, path, set(found), subject.name),
+    )
+    if invalid:
+        yield from invalid
+        return
     findings = []
     for caller, evidence in sorted(found.items()):
         mine = [(i, c) for i, c in enumerate(clients) if isinstance(c, Mapping) and c.get("service") == caller]

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Mapping
-from importlib import resources
 
 from tree_sitter import Node
 
 from scaffold import platform
 from scaffold.checks import check
+from scaffold.checks._schemas import manifest_schema
 from scaffold.checks._service import (
     RouteAt,
     TsFile,
@@ -148,11 +147,7 @@ def _tracked_files(repo: RepoView, subject: Subject) -> Iterator[str]:
 # --- SVC-CODE-02 -------------------------------------------------------------------------------------------
 def service_schema(repo: RepoView) -> tuple[Mapping[str, object], str]:
     """The platform's service.yaml schema, or the one bundled with scaffold when the repo has none."""
-    schema = repo.json(platform.SERVICE_SCHEMA)
-    if isinstance(schema, Mapping):
-        return schema, platform.SERVICE_SCHEMA
-    bundled = resources.files("scaffold").joinpath("schemas/service.schema.json").read_text(encoding="utf-8")
-    return json.loads(bundled), "scaffold's bundled service.schema.json"
+    return manifest_schema(repo, platform.SERVICE_SCHEMA)
 
 
 @check(

@@ -10,6 +10,7 @@ from scaffold.checks import check
 from scaffold.checks._cache import memo
 from scaffold.checks._contracts import first_difference, needs_human
 from scaffold.checks._infra import load_infra
+from scaffold.checks._schemas import schema_failures
 from scaffold.checks._service import (
     RouteAt,
     TsFile,
@@ -24,6 +25,7 @@ from scaffold.checks._service import (
 from scaffold.parsers import manifests as manifest_parser
 from scaffold.parsers import markdown as markdown_parser
 from scaffold.parsers import openapi as openapi_parser
+from scaffold.parsers.manifests import PathKey
 from scaffold.verify.model import Finding, Kind, Status
 from scaffold.verify.repo import RepoView, Subject
 
@@ -418,6 +420,16 @@ def routes_documented(repo: RepoView, subject: Subject) -> Iterator[Finding]:
 
 
 # --- SVC-DOC-05 --------------------------------------------------------------------------------------------
+def _catalog_error_concerns(repo: RepoView, entries: object, path: PathKey, service: str) -> bool:
+    """A catalog schema error is this service's when it is outside every entry, in the service's own entry, or in
+    an entry naming no service of the repo (no other service's check would report it)."""
+    if len(path) < 2 or path[0] != "services" or not isinstance(path[1], int) or not isinstance(entries, list):
+        return True
+    entry = entries[path[1]] if path[1] < len(entries) else None
+    name = entry.get("name") if isinstance(entry, Mapping) else None
+    return name == service or name not in repo.service_names
+
+
 @check(
     "SVC-DOC-05",
     "Service catalog entry shows correct status, owner, on-call",
@@ -427,9 +439,11 @@ def routes_documented(repo: RepoView, subject: Subject) -> Iterator[Finding]:
 )
 def catalog_entry_matches(repo: RepoView, subject: Subject) -> Iterator[Finding]:
     """
-    What it does: Finds the service's entry (by `name`) in catalog/services.yaml and compares its `owner`,
-    `on_call` and `status` with service.yaml, naming both files and lines on a mismatch. When they agree, a person
-    still has to confirm they are true (the right team, the rotation that is really paged, the real maturity).
+    What it does: Validates catalog/services.yaml against `schemas/catalog.schema.json` (reporting the errors at
+    the top level, in this service's entry, or in an entry naming no service), then finds the service's entry (by
+    `name`) and compares its `owner`, `on_call` and `status` with service.yaml, naming both files and lines on a
+    mismatch. When they agree, a person still has to confirm they are true (the right team, the rotation that is
+    really paged, the real maturity).
 
     Why it matters: The catalog is what people page and trust; a stale owner or on-call routes incidents to
     nobody.
@@ -456,6 +470,17 @@ def catalog_entry_matches(repo: RepoView, subject: Subject) -> Iterator[Finding]
         )
         return
     entries = catalog.data.get("services") if isinstance(catalog.data, Mapping) else None
+    invalid = schema_failures(
+        "SVC-DOC-05",
+        repo,
+        platform.CATALOG,
+        platform.CATALOG_SCHEMA,
+        f"Make {platform.CATALOG} match its schema (editors check it through its `$schema` line).",
+        concerns=lambda path: _catalog_error_concerns(repo, entries, path, subject.name),
+    )
+    if invalid:
+        yield from invalid
+        return
     index, entry = next(
         (
             (i, e)

@@ -50,9 +50,14 @@ def run(args: argparse.Namespace) -> int:
     if not name:
         raise ScaffoldError("an endpoint name is required: `scaffold new endpoint NAME` (no terminal to ask on)")
     endpoint.validate_name(name)
-    service = args.service or endpoint.default_service(settings.root)
+    service = args.service
+    if not service and asking and len(endpoint.services(settings.root)) > 1:
+        from scaffold.generators import questions
+
+        service = questions.service(settings.root, "Service that gets the route", None)
+    service = service or endpoint.default_service(settings.root)
     endpoint.service_resource(settings.root, service)  # an unknown service is reported before anything is asked
-    method = args.method or ("get" if not asking else _text("Method (get or post)", "get"))
+    method = args.method or ("get" if not asking else _text("Method (get or post)", "get").strip().lower())
     words = name.replace("-", " ")
     defaults = {
         "path": f"/{name}",
@@ -67,12 +72,20 @@ def run(args: argparse.Namespace) -> int:
         values[key] = (
             given if given is not None else (_text(key.replace("_", " ").capitalize(), default) if asking else default)
         )
+    scope_description, returns_phi = args.scope_description or "", args.returns_phi
+    if asking and values["scope"] not in endpoint.known_scopes(settings.root):
+        # a new scope needs its consent-screen text (and whether it returns PHI), or validation refuses it
+        from scaffold.generators import questions
+
+        scope = values["scope"]
+        scope_description = scope_description or _text(f"Consent-screen text for the new scope {scope}", "")
+        returns_phi = returns_phi or questions.confirm(f"Does {scope} return PHI (adds the BAA gate)?")
     answers = endpoint.EndpointAnswers(
         name=name,
         service=service,
         method=method,
-        scope_description=args.scope_description or "",
-        returns_phi=args.returns_phi,
+        scope_description=scope_description,
+        returns_phi=returns_phi,
         **values,
     )
     changes = endpoint.plan_endpoint(settings, answers)

@@ -143,16 +143,21 @@ def _render(template: str, context: dict[str, Any]) -> str:
     return environment.get_template(template).render(context)
 
 
-def plan_endpoint(settings: PlatformSettings, answers: EndpointAnswers) -> ChangeSet:
+def known_scopes(root: Path) -> dict[str, bool]:
+    """The scopes SCOPES already has, each with whether it returns PHI."""
     from scaffold.checks._contracts import scopes
     from scaffold.verify.repo import RepoView
 
-    root = settings.root
-    resource = service_resource(root, answers.service)
     registry = scopes(RepoView(root))
     if registry is None:
         raise ScaffoldError(f"{platform.SCOPES_REGISTRY}: no readable `export const SCOPES = {{ ... }}`")
-    known = {name: entry.returns_phi for name, entry in registry.items()}
+    return {name: entry.returns_phi for name, entry in registry.items()}
+
+
+def plan_endpoint(settings: PlatformSettings, answers: EndpointAnswers) -> ChangeSet:
+    root = settings.root
+    resource = service_resource(root, answers.service)
+    known = known_scopes(root)
     validate_answers(answers, known)
     names = ServiceNames(answers.service, resource)
     returns_phi = known.get(answers.scope, answers.returns_phi)

@@ -39,10 +39,13 @@ def _choose_or_type(message: str, choices: list[str], default: str) -> str:
     if not choices:
         return text(message, default)
     other = "(another…)"
-    picked = _answer(
-        questionary.select(message, choices=[*choices, other], default=default if default in choices else None)
-    )
-    return text(message, default) if picked == other else str(picked)
+    offered = default in choices
+    picked = _answer(questionary.select(message, choices=[*choices, other], default=default if offered else None))
+    if picked != other:
+        return str(picked)
+    # "another" means none of the listed ones: pre-filling a listed default would turn the typed answer into an
+    # append to it ("platform-teamcare-team"), so the buffer starts empty unless the default was not offered.
+    return text(f"{message} (type it)", "" if offered else default)
 
 
 def ask_service(root: Path, name: str, given: dict[str, Any], defaults: dict[str, Any]) -> dict[str, Any]:

@@ -5,7 +5,8 @@
 - `openapi` — libyaml + openapi-spec-validator: `load_openapi`, `operations`
 - `manifests` — YAML with line numbers + JSON Schema: `load_yaml`, `validate`, `placeholders`
 - `markdown` — headings and sections: `parse_markdown`
-- `models/service_manifest.py` — pydantic model of service.yaml, generated from scaffold/schemas/service.schema.json
+- `models/` — pydantic models of service.yaml, the catalog, M2M clients, the freeze calendar and integration.yaml,
+  generated from scaffold/schemas/*.schema.json (`python -m scaffold.parsers.models`; drift-tested)
 
 Every parse function turns bad input into an error value (`error` / `error_line` / `errors`), never an exception.
 Lines are 1-based.

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 
 import jsonschema
 import yaml
@@ -97,9 +98,21 @@ def validate(parsed: ParsedYaml, schema: Mapping[str, object]) -> list[SchemaErr
     validator = validator_class(schema, format_checker=validator_class.FORMAT_CHECKER)
     errors = [
         SchemaError(error.message, tuple(error.absolute_path), parsed.line_of(tuple(error.absolute_path)))
-        for error in validator.iter_errors(parsed.data)
+        for error in validator.iter_errors(as_json(parsed.data))
     ]
     return sorted(errors, key=lambda e: (e.line or 0, e.where))
+
+
+def as_json(data: object) -> object:
+    """The document as JSON Schema (and yaml-language-server, which reads YAML 1.2) sees it: libyaml turns an unquoted
+    `2026-12-20` into a date, which JSON has no type for, so dates and times become their ISO-8601 text."""
+    if isinstance(data, date):  # datetime is a date too
+        return data.isoformat()
+    if isinstance(data, Mapping):
+        return {key: as_json(value) for key, value in data.items()}
+    if isinstance(data, list):
+        return [as_json(item) for item in data]
+    return data
 
 
 def is_placeholder(value: object) -> bool:

@@ -19,9 +19,10 @@ tree-sitter query (C), not a Python walk. Remembered values are shared: treat th
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import TypeVar
 
 import tree_sitter_typescript as tsts
@@ -114,25 +115,63 @@ def _source_order(node: Node) -> tuple[int, int]:
     return (node.start_byte, -node.end_byte)
 
 
+# The node types the checks ask `nodes` about. The first such question about a file captures all of them in one
+# query, and each question takes its types from that: one pass over the tree instead of one per question (a pass
+# costs about as much whatever it captures). Other types get a query of their own.
+_COMMON_TYPES = frozenset(
+    {
+        "abstract_class_declaration",
+        "assignment_expression",
+        "call_expression",
+        "class_declaration",
+        "function_declaration",
+        "member_expression",
+        "new_expression",
+        "optional_parameter",
+        "pair",
+        "property_identifier",
+        "public_field_definition",
+        "required_parameter",
+        "string",
+        "subscript_expression",
+        "template_string",
+        "variable_declarator",
+    }
+)
+
+
+def _captured(parsed: ParsedTs, types: frozenset[str]) -> list[Node]:
+    """Every node of one of `types` in the file, in `walk` order (one query)."""
+    query = _query_for(parsed.tree.language, tuple(sorted(types)))
+    if query is None:
+        return []
+    found = QueryCursor(query).captures(parsed.root).get("node", [])
+    return sorted(found, key=_source_order)
+
+
 def nodes(parsed: ParsedTs, *types: str, within: Node | None = None) -> list[Node]:
     """Every node of one of `types` in the file (or below `within`, inclusive), in `walk` order."""
 
     def find() -> list[Node]:
-        query = _query_for(parsed.tree.language, tuple(sorted(set(types))))
-        if query is None:
-            return []
-        found = QueryCursor(query).captures(parsed.root).get("node", [])
-        return sorted(found, key=_source_order)
+        wanted = frozenset(types)
+        if not wanted <= _COMMON_TYPES:
+            return _captured(parsed, wanted)
+        common = _remembered(parsed, ("nodes", _COMMON_TYPES), lambda: _captured(parsed, _COMMON_TYPES))
+        return [node for node in common if node.type in wanted]
 
-    everywhere = _remembered(parsed, ("nodes", frozenset(types)), find)
+    key = ("nodes", frozenset(types))
+    everywhere = _remembered(parsed, key, find)
     if within is None:
         return list(everywhere)
-    return [node for node in everywhere if _inside(node, within)]
+    starts = _remembered(parsed, ("starts", key), lambda: [node.start_byte for node in everywhere])
+    return _spanned(everywhere, starts, within, lambda node: node)
 
 
-def _inside(node: Node, within: Node) -> bool:
-    """Whether `node` lies in `within`'s span (so is `within` or below it: no two nodes overlap otherwise)."""
-    return within.start_byte <= node.start_byte and node.end_byte <= within.end_byte
+def _spanned(items: list[_T], starts: list[int], within: Node, node_of: Callable[[_T], Node]) -> list[_T]:
+    """The `items` (in source order, `starts` their nodes' start bytes) whose node lies in `within`'s span: those
+    starting in it (found by bisection, not by testing every item of the file) that also end in it."""
+    first, last = bisect_left(starts, within.start_byte), bisect_right(starts, within.end_byte)
+    return [item for item in items[first:last] if node_of(item).end_byte <= within.end_byte]
 
 
 def line_of(node: Node) -> int:
@@ -207,15 +246,27 @@ class Argument:
         return self.type in {"string", "number", "true", "false", "null", "undefined"}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Call:
     callee: str  # compacted text of the called expression: "fetch", "log.info", "this.db.transaction"
-    arguments: tuple[Argument, ...]
     line: int
-    node: Node = field(compare=False, repr=False)
+    node: Node = field(repr=False)
+
+    @cached_property
+    def arguments(self) -> tuple[Argument, ...]:
+        """Built when first asked for: a file has thousands of calls, and most are only asked their callee."""
+        return tuple(_argument(a) for a in arguments_of(self.node))
 
     def first_string(self) -> str | None:
         return self.arguments[0].string if self.arguments else None
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Call):
+            return NotImplemented
+        return (self.callee, self.line, self.arguments) == (other.callee, other.line, other.arguments)
+
+    def __hash__(self) -> int:
+        return hash((self.callee, self.line, self.arguments))
 
 
 def _argument(node: Node) -> Argument:
@@ -223,7 +274,7 @@ def _argument(node: Node) -> Argument:
 
 
 def call_of(node: Node) -> Call:
-    return Call(callee_of(node), tuple(_argument(a) for a in arguments_of(node)), line_of(node), node)
+    return Call(callee_of(node), line_of(node), node)
 
 
 def all_calls(parsed: ParsedTs, within: Node | None = None) -> list[Call]:
@@ -231,7 +282,8 @@ def all_calls(parsed: ParsedTs, within: Node | None = None) -> list[Call]:
     everywhere = _remembered(parsed, "all_calls", lambda: [call_of(node) for node in nodes(parsed, "call_expression")])
     if within is None:
         return list(everywhere)
-    return [call for call in everywhere if _inside(call.node, within)]
+    starts = _remembered(parsed, "all_calls starts", lambda: [call.node.start_byte for call in everywhere])
+    return _spanned(everywhere, starts, within, lambda call: call.node)
 
 
 def calls(parsed: ParsedTs, callee: str | Callable[[str], bool], within: Node | None = None) -> list[Call]:

@@ -135,8 +135,12 @@ class RepoView:
         return self._parsed("yaml", relative, manifest_parser.load_yaml)
 
     def openapi(self, relative: str) -> openapi_parser.ParsedOpenApi | None:
-        """The OpenAPI document, validated; `.errors` lists YAML and spec problems with lines."""
-        return self._parsed("openapi", relative, openapi_parser.load_openapi)
+        """The OpenAPI document, validated; `.errors` lists YAML and spec problems with lines. Its YAML is the one
+        `yaml` hands out (read once: the endpoint subjects list every document's operations first)."""
+        document = self.yaml(relative)
+        if document is None:
+            return None
+        return self._parsed("openapi", relative, lambda _text: openapi_parser.validate_openapi(document))
 
     def sql(self, relative: str) -> sql_parser.ParsedSql | None:
         """The migration parsed by pglast; check `.error`."""

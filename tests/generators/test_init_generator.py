@@ -8,6 +8,7 @@ import pytest
 
 from scaffold.cli import main
 from tests.generators.conftest import snapshot
+from tests.generators.schema_valid import schema_errors
 
 
 def test_init_twice_changes_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -61,3 +62,11 @@ def test_bad_targets(
     assert message in err and err.count("\n") == 1
     if setup == "nonempty":
         assert [p.name for p in target.iterdir()] == ["keep.txt"]
+
+
+def test_platform_manifests_are_valid_against_the_schemas_it_ships(pristine_billing_platform: Path) -> None:
+    for manifest in ("catalog/services.yaml", "identity/m2m-clients.yaml", "release/freeze-windows.yaml"):
+        assert schema_errors(pristine_billing_platform, manifest) == [], manifest
+        first_line = (pristine_billing_platform / manifest).read_text().splitlines()[0]
+        schema = first_line.removeprefix("# yaml-language-server: $schema=")
+        assert (pristine_billing_platform / manifest).parent.joinpath(schema).resolve().is_file(), first_line

@@ -10,6 +10,7 @@ import yaml
 
 from scaffold.cli import main
 from tests.generators.conftest import snapshot
+from tests.generators.schema_valid import schema_errors
 
 
 def new_integration(platform: Path, *args: str) -> int:
@@ -23,6 +24,7 @@ def test_defaults_in_a_one_service_platform(platform: Path) -> None:
     assert manifest["scopes"] == ["billing:read"]
     assert manifest["client_id"] == "acme-crm"
     assert set(manifest["redirect_uris"]) == {"dev", "staging", "prod"}
+    assert schema_errors(platform, "integrations/acme-crm/integration.yaml") == []
     assert all(uri.startswith("https://") for stage in ("staging", "prod") for uri in manifest["redirect_uris"][stage])
     answers = yaml.safe_load((folder / ".copier-answers.yml").read_text())
     assert answers["kind"] == "integration" and answers["_commit"].startswith("v")

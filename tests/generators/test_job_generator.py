@@ -13,6 +13,7 @@ from scaffold.parsers import typescript as ts
 from scaffold.verify.engine import Selection, run_checks
 from scaffold.verify.model import Kind, Status
 from tests.generators.conftest import snapshot
+from tests.generators.schema_valid import schema_errors
 
 
 def new_job(platform: Path, *args: str) -> int:
@@ -49,6 +50,7 @@ def test_defaults_in_a_one_service_platform_make_a_complete_job(platform: Path) 
     assert "\n## Job: nightly-cleanup\n\nWhat it does: " in read(platform, "services/jobs/RUNBOOK.md")
     assert "callers:\n  - jobs\n" in read(platform, "services/billing/service.yaml")
     assert "service: jobs\n    calls:\n      - billing\n" in read(platform, "identity/m2m-clients.yaml")
+    assert schema_errors(platform, "identity/m2m-clients.yaml") == []
     assert "/admin/jobs/nightly-cleanup" in read(platform, "docs/services/billing.md")
     assert "runJobNightlyCleanup" in read(platform, "docs/sdk/billing.md")
     assert (platform / "services/billing/test/integration/jobs/nightly-cleanup.test.ts").is_file()

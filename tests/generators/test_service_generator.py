@@ -9,6 +9,7 @@ import pytest
 
 from scaffold.cli import main
 from tests.generators.conftest import snapshot
+from tests.generators.schema_valid import schema_errors
 
 
 @pytest.fixture
@@ -43,6 +44,7 @@ def test_generates_and_registers_everywhere(platform: Path) -> None:
     assert '"billing.item_created",' in (platform / "packages/contracts/src/events/names.generated.ts").read_text()
     assert '"billing:read"' in (platform / "packages/scopes/src/registry.ts").read_text()
     assert "- name: billing" in (platform / "catalog/services.yaml").read_text()
+    assert schema_errors(platform, "catalog/services.yaml") == []
     assert (platform / "docs/services/billing.md").is_file() and (platform / "docs/sdk/billing.md").is_file()
     assert (platform / "docs/events/billing.item_created.md").is_file()
 

@@ -5,10 +5,11 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from scaffold.parsers.models import SERVICE_MODEL, SERVICE_SCHEMA, codegen_command
+from scaffold.parsers.models import MODELS, codegen_command
 
 # Generated outside the repo so no pyproject.toml nearby changes the formatting (the drift test does the same).
 with tempfile.TemporaryDirectory() as folder:
-    output = Path(folder) / SERVICE_MODEL.name
-    subprocess.run(codegen_command(SERVICE_SCHEMA, output), check=True, cwd=folder)
-    shutil.copyfile(output, SERVICE_MODEL)
+    for model in MODELS:
+        output = Path(folder) / model.output.name
+        subprocess.run(codegen_command(model.schema, output, model), check=True, cwd=folder)
+        shutil.copyfile(output, model.output)
