@@ -48,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
     asking = interactive(args)
     name = args.name or (_text("Endpoint name (kebab-case)", "") if asking else None)
     if not name:
-        raise ScaffoldError("an endpoint name is required: `scaffold new endpoint NAME` (no terminal to ask on)")
+        raise ScaffoldError("an endpoint name is required: `scaffold new endpoint NAME`")
     endpoint.validate_name(name)
     service = args.service
     if not service and asking and len(endpoint.services(settings.root)) > 1:

@@ -51,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
         name = questions.event_name(settings.root)
     if not name:
         raise ScaffoldError(
-            "an event name is required: `scaffold new event family.what_happened` (no terminal to ask on)"
+            "an event name is required: `scaffold new event family.what_happened`"
         )
     validate_name(name)
 

@@ -61,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
 
         name = questions.text("Integration name (kebab-case)")
     if not name:
-        raise ScaffoldError("an integration name is required: `scaffold new integration NAME` (no terminal to ask on)")
+        raise ScaffoldError("an integration name is required: `scaffold new integration NAME`")
     integration.validate_name(name)
     registries = integration.read_registries(settings.root)
 

@@ -51,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
 
         name = questions.text("Job name (kebab-case)")
     if not name:
-        raise ScaffoldError("a job name is required: `scaffold new job NAME` (no terminal to ask on)")
+        raise ScaffoldError("a job name is required: `scaffold new job NAME`")
     validate_name(name)
 
     schedule, target, description = args.schedule, args.target, args.description

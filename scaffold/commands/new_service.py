@@ -46,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
 
         name = questions.text("Service name (kebab-case)")
     if not name:
-        raise ScaffoldError("a service name is required: `scaffold new service NAME` (no terminal to ask on)")
+        raise ScaffoldError("a service name is required: `scaffold new service NAME`")
     validate_name(name, settings.root)
 
     defaults = {
