@@ -5,11 +5,14 @@ The engine never prints; reporters (scaffold/verify/reporters.py) render what it
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from multiprocessing.sharedctypes import Synchronized
 from pathlib import Path
 
 from scaffold.checks import catalogue
@@ -76,7 +79,7 @@ def run_checks(
     clock for the checks (freeze windows) and for expiries (default: SCAFFOLD_NOW, else the real time)."""
     repo = RepoView(root)
     findings: list[Finding] = []
-    with clock.frozen(now):
+    with clock.frozen(now), _collecting_rarely():
         wanted = [check for check in catalogue().values() if selection.wants(check)]
         plan = [(check, subjects_for(check, repo, selection)) for check in wanted]
         decided = _run_plan(plan, repo, now)
@@ -93,50 +96,102 @@ def run_checks(
     return findings
 
 
+# Generation-0 collections every 700 new objects, and the full passes they trigger, cost over a tenth of the CPU
+# of a large run: the parsers build millions of objects (syntax trees, YAML data) that live until the run ends.
+_RUN_GC_THRESHOLD = (100_000, 50, 1000)
+
+
+@contextmanager
+def _collecting_rarely() -> Iterator[None]:
+    """Run with the cyclic garbage collector's passes far apart: what exists already (modules, the catalogue) is
+    frozen out of them, and a pass comes after 100,000 new objects instead of 700. Restored on the way out."""
+    thresholds = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(*_RUN_GC_THRESHOLD)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*thresholds)
+        gc.unfreeze()
+
+
 # --- running the plan, on two processes when the repo is large -----------------------------------------------
 Plan = list[tuple[Check, Sequence[Subject]]]
 Decided = dict[tuple[int, int], list[Finding]]
+Unit = list[tuple[int, int]]  # (check index, subject index) pairs one process decides together
 
 # Below this many services one process is quicker: forking and sending findings back cost more than they save.
 PARALLEL_FROM_SERVICES = 40
-_forked_plan: tuple[Plan, RepoView, datetime | None] | None = None  # what a forked worker runs (set before forking)
+# What a forked worker runs, and the counter both processes take units from (set before forking).
+_forked_plan: tuple[Plan, list[Unit], Synchronized[int], RepoView, datetime | None] | None = None
 
 
-def _run_share(share: int, shares: int, plan: Plan, repo: RepoView) -> Decided:
-    """The findings of every (check, subject) pair whose subject's position in its list falls to `share`. A subject
-    keeps one share across all checks, so each process parses only its own subjects' files."""
+def _units(plan: Plan, repo: RepoView) -> list[Unit]:
+    """The plan's pairs grouped by subject, a subject tied to a service (the service, its endpoints, the events of
+    its family: see `subjects.home_service`) grouped with that service, so that whoever takes a unit parses its
+    service's files for all of them. The subjects tied to no service (the repo, ...) come first, one unit each."""
+    from scaffold.verify.subjects import home_service
+
+    alone: dict[Subject, Unit] = {}
+    by_home: dict[str, Unit] = {}
+    for check_index, (_check, subjects) in enumerate(plan):
+        for subject_index, subject in enumerate(subjects):
+            home = home_service(repo, subject)
+            unit = alone.setdefault(subject, []) if home is None else by_home.setdefault(home, [])
+            unit.append((check_index, subject_index))
+    return [*alone.values(), *by_home.values()]
+
+
+def _run_all(plan: Plan, repo: RepoView) -> Decided:
     return {
         (check_index, subject_index): _run_one(check, repo, subject)
         for check_index, (check, subjects) in enumerate(plan)
         for subject_index, subject in enumerate(subjects)
-        if subject_index % shares == share
     }
 
 
-def _run_forked_share(share: int, shares: int) -> Decided:
+def _run_units(plan: Plan, units: list[Unit], claimed: Synchronized[int], repo: RepoView) -> Decided:
+    """Take the next unclaimed unit and decide its pairs, until none is left: the process that finishes a unit
+    first takes the next, so neither waits long for the other however the costs of the units vary."""
+    decided: Decided = {}
+    while True:
+        with claimed.get_lock():
+            index = claimed.value
+            claimed.value = index + 1
+        if index >= len(units):
+            return decided
+        for check_index, subject_index in units[index]:
+            check, subjects = plan[check_index]
+            decided[check_index, subject_index] = _run_one(check, repo, subjects[subject_index])
+
+
+def _run_forked_units() -> Decided:
     assert _forked_plan is not None
-    plan, repo, now = _forked_plan
+    plan, units, claimed, repo, now = _forked_plan
     with clock.frozen(now):
-        return _run_share(share, shares, plan, repo)
+        return _run_units(plan, units, claimed, repo)
 
 
 def _run_plan(plan: Plan, repo: RepoView, now: datetime | None) -> Decided:
     """Every (check, subject) pair's findings. With 2+ cores, a large repo and `fork` available, a forked copy of
-    this process (sharing the plan and what is cached so far) takes every other subject; the findings come back
-    pickled and are put in the plan's order by the caller, so the report is the same either way."""
-    shares = min(os.cpu_count() or 1, 2)
+    this process (sharing the plan and what is cached so far) and this one take units (see `_units`) in turn; the
+    findings come back pickled and are put in the plan's order by the caller, so the report is the same either way."""
+    processes = min(os.cpu_count() or 1, 2)
     if (
-        shares < 2
+        processes < 2
         or len(repo.service_names) < PARALLEL_FROM_SERVICES
         or "fork" not in multiprocessing.get_all_start_methods()
     ):
-        return _run_share(0, 1, plan, repo)
+        return _run_all(plan, repo)
     global _forked_plan
-    _forked_plan = (plan, repo, now)
+    context = multiprocessing.get_context("fork")
+    units = _units(plan, repo)
+    claimed = context.Value("i", 0)
+    _forked_plan = (plan, units, claimed, repo, now)
     try:
-        with multiprocessing.get_context("fork").Pool(shares - 1) as pool:
-            others = [pool.apply_async(_run_forked_share, (share, shares)) for share in range(1, shares)]
-            decided = _run_share(0, shares, plan, repo)
+        with context.Pool(processes - 1) as pool:
+            others = [pool.apply_async(_run_forked_units) for _ in range(processes - 1)]
+            decided = _run_units(plan, units, claimed, repo)
             for other in others:
                 decided.update(other.get())
     finally:

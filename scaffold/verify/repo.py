@@ -136,7 +136,7 @@ class RepoView:
 
     def openapi(self, relative: str) -> openapi_parser.ParsedOpenApi | None:
         """The OpenAPI document, validated; `.errors` lists YAML and spec problems with lines. Its YAML is the one
-        `yaml` hands out (read once: the endpoint subjects list every document's operations first)."""
+        `yaml` hands out (read once: listing the endpoint subjects may have read it first)."""
         document = self.yaml(relative)
         if document is None:
             return None

@@ -126,6 +126,8 @@ def endpoints(repo: RepoView) -> list[Endpoint]:
     found: list[Endpoint] = []
     for service in repo.service_names:
         openapi_file = f"{platform.service_dir(service)}/{platform.SERVICE_OPENAPI}"
+        if not _may_name_third_party(repo.read_text(openapi_file) or ""):
+            continue
         document = repo.yaml(openapi_file)  # listing needs no spec validation (SVC-CODE-03 does that)
         if document is None or not document.ok:
             continue
@@ -140,12 +142,32 @@ def endpoints(repo: RepoView) -> list[Endpoint]:
     return found
 
 
+def _may_name_third_party(text: str) -> bool:
+    """Whether a YAML text can hold the value `third-party`: only by spelling it out, or by escaping characters of
+    it in a double-quoted string. Listing runs before the checks split across processes, so the documents that
+    cannot are not parsed here; each process parses its own services' documents when a check asks."""
+    return platform.THIRD_PARTY_AUDIENCE in text or "\\" in text
+
+
 def endpoint_subjects(repo: RepoView) -> list[Subject]:
     return [Subject(Kind.ENDPOINT, e.name, platform.service_dir(e.service)) for e in endpoints(repo)]
 
 
 def find_endpoint(repo: RepoView, subject: Subject) -> Endpoint | None:
     return next((e for e in endpoints(repo) if e.name == subject.name), None)
+
+
+def home_service(repo: RepoView, subject: Subject) -> str | None:
+    """The service whose files a subject's checks mostly read: the service itself, an endpoint's service, or the
+    service an event's family is named after (`billing.item_created` → billing); None for other subjects."""
+    if subject.kind is Kind.SERVICE:
+        return subject.name
+    if subject.kind is Kind.ENDPOINT:
+        return subject.name.split(":", 1)[0]
+    if subject.kind is Kind.EVENT:
+        family = subject.name.split(".", 1)[0]
+        return family if family in repo.service_names else None
+    return None
 
 
 def subjects(repo: RepoView, kind: Kind) -> list[Subject]:

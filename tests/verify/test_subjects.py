@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from scaffold.verify.model import Kind
-from scaffold.verify.repo import RepoView
-from scaffold.verify.subjects import UNREADABLE, find_endpoint
+from scaffold.verify.repo import RepoView, Subject
+from scaffold.verify.subjects import UNREADABLE, find_endpoint, home_service
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "checks"
 
@@ -52,3 +52,30 @@ def test_endpoints_are_third_party_operations_named_service_operation_id() -> No
 def test_no_subjects_in_an_empty_repo(tmp_path: Path) -> None:
     for kind in (Kind.EVENT, Kind.JOB, Kind.INTEGRATION, Kind.ENDPOINT):
         assert RepoView(tmp_path).subjects(kind) == []
+
+
+def test_an_escaped_third_party_audience_still_makes_an_endpoint(tmp_path: Path) -> None:
+    """Listing skips documents that cannot name the audience; one that escapes it in a quoted string can."""
+    audiences = {"billing": "third\\u002dparty", "care": "third-party", "notes": "first-party"}
+    for name, audience in audiences.items():
+        service = tmp_path / "services" / name
+        service.mkdir(parents=True)
+        (service / "service.yaml").write_text(f"name: {name}\n")
+        (service / "openapi.yaml").write_text(
+            f'openapi: 3.1.0\npaths:\n  /a:\n    get:\n      operationId: read\n'
+            f'      x-platform-audience: "{audience}"\n      responses: {{}}\n'
+        )
+    assert _labels(tmp_path, Kind.ENDPOINT) == [
+        ("endpoint:billing:read", "services/billing"),
+        ("endpoint:care:read", "services/care"),
+    ]
+
+
+def test_home_services() -> None:
+    repo = RepoView(FIXTURES / "EVT-02/pass/repo")
+    assert repo.service_names == ["billing"]
+    assert home_service(repo, Subject(Kind.SERVICE, "billing", "services/billing")) == "billing"
+    assert home_service(repo, Subject(Kind.ENDPOINT, "billing:getInvoice", "services/billing")) == "billing"
+    assert home_service(repo, Subject(Kind.EVENT, "billing.item_created", "packages/contracts")) == "billing"
+    assert home_service(repo, Subject(Kind.EVENT, "platform.heartbeat", "packages/contracts")) is None
+    assert home_service(repo, Subject(Kind.REPO, "repo", "")) is None
