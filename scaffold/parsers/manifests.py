@@ -15,7 +15,6 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
-import jsonschema
 import yaml
 
 PathKey = tuple[str | int, ...]
@@ -94,6 +93,8 @@ class SchemaError:
 
 def validate(parsed: ParsedYaml, schema: Mapping[str, object]) -> list[SchemaError]:
     """JSON Schema errors of the document, in document order (by line)."""
+    import jsonschema  # ~0.1 s: only when validating
+
     validator_class = jsonschema.validators.validator_for(schema, default=jsonschema.Draft202012Validator)
     validator = validator_class(schema, format_checker=validator_class.FORMAT_CHECKER)
     errors = [

@@ -14,15 +14,17 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from scaffold import platform
 from scaffold.parsers import manifests as manifest_parser
 from scaffold.parsers import markdown as markdown_parser
 from scaffold.parsers import openapi as openapi_parser
-from scaffold.parsers import sql as sql_parser
 from scaffold.parsers import typescript as ts_parser
 from scaffold.verify.model import Kind
+
+if TYPE_CHECKING:
+    from scaffold.parsers import sql as sql_parser  # pglast costs ~0.08 s to import: loaded on first use
 
 _T = TypeVar("_T")
 
@@ -144,6 +146,8 @@ class RepoView:
 
     def sql(self, relative: str) -> sql_parser.ParsedSql | None:
         """The migration parsed by pglast; check `.error`."""
+        from scaffold.parsers import sql as sql_parser
+
         return self._parsed("sql", relative, sql_parser.parse_migration)
 
     def markdown(self, relative: str) -> markdown_parser.MarkdownDoc | None:
@@ -181,6 +185,8 @@ class RepoView:
                 # runMigrations wraps each file in a transaction, except those marked to run outside one.
                 outside = {label: path for label, path in files.items() if self._runs_outside_transaction(path)}
                 inside = {label: path for label, path in files.items() if label not in outside}
+                from scaffold.parsers import sql as sql_parser
+
                 findings = sql_parser.run_squawk(inside) if inside else []
                 if outside:
                     findings += sql_parser.run_squawk(outside, assume_in_transaction=False)
