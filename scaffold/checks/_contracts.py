@@ -146,14 +146,14 @@ def _error_codes(repo: RepoView) -> dict[str, int] | None:
     return {name: entry.line for name, entry in value.value.items()}
 
 
-def manifest_list(repo: RepoView, service: str, *keys: str) -> list[str]:
+def service_manifest_values(repo: RepoView, service: str, *keys: str) -> list[str]:
     """A list of strings from services/<service>/service.yaml (e.g. "contracts", "events_subscribed").
 
     Remembered per service and keys: the event checks ask it of every service for every event."""
-    return list(memo(repo, ("manifest list", service, keys), lambda: _manifest_list(repo, service, keys)))
+    return list(memo(repo, ("manifest list", service, keys), lambda: _service_manifest_values(repo, service, keys)))
 
 
-def _manifest_list(repo: RepoView, service: str, keys: tuple[str, ...]) -> list[str]:
+def _service_manifest_values(repo: RepoView, service: str, keys: tuple[str, ...]) -> list[str]:
     parsed = repo.yaml(f"{platform.service_dir(service)}/{platform.SERVICE_MANIFEST}")
     data: object = parsed.data if parsed is not None and parsed.ok else None
     for key in keys:

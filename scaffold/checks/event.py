@@ -21,9 +21,9 @@ from scaffold.checks._contracts import (
     code_files,
     enqueued_events,
     first_difference,
-    manifest_list,
     object_string_field,
     scopes,
+    service_manifest_values,
     source,
     unreadable,
     webhook_filters,
@@ -348,9 +348,15 @@ def code_publishers(repo: RepoView, name: str) -> dict[str, tuple[str, int]]:
     return _ENQUEUED[repo].get(name, {})
 
 
+_PUBLISHED = ("events_published",)
+_SUBSCRIBED = ("events_subscribed",)
+
+
 def publishers(repo: RepoView, name: str) -> set[str]:
     """Every service that lists, enqueues, or is named after the family of the event."""
-    listed = {svc for svc in repo.service_names if name in manifest_list(repo, svc, "contracts", "events_published")}
+    listed = {
+        svc for svc in repo.service_names if name in service_manifest_values(repo, svc, "contracts", "events_published")
+    }
     family = family_of(name)
     return listed | set(code_publishers(repo, name)) | ({family} if family in repo.service_names else set())
 
@@ -396,7 +402,7 @@ def publisher_lists_event(repo: RepoView, subject: Subject) -> Iterable[Finding]
     findings = []
     for service in sorted(candidates):
         manifest = f"{platform.service_dir(service)}/{platform.SERVICE_MANIFEST}"
-        if subject.name in manifest_list(repo, service, "contracts", "events_published"):
+        if subject.name in service_manifest_values(repo, service, "contracts", "events_published"):
             findings.append(Finding("EVT-04", Status.PASS, f"{service} lists it in events_published", file=manifest))
             continue
         parsed = repo.yaml(manifest)
@@ -556,8 +562,8 @@ def event_doc(repo: RepoView, name: str) -> EventDoc | None:
         schema_file=ref.file,
         schema_export=ref.export,
         schema_source=schema.source,
-        publishers=tuple(s for s in services if name in manifest_list(repo, s, "contracts", "events_published")),
-        subscribers=tuple(s for s in services if name in manifest_list(repo, s, "contracts", "events_subscribed")),
+        publishers=tuple(s for s in services if name in service_manifest_values(repo, s, "contracts", *_PUBLISHED)),
+        subscribers=tuple(s for s in services if name in service_manifest_values(repo, s, "contracts", *_SUBSCRIBED)),
         webhook=name in (webhook_filters(repo) or {}),
     )
 
