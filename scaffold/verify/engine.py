@@ -129,7 +129,8 @@ _forked_plan: tuple[Plan, list[Unit], Synchronized[int], RepoView, datetime | No
 def _units(plan: Plan, repo: RepoView) -> list[Unit]:
     """The plan's pairs grouped by subject, a subject tied to a service (the service, its endpoints, the events of
     its family: see `subjects.home_service`) grouped with that service, so that whoever takes a unit parses its
-    service's files for all of them. The subjects tied to no service (the repo, ...) come first, one unit each."""
+    service's files for all of them. One service's unit comes first (`_run_plan` decides it before forking), then
+    the subjects tied to no service (the repo, ...), one unit each, then the other services."""
     from scaffold.verify.subjects import home_service
 
     alone: dict[Subject, Unit] = {}
@@ -139,7 +140,8 @@ def _units(plan: Plan, repo: RepoView) -> list[Unit]:
             home = home_service(repo, subject)
             unit = alone.setdefault(subject, []) if home is None else by_home.setdefault(home, [])
             unit.append((check_index, subject_index))
-    return [*alone.values(), *by_home.values()]
+    services = list(by_home.values())
+    return [*services[:1], *alone.values(), *services[1:]]
 
 
 def _run_all(plan: Plan, repo: RepoView) -> Decided:
@@ -186,12 +188,17 @@ def _run_plan(plan: Plan, repo: RepoView, now: datetime | None) -> Decided:
     global _forked_plan
     context = multiprocessing.get_context("fork")
     units = _units(plan, repo)
-    claimed = context.Value("i", 0)
+    if not units:
+        return {}
+    # Decide the first unit here before forking: what any unit needs first (the OpenAPI validator and its imports,
+    # compiled queries, indexes over the whole repo) is then built once and inherited, not built by both.
+    decided = {pair: _run_one(plan[pair[0]][0], repo, plan[pair[0]][1][pair[1]]) for pair in units[0]}
+    claimed = context.Value("i", 1)
     _forked_plan = (plan, units, claimed, repo, now)
     try:
         with context.Pool(processes - 1) as pool:
             others = [pool.apply_async(_run_forked_units) for _ in range(processes - 1)]
-            decided = _run_units(plan, units, claimed, repo)
+            decided.update(_run_units(plan, units, claimed, repo))
             for other in others:
                 decided.update(other.get())
     finally:

@@ -52,6 +52,7 @@ class RepoView:
         self._overlay = dict(overlay or {})
         self._text: dict[str, str | None] = {}
         self._parsed_cache: dict[tuple[str, str], object] = {}
+        self._parsed_by_content: dict[tuple[str, str], object] = {}  # see `_parsed`
         self._squawked: dict[str, list[sql_parser.SquawkFinding]] = {}  # per migration, see `squawk`
 
     # --- files ---------------------------------------------------------------------------------------------
@@ -115,11 +116,25 @@ class RepoView:
         return [f for f in self.files if fnmatch.fnmatchcase(f, pattern)]
 
     # --- parsed artefacts (each parsed once; None when the file is missing or not UTF-8) -------------------
+    # Kinds whose parsed form depends on the text alone and which no check changes: files with the same text share
+    # one parse (and what the checks remember on it, e.g. `ParsedTs.derived`). Services generated from one template
+    # repeat files word for word (a third of the TypeScript and most migrations of the benchmark corpus). YAML and
+    # JSON hand out plain dicts and lists, which are not shared.
+    _SHARED_BY_CONTENT = frozenset({"ts", "tsx", "sql", "md"})
+
     def _parsed(self, kind: str, relative: str, parse: Callable[[str], _T]) -> _T | None:
         key = (kind, relative)
         if key not in self._parsed_cache:
             text = self.read_text(relative)
-            self._parsed_cache[key] = None if text is None else parse(text)
+            if text is None:
+                self._parsed_cache[key] = None
+            elif kind in self._SHARED_BY_CONTENT:
+                by_content = (kind, text)
+                if by_content not in self._parsed_by_content:
+                    self._parsed_by_content[by_content] = parse(text)
+                self._parsed_cache[key] = self._parsed_by_content[by_content]
+            else:
+                self._parsed_cache[key] = parse(text)
         return self._parsed_cache[key]  # type: ignore[return-value]
 
     def typescript(self, relative: str) -> ts_parser.ParsedTs | None:
