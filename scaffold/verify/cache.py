@@ -1,7 +1,8 @@
 """The warm path of `scaffold verify`: when nothing in the tree changed since the last run with the same options,
 print the stored report instead of re-deciding 86 items.
 
-The fingerprint covers every file the verifier reads (path, size, mtime in ns — a stat per file, no reads), the
+The fingerprint covers every file the verifier reads (path, size, mtime in ns — a stat per file, no reads; the
+listing is handed on to the checks on a miss), the
 scaffold version, the options, and the day (freeze windows and expiries depend on it). One entry is kept, in
 .scaffold/cache/verify.json; any change means a full run. Nothing here imports the checks, so a hit stays cheap.
 """
@@ -9,40 +10,22 @@ scaffold version, the options, and the day (freeze windows and expiries depend o
 from __future__ import annotations
 
 import hashlib
-import os
 from collections.abc import Sequence
 from pathlib import Path
 
 from scaffold import __version__, platform
+from scaffold.verify.listing import Listed
 
 KEY_FILE = "verify.key"
 REPORT_FILE = "verify.report"  # first line: exit status; then the report, as printed
 
 
-def fingerprint(root: Path, options: Sequence[str]) -> str:
+def fingerprint(listing: Sequence[Listed], options: Sequence[str]) -> str:
+    """The tree (`listing.scan(root)`: every file's path, size and mtime) and the options, as one key."""
     digest = hashlib.blake2b(digest_size=20)
     digest.update("\0".join([__version__, *options]).encode())
-    _digest_folder(digest, str(root), "")
+    digest.update("".join(f"{item.path}\0{item.size}\0{item.mtime_ns}\n" for item in listing).encode())
     return digest.hexdigest()
-
-
-def _digest_folder(digest: hashlib.blake2b, folder: str, relative: str) -> None:
-    """Fold every file's path, size and mtime into `digest`, in name order, skipping what the verifier skips."""
-    try:
-        entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
-    except OSError:
-        return
-    for entry in entries:
-        path = f"{relative}{entry.name}"
-        try:
-            if entry.is_dir(follow_symlinks=False):
-                if entry.name not in platform.IGNORED_DIRS and path != platform.VERIFY_CACHE_DIR:
-                    _digest_folder(digest, entry.path, f"{path}/")
-                continue
-            stat = entry.stat()
-        except OSError:
-            continue
-        digest.update(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
 
 
 def load(root: Path, key: str) -> tuple[str, int] | None:

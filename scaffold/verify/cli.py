@@ -55,6 +55,7 @@ def todo_lines(findings: list[Finding]) -> list[str]:
 
 def run_verify(args: argparse.Namespace) -> int:
     from scaffold.verify import cache, clock
+    from scaffold.verify.listing import scan
 
     root, subject_path = _platform_root(Path(args.path))
     if args.dry_run and not args.fix:
@@ -66,28 +67,32 @@ def run_verify(args: argparse.Namespace) -> int:
         finish(plan_fixes(root), dry_run=args.dry_run, what="scaffold verify --fix")
     color = args.format == "text" and args.output is None and sys.stdout.isatty()
     cacheable = not (args.no_cache or args.probe or args.probe_url or (args.fix and not args.dry_run))
-    key = ""
+    key, listed = "", None
     if cacheable:
         options = [repr(sorted(args.only)), repr(sorted(args.kind)), str(subject_path), args.format,
                    str(args.summary), str(args.strict), str(color), clock.now().date().isoformat()]
-        key = cache.fingerprint(root, options)
+        listed = scan(root)
+        key = cache.fingerprint(listed, options)
         hit = cache.load(root, key)
         if hit is not None:
             return _emit(args, *hit)
-    report, status = _decide(args, root, subject_path, color)
+    report, status = _decide(args, root, subject_path, color, None if listed is None else [i.path for i in listed])
     if cacheable:
         cache.store(root, key, report, status)
     return _emit(args, report, status)
 
 
-def _decide(args: argparse.Namespace, root: Path, subject_path: str | None, color: bool) -> tuple[str, int]:
-    """Run the checks and render the report; returns it with the exit status."""
+def _decide(
+    args: argparse.Namespace, root: Path, subject_path: str | None, color: bool, listing: list[str] | None = None
+) -> tuple[str, int]:
+    """Run the checks (over `listing`, the repo's files, when the caller has listed them) and render the report;
+    returns it with the exit status."""
     from scaffold.verify import reporters
     from scaffold.verify.engine import Selection, run_checks
     from scaffold.verify.repo import RepoView
 
     selection = Selection(only=_only(args.only), kinds=tuple(Kind(k) for k in args.kind), subject_path=subject_path)
-    findings = run_checks(root, selection)
+    findings = run_checks(root, selection, listing=listing)
     if args.probe or args.probe_url:
         from scaffold.verify.probe import apply_probes, parse_overrides
 

@@ -71,13 +71,15 @@ def run_checks(
     *,
     now: datetime | None = None,
     apply_attestations: bool = True,
+    listing: Sequence[str] | None = None,
 ) -> list[Finding]:
     """Every selected check over every subject it applies to. A kind with no subject yields one `not_applicable`.
 
     Then the sign-offs, evidence and waivers of .scaffold/attestations.yaml are applied (unless
     `apply_attestations` is False); an unreadable attestations file raises AttestationError. `now` fixes the
-    clock for the checks (freeze windows) and for expiries (default: SCAFFOLD_NOW, else the real time)."""
-    repo = RepoView(root)
+    clock for the checks (freeze windows) and for expiries (default: SCAFFOLD_NOW, else the real time). `listing`:
+    the repo's files as `listing.scan` just found them (saves a second walk of the tree)."""
+    repo = RepoView(root, listing=listing)
     findings: list[Finding] = []
     with clock.frozen(now), _collecting_rarely():
         wanted = [check for check in catalogue().values() if selection.wants(check)]

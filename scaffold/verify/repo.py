@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import fnmatch
 import json as _json
-import os
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -46,10 +45,14 @@ class Subject:
 
 
 class RepoView:
-    def __init__(self, root: Path, overlay: Mapping[str, bytes] | None = None) -> None:
-        """`overlay`: files as a generator is about to write them (path → bytes), seen in place of the disk's."""
+    def __init__(
+        self, root: Path, overlay: Mapping[str, bytes] | None = None, listing: Sequence[str] | None = None
+    ) -> None:
+        """`overlay`: files as a generator is about to write them (path → bytes), seen in place of the disk's.
+        `listing`: the files below the root as `listing.scan` found them a moment ago (else they are listed here)."""
         self.root = root.resolve()
         self._overlay = dict(overlay or {})
+        self._listing = None if listing is None else list(listing)
         self._text: dict[str, str | None] = {}
         self._parsed_cache: dict[tuple[str, str], object] = {}
         self._parsed_by_content: dict[tuple[str, str], object] = {}  # see `_parsed`
@@ -58,17 +61,10 @@ class RepoView:
     # --- files ---------------------------------------------------------------------------------------------
     @cached_property
     def files(self) -> list[str]:
-        """Every file below the root, repo-relative, skipping node_modules, .git and build output."""
-        skip = platform.IGNORED_DIRS
-        found: list[str] = []
-        for directory, subdirs, names in os.walk(self.root):
-            subdirs[:] = sorted(d for d in subdirs if d not in skip)
-            relative_dir = os.path.relpath(directory, self.root)
-            if relative_dir == platform.VERIFY_CACHE_DIR:
-                subdirs[:] = []
-                continue
-            for name in sorted(names):
-                found.append(name if relative_dir == "." else f"{relative_dir}/{name}".replace(os.sep, "/"))
+        """Every file below the root, repo-relative, skipping node_modules, .git and build output (`listing.scan`)."""
+        from scaffold.verify.listing import scan
+
+        found = self._listing if self._listing is not None else [item.path for item in scan(self.root)]
         return sorted(set(found) | set(self._overlay)) if self._overlay else found
 
     @cached_property

@@ -1,10 +1,13 @@
-"""RepoView: parsed files are shared between files with the same text, never between different texts."""
+"""RepoView: the files it lists, and parses shared between files with the same text (never different texts)."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
+from scaffold import platform
 from scaffold.parsers import typescript as ts
+from scaffold.verify.listing import scan
 from scaffold.verify.repo import RepoView
 
 TELEMETRY = 'import { startTelemetry } from "@platform/service-kit";\nstartTelemetry("a");\n'
@@ -37,3 +40,41 @@ def test_yaml_is_not_shared_between_files(tmp_path: Path) -> None:
     first, second = repo.yaml("a/service.yaml"), repo.yaml("b/service.yaml")
     assert first is not None and second is not None
     assert first.data == second.data and first.data is not second.data
+
+
+def _walked(root: Path) -> list[str]:
+    """The listing as os.walk gives it (top down, names sorted), minus what the verifier skips."""
+    found = []
+    for directory, subdirs, names in os.walk(root):
+        relative = os.path.relpath(directory, root)
+        subdirs[:] = sorted(d for d in subdirs if d not in platform.IGNORED_DIRS)
+        if relative == platform.VERIFY_CACHE_DIR:
+            subdirs[:] = []
+            continue
+        found += [name if relative == "." else f"{relative}/{name}" for name in sorted(names)]
+    return found
+
+
+def test_the_listing_is_os_walks_minus_what_the_verifier_skips(tmp_path: Path) -> None:
+    files = {
+        "b.ts": "",
+        "a/z.ts": "",
+        "a/b/c.ts": "",
+        "a/m.ts": "",
+        "node_modules/x/index.js": "",
+        ".scaffold/cache/verify.key": "",
+        ".scaffold/platform.yaml": "",
+        "services/x/dist/app.js": "",
+        "services/x/src/app.ts": "",
+    }
+    _repo(tmp_path, files)
+    (tmp_path / "linked").symlink_to(tmp_path / "a", target_is_directory=True)
+    listed = [item.path for item in scan(tmp_path)]
+    assert listed == _walked(tmp_path)
+    assert listed == ["b.ts", ".scaffold/platform.yaml", "a/m.ts", "a/z.ts", "a/b/c.ts", "services/x/src/app.ts"]
+    assert RepoView(tmp_path).files == listed
+
+
+def test_a_view_takes_a_listing_instead_of_walking(tmp_path: Path) -> None:
+    _repo(tmp_path, {"a.ts": "", "b.ts": ""})
+    assert RepoView(tmp_path, listing=["a.ts"]).files == ["a.ts"]
