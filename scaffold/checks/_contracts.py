@@ -28,8 +28,14 @@ def source(repo: RepoView, path: str) -> ts.ParsedTs | None:
 
 
 def code_files(repo: RepoView, folder: str, *, tests: bool = False) -> list[str]:
-    """TypeScript files under `folder`: production code (tests=False) or test code (tests=True); no .d.ts."""
-    prefix = folder.rstrip("/") + "/"
+    """TypeScript files under `folder`: production code (tests=False) or test code (tests=True); no .d.ts.
+    Remembered per view: the event checks list each publisher's tests for every event it publishes."""
+    folder = folder.rstrip("/")
+    return list(memo(repo, ("code files", folder, tests), lambda: _code_files(repo, folder, tests)))
+
+
+def _code_files(repo: RepoView, folder: str, tests: bool) -> list[str]:
+    prefix = folder + "/"
     found = []
     for path in repo.files_under(prefix):
         if not path.startswith(prefix) or not path.endswith(SOURCE_SUFFIXES) or path.endswith(".d.ts"):
@@ -151,6 +157,22 @@ def service_manifest_values(repo: RepoView, service: str, *keys: str) -> list[st
 
     Remembered per service and keys: the event checks ask it of every service for every event."""
     return list(memo(repo, ("manifest list", service, keys), lambda: _service_manifest_values(repo, service, keys)))
+
+
+def services_listing(repo: RepoView, value: str, *keys: str) -> tuple[str, ...]:
+    """The services whose service.yaml lists `value` under `keys` (e.g. "contracts", "events_published"), in
+    `repo.service_names` order. One index per `keys` over every service's list, remembered per view: the event
+    checks ask it for every event, which asked every service in turn."""
+    index = memo(repo, ("services listing", keys), lambda: _listing_index(repo, keys))
+    return index.get(value, ())
+
+
+def _listing_index(repo: RepoView, keys: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
+    index: dict[str, list[str]] = {}
+    for service in repo.service_names:
+        for value in dict.fromkeys(service_manifest_values(repo, service, *keys)):
+            index.setdefault(value, []).append(service)
+    return {value: tuple(services) for value, services in index.items()}
 
 
 def _service_manifest_values(repo: RepoView, service: str, keys: tuple[str, ...]) -> list[str]:

@@ -183,6 +183,11 @@ class Infra:
 
     def hostnames(self) -> dict[str, str | None]:
         """The service's hostname in each deployment stage (None where it is not a constant)."""
+        return dict(self._hostnames)
+
+    @cached_property
+    def _hostnames(self) -> dict[str, str | None]:
+        """Folded once per infra.ts: the DNS, deploy and smoke-test checks each ask, some once per stage."""
         node = self.hostname_node()
         return {stage: self.evaluate(node, stage) for stage in platform.DEPLOY_STAGES}
 

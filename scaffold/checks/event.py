@@ -24,6 +24,7 @@ from scaffold.checks._contracts import (
     object_string_field,
     scopes,
     service_manifest_values,
+    services_listing,
     source,
     unreadable,
     webhook_filters,
@@ -354,9 +355,7 @@ _SUBSCRIBED = ("events_subscribed",)
 
 def publishers(repo: RepoView, name: str) -> set[str]:
     """Every service that lists, enqueues, or is named after the family of the event."""
-    listed = {
-        svc for svc in repo.service_names if name in service_manifest_values(repo, svc, "contracts", "events_published")
-    }
+    listed = set(services_listing(repo, name, "contracts", *_PUBLISHED))
     family = family_of(name)
     return listed | set(code_publishers(repo, name)) | ({family} if family in repo.service_names else set())
 
@@ -452,6 +451,14 @@ class TestEvidence:
 _TEST_EVIDENCE: WeakKeyDictionary[RepoView, dict[str, list[TestEvidence]]] = WeakKeyDictionary()
 
 
+def _parse_method(callee: str) -> str | None:
+    """The schema method `callee` ends with (`.parse`, `.safeParse`, ...), else None. One endswith over the tuple
+    rules out most callees at once, and a test file is mostly calls."""
+    if not callee.endswith(_PARSE_METHODS):
+        return None
+    return next(m for m in _PARSE_METHODS if callee.endswith(m))
+
+
 def test_evidence(repo: RepoView, path: str) -> list[TestEvidence]:
     """Schema parses, enqueues and published-event assertions in one test file (computed once per view)."""
     cache = _TEST_EVIDENCE.setdefault(repo, {})
@@ -461,7 +468,7 @@ def test_evidence(repo: RepoView, path: str) -> list[TestEvidence]:
         if parsed is not None and parsed.error_line is None:
             calls = ts.all_calls(parsed)
             for call in calls:
-                method = next((m for m in _PARSE_METHODS if call.callee.endswith(m)), None)
+                method = _parse_method(call.callee)
                 if method and call.arguments:
                     found.append(TestEvidence("parse", call.callee[: -len(method)], call.line, f"{call.callee}(...)"))
             enqueued = enqueued_events(parsed, calls=calls)
@@ -556,14 +563,13 @@ def event_doc(repo: RepoView, name: str) -> EventDoc | None:
     schema = find_schema(repo, ref)
     if schema is None:
         return None
-    services = repo.service_names
     return EventDoc(
         name=name,
         schema_file=ref.file,
         schema_export=ref.export,
         schema_source=schema.source,
-        publishers=tuple(s for s in services if name in service_manifest_values(repo, s, "contracts", *_PUBLISHED)),
-        subscribers=tuple(s for s in services if name in service_manifest_values(repo, s, "contracts", *_SUBSCRIBED)),
+        publishers=services_listing(repo, name, "contracts", *_PUBLISHED),
+        subscribers=services_listing(repo, name, "contracts", *_SUBSCRIBED),
         webhook=name in (webhook_filters(repo) or {}),
     )
 

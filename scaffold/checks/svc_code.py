@@ -118,8 +118,10 @@ def service_follows_template_shape(repo: RepoView, subject: Subject) -> Iterator
                 )
             )
             continue
-        text = repo.read_text(file)
-        for number, text_line in enumerate((text or "").splitlines(), start=1):
+        text = repo.read_text(file) or ""
+        if CONFLICT_MARKER not in text:  # no line can start with it: the lines need not be split
+            continue
+        for number, text_line in enumerate(text.splitlines(), start=1):
             if text_line.startswith(CONFLICT_MARKER):
                 findings.append(
                     fail(

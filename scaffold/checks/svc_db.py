@@ -135,22 +135,32 @@ def _is_migration_run(call: ts_parser.Call) -> bool:
     return "migrat" in call.callee.split(".")[-1].lower()
 
 
+# INSERT and COPY statements cannot be written without their keyword: a string with neither is not handed to
+# pglast, as most string arguments in a test (titles, paths, expected values) are not SQL at all.
+_MAY_LOAD_ROWS = re.compile(r"insert|copy", re.IGNORECASE)
+
+
 def _loads_rows(call: ts_parser.Call) -> bool:
     for argument in call.arguments:
-        if argument.string is not None and sql_parser.loads_rows(_SUBSTITUTION.sub("NULL", argument.string)):
+        if argument.string is None:
+            continue
+        query = _SUBSTITUTION.sub("NULL", argument.string)
+        if _MAY_LOAD_ROWS.search(query) and sql_parser.loads_rows(query):
             return True
     return False
 
 
 def populates_between_migrations(file: TsFile) -> bool:
     """Whether, in source order, the file runs migrations, inserts rows, then runs migrations again."""
-    stage = 0
+    stage = 0  # 1: migrations ran; 2: then rows were inserted
     for call in ts_parser.all_calls(file.parsed):
-        if stage in (0, 1) and _is_migration_run(call):
-            stage = 1
-        elif stage >= 1 and _loads_rows(call):
-            stage = 2
-        elif stage == 2 and _is_migration_run(call):
+        if stage < 2:
+            if _is_migration_run(call):
+                stage = 1
+            elif stage == 1 and _loads_rows(call):
+                stage = 2
+        # once rows are in, only a migration run matters: its SQL is parsed, the other calls' is not
+        elif _is_migration_run(call) and not _loads_rows(call):
             return True
     return False
 

@@ -247,68 +247,112 @@ class SuiteCase:
     line: int
 
 
-def _test_function(callee: str) -> str:
-    """`it` for `it(...)`, `it.each(...)(...)`, `it.runIf(x)(...)`."""
-    return re.split(r"[.(]", callee, maxsplit=1)[0]
+_TEST_CALLEE = re.compile(r"(it|test|describe)(?=[.(]|\Z)")
+STATUS_ASSERTIONS = ASSERTIONS | {"toHaveProperty"}
+_FUNCTION_ARGUMENTS = frozenset({"arrow_function", "function_expression"})
 
 
-def _titles(call_node: Node) -> tuple[str, ...]:
-    titles: list[str] = []
-    current: Node | None = call_node
-    while current is not None:
-        if current.type == "call_expression":
-            call = ts_parser.call_of(current)
-            if (
-                _test_function(call.callee) in TEST_FUNCTIONS
-                and call.arguments
-                and call.arguments[0].string is not None
-            ):
-                titles.append(call.arguments[0].string)
-        current = current.parent
-    return tuple(reversed(titles))
+def _test_function(callee: str) -> str | None:
+    """`it` for `it(...)`, `it.each(...)(...)`, `it.runIf(x)(...)`; likewise `test` and `describe`; else None."""
+    match = _TEST_CALLEE.match(callee)
+    return match.group(1) if match else None
+
+
+def _is_status_assertion(callee: str) -> bool:
+    return callee.rpartition(".")[2] in STATUS_ASSERTIONS
+
+
+@dataclass(frozen=True)
+class _TestCall:
+    """A describe/it/test call: its function, its title (the first argument, when a string) and its node."""
+
+    function: str
+    title: str | None
+    arguments: list[Node]
+    node: Node
+
+
+def _test_calls(parsed: ts_parser.ParsedTs) -> list[_TestCall]:
+    """The file's describe/it/test calls in source order (a call around another comes first)."""
+    found = []
+    for call in ts_parser.all_calls(parsed):
+        function = _test_function(call.callee)
+        if function is not None:
+            arguments = ts_parser.arguments_of(call.node)
+            title = ts_parser.string_value(arguments[0]) if arguments else None
+            found.append(_TestCall(function, title, arguments, call.node))
+    return found
+
+
+def _titles(calls: list[_TestCall]) -> list[tuple[str, ...]]:
+    """Each call's titles: those of the titled calls around it (a call around another spans it in the tree),
+    outermost first, then its own. One sweep in source order keeps the titled calls still open, instead of
+    climbing each case's ancestors (finding a node's parent descends the tree from its root)."""
+    found: list[tuple[str, ...]] = []
+    open_calls: list[tuple[int, tuple[str, ...]]] = []  # (end byte, titles) of the titled calls around
+    for call in calls:
+        end = call.node.end_byte
+        while open_calls and open_calls[-1][0] < end:
+            open_calls.pop()
+        around = open_calls[-1][1] if open_calls else ()
+        if call.title is None:
+            found.append(around)
+            continue
+        own = (*around, call.title)
+        found.append(own)
+        open_calls.append((end, own))
+    return found
 
 
 def _asserted_statuses(body: Node, parsed: ts_parser.ParsedTs) -> set[int]:
     found: set[int] = set()
-    for call in ts_parser.calls(parsed, lambda callee: callee.split(".")[-1] in ASSERTIONS | {"toHaveProperty"}, body):
-        arguments = call.arguments
+    for call in ts_parser.calls(parsed, _is_status_assertion, body):
+        arguments = ts_parser.arguments_of(call.node)
         if call.callee.endswith(".toHaveProperty"):
-            arguments = arguments[1:] if arguments and arguments[0].string == "status" else ()
-        if len(arguments) == 1 and arguments[0].type == "number" and arguments[0].text.isdigit():
-            status = int(arguments[0].text)
-            if 100 <= status <= 599:
-                found.add(status)
+            arguments = arguments[1:] if arguments and ts_parser.string_value(arguments[0]) == "status" else []
+        if len(arguments) == 1 and arguments[0].type == "number":
+            text = ts_parser.text_of(arguments[0])
+            if text.isdigit() and 100 <= int(text) <= 599:
+                found.add(int(text))
     return found
 
 
+def _body_literals(parsed: ts_parser.ParsedTs, body: Node) -> tuple[tuple[str, ...], frozenset[str]]:
+    """A case body's string values in source order, and its words: strings and property names, upper case."""
+    strings: list[str] = []
+    words: set[str] = set()
+    for node in ts_parser.nodes(parsed, "string", "template_string", "property_identifier", within=body):
+        kind = node.type
+        if kind != "template_string":
+            words.add(ts_parser.text_of(node).strip("\"'`").upper())
+        if kind != "property_identifier" and (value := ts_parser.string_value(node)) is not None:
+            strings.append(value)
+    return tuple(strings), frozenset(words)
+
+
 def suite_cases(files: list[TsFile]) -> list[SuiteCase]:
+    """The test cases of the files. A file's cases are worked out once and remembered on its parse: SVC-TEST-03
+    and SVC-TEST-04 both read the conformance suite."""
+    return [case for file in files for case in _cases_of(file)]
+
+
+def _cases_of(file: TsFile) -> list[SuiteCase]:
+    return ts_parser.remembered(file.parsed, ("svc_tests.suite_cases", file.path), lambda: _file_cases(file))
+
+
+def _file_cases(file: TsFile) -> list[SuiteCase]:
+    """The `it`/`test` calls with a string title and a function body."""
     cases = []
-    for file in files:
-        for call in ts_parser.calls(file.parsed, lambda callee: _test_function(callee) in CASE_FUNCTIONS):
-            body = next(
-                (a.node for a in reversed(call.arguments) if a.type in {"arrow_function", "function_expression"}), None
-            )
-            if body is None or not call.arguments or call.arguments[0].string is None:
-                continue
-            strings = tuple(
-                value
-                for node in ts_parser.nodes(file.parsed, "string", "template_string", within=body)
-                if (value := ts_parser.string_value(node)) is not None
-            )
-            words = frozenset(
-                ts_parser.text_of(node).strip("\"'`").upper()
-                for node in ts_parser.nodes(file.parsed, "string", "property_identifier", within=body)
-            )
-            cases.append(
-                SuiteCase(
-                    file.path,
-                    _titles(call.node),
-                    strings,
-                    words,
-                    frozenset(_asserted_statuses(body, file.parsed)),
-                    call.line,
-                )
-            )
+    calls = _test_calls(file.parsed)
+    for call, titles in zip(calls, _titles(calls), strict=True):
+        if call.function not in CASE_FUNCTIONS or call.title is None:
+            continue
+        body = next((a for a in reversed(call.arguments) if a.type in _FUNCTION_ARGUMENTS), None)
+        if body is None:
+            continue
+        strings, words = _body_literals(file.parsed, body)
+        statuses = frozenset(_asserted_statuses(body, file.parsed))
+        cases.append(SuiteCase(file.path, titles, strings, words, statuses, ts_parser.line_of(call.node)))
     return cases
 
 

@@ -13,8 +13,11 @@ dataclasses with 1-based line numbers. Nothing here knows the platform layout.
     nodes(parsed, "new_expression")        # every node of these types, in source order
 
 Checks ask the same file the same questions many times (once per check, per route, per subject), so what a
-helper derives from a whole file is computed once and remembered on its `ParsedTs`; finding nodes by type is a
-tree-sitter query (C), not a Python walk. Remembered values are shared: treat them as read-only.
+helper derives from a whole file is computed once and remembered on its `ParsedTs` (`remembered` does the same for
+what a check derives from one file). Finding nodes by type is a tree-sitter query (C), not a Python walk: the
+first question about a file captures every commonly asked type in one pass, sorted into types by capture name;
+each question puts only its own types in source order, and a `within=` question bisects that remembered list by
+byte offset. Remembered values are shared: treat them as read-only.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
+from operator import attrgetter
 from typing import TypeVar
 
 import tree_sitter_typescript as tsts
@@ -32,6 +36,7 @@ _T = TypeVar("_T")
 
 HTTP_METHODS = frozenset({"get", "post", "put", "patch", "delete"})
 MUTATION_METHODS = frozenset({"post", "put", "patch", "delete"})
+_HTTP_METHOD_NAMES = tuple(sorted(HTTP_METHODS))
 _ROUTER_NAMES = frozenset({"app", "router", "routes", "api"})
 _FUNCTION_TYPES = frozenset(
     {"arrow_function", "function_expression", "function_declaration", "method_definition", "generator_function"}
@@ -52,8 +57,9 @@ class ParsedTs:
     # what the helpers below derived from the whole file, by question (see `_remembered`)
     derived: dict[Hashable, object] = field(default_factory=dict, compare=False, repr=False)
 
-    @property
+    @cached_property
     def root(self) -> Node:
+        """The root node, made once: every question about the file starts from it."""
         return self.tree.root_node
 
     @property
@@ -97,27 +103,42 @@ def _remembered(parsed: ParsedTs, question: Hashable, compute: Callable[[], _T])
     return parsed.derived[question]  # type: ignore[return-value]
 
 
+def remembered(parsed: ParsedTs, question: Hashable, compute: Callable[[], _T]) -> _T:
+    """`_remembered` for the checks: what a check makes of one whole file (a test file's cases), worked out once
+    however many checks ask. `question` should name the check's module, so as not to meet a helper's question."""
+    return _remembered(parsed, question, compute)
+
+
 @lru_cache(maxsize=64)
 def _query_for(language: Language, types: tuple[str, ...]) -> Query | None:
     """A query capturing every node of `types`, named or anonymous (`walk` yields both: the `string` keyword of
-    a type annotation is an anonymous `string` node); None when the grammar has none of them."""
+    a type annotation is an anonymous `string` node), the nodes of `types[i]` under the capture `t<i>`: the
+    answer comes sorted into types without asking each node its type. None when the grammar has none of them."""
     patterns = [
-        f'"{kind}"' if anonymous else f"({kind})"
-        for kind in types
+        (f'"{kind}"' if anonymous else f"({kind})") + f" @t{index}"
+        for index, kind in enumerate(types)
         for anonymous in (False, True)
         if language.id_for_node_kind(kind, not anonymous) is not None
     ]
-    return Query(language, f"[{' '.join(patterns)}] @node") if patterns else None
+    return Query(language, "\n".join(patterns)) if patterns else None
 
 
-def _source_order(node: Node) -> tuple[int, int]:
-    """Sort key giving `walk`'s order: by start, an enclosing node before the nodes inside it."""
-    return (node.start_byte, -node.end_byte)
+_START, _END = attrgetter("start_byte"), attrgetter("end_byte")
+
+
+def _in_source_order(found: list[Node]) -> list[Node]:
+    """`found` in `walk`'s order: by start, an enclosing node before the nodes inside it. A query reports
+    captures in no such order. Two stable sorts with C-level keys (end descending, then start) cost less than
+    one sort with a Python key building a tuple per node."""
+    found = sorted(found, key=_END, reverse=True)
+    found.sort(key=_START)
+    return found
 
 
 # The node types the checks ask `nodes` about. The first such question about a file captures all of them in one
-# query, and each question takes its types from that: one pass over the tree instead of one per question (a pass
-# costs about as much whatever it captures). Other types get a query of their own.
+# query, and each question takes its types from that: one pass over the tree instead of one per question (walking
+# the whole tree is most of a pass's cost: one capturing a single type costs about two thirds of this one).
+# Other types get a query of their own.
 _COMMON_TYPES = frozenset(
     {
         "abstract_class_declaration",
@@ -140,13 +161,13 @@ _COMMON_TYPES = frozenset(
 )
 
 
-def _captured(parsed: ParsedTs, types: frozenset[str]) -> list[Node]:
-    """Every node of one of `types` in the file, in `walk` order (one query)."""
-    query = _query_for(parsed.tree.language, tuple(sorted(types)))
+def _captured(parsed: ParsedTs, types: frozenset[str]) -> dict[str, list[Node]]:
+    """Every node of one of `types` in the file by type, each list in no particular order (one query)."""
+    kinds = tuple(sorted(types))
+    query = _query_for(parsed.tree.language, kinds)
     if query is None:
-        return []
-    found = QueryCursor(query).captures(parsed.root).get("node", [])
-    return sorted(found, key=_source_order)
+        return {}
+    return {kinds[int(name[1:])]: found for name, found in QueryCursor(query).captures(parsed.root).items()}
 
 
 def nodes(parsed: ParsedTs, *types: str, within: Node | None = None) -> list[Node]:
@@ -154,10 +175,11 @@ def nodes(parsed: ParsedTs, *types: str, within: Node | None = None) -> list[Nod
 
     def find() -> list[Node]:
         wanted = frozenset(types)
-        if not wanted <= _COMMON_TYPES:
-            return _captured(parsed, wanted)
-        common = _remembered(parsed, ("nodes", _COMMON_TYPES), lambda: _captured(parsed, _COMMON_TYPES))
-        return [node for node in common if node.type in wanted]
+        if wanted <= _COMMON_TYPES:
+            by_type = _remembered(parsed, ("captures", _COMMON_TYPES), lambda: _captured(parsed, _COMMON_TYPES))
+        else:
+            by_type = _captured(parsed, wanted)
+        return _in_source_order([node for kind in sorted(wanted) for node in by_type.get(kind, ())])
 
     key = ("nodes", frozenset(types))
     everywhere = _remembered(parsed, key, find)
@@ -179,7 +201,7 @@ def line_of(node: Node) -> int:
 
 
 def text_of(node: Node) -> str:
-    return (node.text or b"").decode("utf-8", errors="replace")
+    return (node.text or b"").decode("utf-8", "replace")
 
 
 def compact(text: str) -> str:
@@ -569,7 +591,11 @@ def _routes(parsed: ParsedTs) -> list[Route]:
     names = _router_names(parsed)
     local_functions = function_declarations(parsed)
     found: list[Route] = []
-    for node in nodes(parsed, "call_expression"):
+    for call in all_calls(parsed):
+        # the callee ends with the property, so a call whose callee does not end with a method name is no route
+        if not call.callee.endswith(_HTTP_METHOD_NAMES):
+            continue
+        node = call.node
         function = node.child_by_field_name("function")
         if function is None or function.type != "member_expression":
             continue
@@ -878,6 +904,10 @@ def possible_objects(parsed: ParsedTs, node: Node) -> list[Value]:
 
 def property_keys(parsed: ParsedTs) -> list[tuple[str, int]]:
     """Every property key written in an object literal (`{ KEY: ... }`, `{ "KEY": ... }`), with its line."""
+    return list(_remembered(parsed, "property_keys", lambda: _property_keys(parsed)))
+
+
+def _property_keys(parsed: ParsedTs) -> list[tuple[str, int]]:
     found: list[tuple[str, int]] = []
     for node in nodes(parsed, "pair"):
         if node.type == "pair":
@@ -891,12 +921,19 @@ def property_keys(parsed: ParsedTs) -> list[tuple[str, int]]:
 def member_properties(parsed: ParsedTs, object_text: str) -> list[tuple[str, int]]:
     """Properties read from an object by name: `process.env.X` and `process.env["X"]` for "process.env"."""
     wanted = compact(object_text)
+    return list(_remembered(parsed, ("member_properties", wanted), lambda: _member_properties(parsed, wanted)))
+
+
+def _member_properties(parsed: ParsedTs, wanted: str) -> list[tuple[str, int]]:
+    # A holder spanning fewer bytes than `wanted` cannot be it (compacting only drops whitespace): most are
+    # ruled out without decoding their text.
+    least = len(wanted.encode("utf-8"))
     found: list[tuple[str, int]] = []
     for node in nodes(parsed, "member_expression", "subscript_expression"):
         holder = (
             node.child_by_field_name("object") if node.type in {"member_expression", "subscript_expression"} else None
         )
-        if holder is None or compact(text_of(holder)) != wanted:
+        if holder is None or holder.end_byte - holder.start_byte < least or compact(text_of(holder)) != wanted:
             continue
         if node.type == "member_expression":
             key = node.child_by_field_name("property")

@@ -29,7 +29,7 @@ def test_path_patterns_accept_both_parameter_styles() -> None:
     assert request_paths(["/items/${id}?limit=1", "billing:read", "/items#x"]) == ["/items/x", "/items"]
 
 
-def suite_cases_match_routes_by_title_body_or_every_route() -> None:
+def test_suite_cases_match_routes_by_title_body_or_every_route() -> None:
     by_title, every_route, by_body = suite_cases([TsFile("t.test.ts", parse_typescript(TESTS))])
     assert by_title.titles == ("GET /items/:id", "answers 404 for an unknown id") and by_title.statuses == {404}
     assert covers(by_title, "get", "/items/{id}", is_mutation=False)
