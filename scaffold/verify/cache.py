@@ -14,17 +14,17 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from scaffold import __version__, platform
-from scaffold.verify.listing import Listed
+from scaffold.verify.listing import Listing
 
 KEY_FILE = "verify.key"
 REPORT_FILE = "verify.report"  # first line: exit status; then the report, as printed
 
 
-def fingerprint(listing: Sequence[Listed], options: Sequence[str]) -> str:
+def fingerprint(listing: Listing, options: Sequence[str]) -> str:
     """The tree (`listing.scan(root)`: every file's path, size and mtime) and the options, as one key."""
     digest = hashlib.blake2b(digest_size=20)
     digest.update("\0".join([__version__, *options]).encode())
-    digest.update("".join(f"{item.path}\0{item.size}\0{item.mtime_ns}\n" for item in listing).encode())
+    digest.update("".join(listing.stamps).encode())
     return digest.hexdigest()
 
 

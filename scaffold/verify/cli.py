@@ -76,7 +76,7 @@ def run_verify(args: argparse.Namespace) -> int:
         hit = cache.load(root, key)
         if hit is not None:
             return _emit(args, *hit)
-    report, status = _decide(args, root, subject_path, color, None if listed is None else [i.path for i in listed])
+    report, status = _decide(args, root, subject_path, color, None if listed is None else listed.paths)
     if cacheable:
         cache.store(root, key, report, status)
     return _emit(args, report, status)

@@ -9,26 +9,26 @@ folder is not followed. Imports nothing heavy: the warm path must stay cheap.
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass, field
 from operator import attrgetter
 from pathlib import Path
-from typing import NamedTuple
 
 from scaffold import platform
 
 
-class Listed(NamedTuple):  # a tuple: thousands are made on the warm path, where a frozen dataclass costs 3x more
-    path: str  # repo-relative, forward slashes
-    size: int
-    mtime_ns: int
+@dataclass
+class Listing:
+    paths: list[str] = field(default_factory=list)  # repo-relative, forward slashes
+    stamps: list[str] = field(default_factory=list)  # per path: "path\0size\0mtime_ns\n", what the fingerprint hashes
 
 
-def scan(root: Path) -> list[Listed]:
-    found: list[Listed] = []
-    _scan_folder(str(root), "", found)
-    return found
+def scan(root: Path) -> Listing:
+    listing = Listing()
+    _scan_folder(str(root), "", listing)
+    return listing
 
 
-def _scan_folder(folder: str, relative: str, found: list[Listed]) -> None:
+def _scan_folder(folder: str, relative: str, listing: Listing) -> None:
     try:
         entries = sorted(os.scandir(folder), key=_NAME)
     except OSError:
@@ -40,16 +40,18 @@ def _scan_folder(folder: str, relative: str, found: list[Listed]) -> None:
         elif entry.is_symlink() and _is_folder(entry):
             continue  # a symlink to a folder: os.walk neither lists it as a file nor follows it
         else:
+            path = relative + entry.name
+            listing.paths.append(path)
             try:
                 stat = entry.stat()
             except OSError:  # a broken symlink: listed, as os.walk lists it, with nothing to fingerprint
-                found.append(Listed(relative + entry.name, -1, -1))
+                listing.stamps.append(f"{path}\0\n")
                 continue
-            found.append(Listed(relative + entry.name, stat.st_size, stat.st_mtime_ns))
+            listing.stamps.append(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}\n")
     for entry in folders:
         path = relative + entry.name
         if entry.name not in platform.IGNORED_DIRS and path != platform.VERIFY_CACHE_DIR:
-            _scan_folder(entry.path, path + "/", found)
+            _scan_folder(entry.path, path + "/", listing)
 
 
 _NAME = attrgetter("name")

@@ -64,7 +64,7 @@ class RepoView:
         """Every file below the root, repo-relative, skipping node_modules, .git and build output (`listing.scan`)."""
         from scaffold.verify.listing import scan
 
-        found = self._listing if self._listing is not None else [item.path for item in scan(self.root)]
+        found = self._listing if self._listing is not None else scan(self.root).paths
         return sorted(set(found) | set(self._overlay)) if self._overlay else found
 
     @cached_property

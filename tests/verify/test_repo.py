@@ -69,7 +69,7 @@ def test_the_listing_is_os_walks_minus_what_the_verifier_skips(tmp_path: Path) -
     }
     _repo(tmp_path, files)
     (tmp_path / "linked").symlink_to(tmp_path / "a", target_is_directory=True)
-    listed = [item.path for item in scan(tmp_path)]
+    listed = scan(tmp_path).paths
     assert listed == _walked(tmp_path)
     assert listed == ["b.ts", ".scaffold/platform.yaml", "a/m.ts", "a/z.ts", "a/b/c.ts", "services/x/src/app.ts"]
     assert RepoView(tmp_path).files == listed
