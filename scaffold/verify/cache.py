@@ -28,12 +28,14 @@ def fingerprint(listing: Listing, options: Sequence[str]) -> str:
     return digest.hexdigest()
 
 
-def load(root: Path, key: str) -> tuple[str, int] | None:
+def load(root: Path, key: str) -> tuple[bytes, int] | None:
+    """The stored report (UTF-8 bytes, handed on undecoded: it is only written out again) and exit status when
+    `key` is the stored key, else None."""
     folder = root / platform.VERIFY_CACHE_DIR
     try:
         if (folder / KEY_FILE).read_text(encoding="utf-8") != key:
             return None
-        status, _, report = (folder / REPORT_FILE).read_text(encoding="utf-8").partition("\n")
+        status, _, report = (folder / REPORT_FILE).read_bytes().partition(b"\n")
         return report, int(status)
     except (OSError, ValueError):
         return None

@@ -108,11 +108,18 @@ def _decide(
     return report, status
 
 
-def _emit(args: argparse.Namespace, report: str, status: int) -> int:
+def _emit(args: argparse.Namespace, report: str | bytes, status: int) -> int:
+    """Write the report (text, or the cache's UTF-8 bytes) to --output or stdout; returns the exit status."""
+    data = report.encode("utf-8") if isinstance(report, str) else report
+    data = data if data.endswith(b"\n") else data + b"\n"
     if args.output:
-        Path(args.output).write_text(report, encoding="utf-8")
-    else:
-        sys.stdout.write(report if report.endswith("\n") else report + "\n")
+        Path(args.output).write_bytes(data)
+    elif hasattr(sys.stdout, "buffer"):
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+    else:  # a text-only stdout (a test's StringIO)
+        sys.stdout.write(data.decode("utf-8"))
     return status
 
 
