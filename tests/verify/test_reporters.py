@@ -162,6 +162,34 @@ def test_json_lists_every_finding_with_its_title() -> None:
     assert items[0]["title"] == "No merge during a freeze window" and items[0]["status"] == "fail"
 
 
+def test_json_is_laid_out_as_json_dumps_with_indent_2() -> None:
+    awkward = Finding(
+        "NOPE-01",  # not in the catalogue: title null
+        Status.NEEDS_HUMAN,
+        'quote " backslash \\ newline \n tab \t control \x01 — “unicode” 😀 \u2028',
+        file=None,
+        line=0,
+        fix=None,
+        subject="service:x",
+    )
+    findings = [*FINDINGS, awkward]
+    expected = [
+        {
+            "id": f.check_id,
+            "status": f.status.value,
+            "title": CHECKS[f.check_id].title if f.check_id in CHECKS else None,
+            "subject": f.subject,
+            "file": f.file,
+            "line": f.line,
+            "message": f.message,
+            "fix": f.fix,
+        }
+        for f in findings
+    ]
+    assert render("json", findings, checks=CHECKS) == json.dumps(expected, indent=2, ensure_ascii=False) + "\n"
+    assert render("json", [], checks=CHECKS) == json.dumps([], indent=2) + "\n"
+
+
 def test_sarif_is_valid_and_reports_only_fails() -> None:
     document = json.loads(render("sarif", FINDINGS, checks=CHECKS))
     jsonschema.validate(document, SARIF_SCHEMA)
