@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import fnmatch
 import json as _json
+import os
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -51,6 +52,7 @@ class RepoView:
         """`overlay`: files as a generator is about to write them (path → bytes), seen in place of the disk's.
         `listing`: the files below the root as `listing.scan` found them a moment ago (else they are listed here)."""
         self.root = root.resolve()
+        self._root_prefix = f"{self.root}{os.sep}"  # for reads and stats: str paths cost less than Path objects
         self._overlay = dict(overlay or {})
         self._listing = None if listing is None else list(listing)
         self._text: dict[str, str | None] = {}
@@ -103,7 +105,8 @@ class RepoView:
                 self._text[relative] = None
         if relative not in self._text:
             try:
-                self._text[relative] = (self.root / relative).read_text(encoding="utf-8")
+                with open(self._root_prefix + relative, encoding="utf-8") as file:
+                    self._text[relative] = file.read()
             except (OSError, UnicodeDecodeError):
                 self._text[relative] = None
         return self._text[relative]
@@ -237,7 +240,7 @@ class RepoView:
         if relative in self._overlay:
             return len(self._overlay[relative])
         try:
-            return (self.root / relative).stat().st_size
+            return os.stat(self._root_prefix + relative).st_size
         except OSError:
             return None
 
