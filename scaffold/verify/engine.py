@@ -122,6 +122,8 @@ Plan = list[tuple[Check, Sequence[Subject]]]
 Decided = dict[tuple[int, int], list[Finding]]
 Unit = list[tuple[int, int]]  # (check index, subject index) pairs one process decides together
 
+# The checks that read squawk's findings (scaffold/checks/svc_db.py): when any is planned, squawk starts at once.
+_SQUAWK_READERS = ("SVC-DB-",)
 # Below this many services one process is quicker: forking and sending findings back cost more than they save.
 PARALLEL_FROM_SERVICES = 40
 # What a forked worker runs, and the counter both processes take units from (set before forking).
@@ -180,6 +182,8 @@ def _run_plan(plan: Plan, repo: RepoView, now: datetime | None) -> Decided:
     """Every (check, subject) pair's findings. With 2+ cores, a large repo and `fork` available, a forked copy of
     this process (sharing the plan and what is cached so far) and this one take units (see `_units`) in turn; the
     findings come back pickled and are put in the plan's order by the caller, so the report is the same either way."""
+    if any(check.id.startswith(_SQUAWK_READERS) and subjects for check, subjects in plan):
+        repo.lint_ahead()
     processes = min(os.cpu_count() or 1, 2)
     if (
         processes < 2
@@ -195,6 +199,7 @@ def _run_plan(plan: Plan, repo: RepoView, now: datetime | None) -> Decided:
     # Decide the first unit here before forking: what any unit needs first (the OpenAPI validator and its imports,
     # compiled queries, indexes over the whole repo) is then built once and inherited, not built by both.
     decided = {pair: _run_one(plan[pair[0]][0], repo, plan[pair[0]][1][pair[1]]) for pair in units[0]}
+    repo.settle()
     claimed = context.Value("i", 1)
     _forked_plan = (plan, units, claimed, repo, now)
     try:

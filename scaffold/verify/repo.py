@@ -6,10 +6,12 @@ from `scaffold.parsers`. Paths given and returned are repo-relative with forward
 
 from __future__ import annotations
 
+import contextlib
 import fnmatch
 import json as _json
 import os
 import tempfile
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -59,6 +61,8 @@ class RepoView:
         self._parsed_cache: dict[tuple[str, str], object] = {}
         self._parsed_by_content: dict[tuple[str, str], object] = {}  # see `_parsed`
         self._squawked: dict[str, list[sql_parser.SquawkFinding]] = {}  # per migration, see `squawk`
+        self._squawk_lock = threading.Lock()
+        self._linting_ahead: threading.Thread | None = None
 
     # --- files ---------------------------------------------------------------------------------------------
     @cached_property
@@ -184,6 +188,29 @@ class RepoView:
 
         squawk lints each file on its own, and starting it costs more than linting, so the first call lints every
         service migration of the repo in one run and later calls read the findings it remembered."""
+        with self._squawk_lock:
+            return self._squawk_locked(relatives)
+
+    def lint_ahead(self) -> None:
+        """Start squawk's first run (every service migration) on a thread, so that it lints while the checks
+        that come before the migration checks run; `squawk` waits for it. If it fails, `squawk` runs again."""
+        if self._linting_ahead is not None or not self._service_migrations:
+            return
+
+        def lint() -> None:
+            # squawk missing or unreadable: the checks' own call raises it again, where it is reported
+            with contextlib.suppress(RuntimeError):
+                self.squawk(self._service_migrations)
+
+        self._linting_ahead = threading.Thread(target=lint, name="squawk", daemon=True)
+        self._linting_ahead.start()
+
+    def settle(self) -> None:
+        """Wait for work started on a thread (`lint_ahead`): before forking, as a thread does not cross a fork."""
+        if self._linting_ahead is not None:
+            self._linting_ahead.join()
+
+    def _squawk_locked(self, relatives: Sequence[str]) -> list[sql_parser.SquawkFinding]:
         unlinted = [relative for relative in dict.fromkeys(relatives) if relative not in self._squawked]
         if unlinted:
             batch = [*unlinted, *(m for m in self._service_migrations if m not in self._squawked and m not in unlinted)]

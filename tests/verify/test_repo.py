@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pytest
+
 from scaffold import platform
 from scaffold.parsers import typescript as ts
 from scaffold.verify.listing import scan
@@ -78,3 +80,35 @@ def test_the_listing_is_os_walks_minus_what_the_verifier_skips(tmp_path: Path) -
 def test_a_view_takes_a_listing_instead_of_walking(tmp_path: Path) -> None:
     _repo(tmp_path, {"a.ts": "", "b.ts": ""})
     assert RepoView(tmp_path, listing=["a.ts"]).files == ["a.ts"]
+
+
+RISKY = (
+    "CREATE TABLE items (id uuid PRIMARY KEY);\n"
+    "CREATE INDEX items_id ON items (id);\n"
+    "ALTER TABLE items ADD COLUMN n int NOT NULL;\n"
+)
+
+
+def test_linting_ahead_gives_what_linting_on_demand_gives_with_one_squawk_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from scaffold.parsers import sql as sql_parser
+
+    files = {"services/a/service.yaml": "name: a\n", "services/a/migrations/0001_items.sql": RISKY}
+    on_demand = _repo(tmp_path / "one", files).squawk(["services/a/migrations/0001_items.sql"])
+    assert on_demand  # squawk has something to say about RISKY
+
+    runs: list[int] = []
+    real_run = sql_parser.run_squawk
+
+    def counted(*args: object, **kwargs: object) -> list[sql_parser.SquawkFinding]:
+        runs.append(1)
+        return real_run(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(sql_parser, "run_squawk", counted)
+    ahead = _repo(tmp_path / "two", files)
+    ahead.lint_ahead()
+    ahead.settle()
+    assert runs == [1]
+    assert ahead.squawk(["services/a/migrations/0001_items.sql"]) == on_demand
+    assert runs == [1]  # answered from the run started ahead
