@@ -247,7 +247,7 @@ class SuiteCase:
     line: int
 
 
-_TEST_CALLEE = re.compile(r"(it|test|describe)(?=[.(]|\Z)")
+_TEST_CALLEE = re.compile(rf"({'|'.join(sorted(TEST_FUNCTIONS))})(?=[.(]|\Z)")  # the name, then `.`, `(` or the end
 STATUS_ASSERTIONS = ASSERTIONS | {"toHaveProperty"}
 _FUNCTION_ARGUMENTS = frozenset({"arrow_function", "function_expression"})
 
