@@ -189,3 +189,20 @@ def test_warm_run_reuses_the_report_until_a_file_changes(
     assert len(decided) == 2
     assert main([*argv, "--no-cache"]) == 1
     assert len(decided) == 3
+
+
+def test_the_console_entry_ends_verify_with_its_status_and_whole_report(platform: Path) -> None:
+    """`run` ends a verify process without the interpreter's teardown: the report must still arrive whole (cold
+    and from the cache), the status unchanged, and an error still reach stderr."""
+    import subprocess
+    import sys
+
+    (platform / "services/billing/src/app.ts").write_text("export const app = ;\n")
+    command = [sys.executable, "-m", "scaffold.cli", "verify", str(platform), "--format", "json"]
+    for _ in range(2):  # cold, then warm
+        result = subprocess.run(command, capture_output=True, text=True, check=False)
+        assert result.returncode == 1, result.stderr
+        findings = json.loads(result.stdout)
+        assert any(f["status"] == "fail" and f["file"] == "services/billing/src/app.ts" for f in findings)
+    missing = subprocess.run([*command[:4], str(platform / "nope")], capture_output=True, text=True, check=False)
+    assert missing.returncode == 2 and missing.stderr.startswith("scaffold: error:")
