@@ -38,6 +38,9 @@ ATTESTATIONS = ".scaffold/attestations.yaml"
 # Folders the verifier never reads (by name, at any depth): installed packages, build output, VCS data.
 IGNORED_DIRS = frozenset({"node_modules", ".git", ".sst", "dist", ".turbo"})
 VERIFY_CACHE_DIR = ".scaffold/cache"
+# One writer at a time (scaffold/repofs/lock.py) and the record of an apply in progress (scaffold/staging.py).
+REPO_LOCK = ".scaffold/lock"
+APPLY_JOURNAL = ".scaffold/journal"
 RESERVED_SERVICE_NAMES = frozenset({"_template", "jobs", "sdk", "shared", "platform", "node_modules"})
 
 # --- events, jobs, integrations, endpoints, deploys (EVT, JOB, INT, EP, DEPLOY) ------------------------------

@@ -1,0 +1,10 @@
+"""How scaffold touches a platform repo's files when every byte of the repo is untrusted input.
+
+- `paths`: repo-relative paths checked before use (no `..`, no absolute paths, no symlink on the way).
+- `write`: atomic writes through folder descriptors that never follow a link (O_NOFOLLOW, O_EXCL temp files with
+  unpredictable names, fsync, rename).
+- `lock`: one writer at a time per repo (`fcntl.flock` on `.scaffold/lock`), waited for a bounded time.
+
+Writers (staging, attest, the verify cache) go through here; nothing here imports the rest of scaffold but
+`scaffold.errors` and `scaffold.platform`.
+"""
