@@ -17,6 +17,7 @@ from scaffold.checks._service import (
     TsFile,
     brand_scope_is_global,
     fail,
+    live_tables,
     migrations,
     needs_human,
     not_applicable,
@@ -48,6 +49,17 @@ def _only_new_tables(migration: Migration, line: int) -> bool:
 
 def _squawk(repo: RepoView, parsed: list[Migration]) -> list[sql_parser.SquawkFinding]:
     return repo.squawk([m.path for m in parsed])
+
+
+def _unreadable_bodies(check_id: str, migration: Migration, what: str) -> Iterator[Finding]:
+    """needs_human for each statement of a DO block or function body that cannot be read (a dynamic EXECUTE)."""
+    for unreadable in migration.parsed.unreadable:
+        yield needs_human(
+            check_id,
+            f"could not read a statement in a body: {unreadable.reason}; confirm it {what}",
+            migration.path,
+            unreadable.line,
+        )
 
 
 # --- SVC-DB-01 ---------------------------------------------------------------------------------------------
@@ -88,24 +100,22 @@ def migrations_expand_only(repo: RepoView, subject: Subject) -> Iterator[Finding
     try:
         squawked = [f for f in _squawk(repo, parsed) if f.rule in sql_parser.SQUAWK_BREAKING_RULES]
     except RuntimeError:
-        squawked = []  # pglast alone decides; SVC-DB-03 reports squawk's absence
+        squawked = []  # pglast alone decides; SVC-DB-03 reports squawk's failure
     names = [m.name for m in parsed]
     ok = not failures
+    created_before: set[str] = set()  # by earlier migrations of this service
     for index, migration in enumerate(parsed):
-        breaking = {
-            change.line: change.describe()
-            for change in sql_parser.schema_changes(migration.parsed)
-            if not _only_new_tables(migration, change.line)
-        }
-        for finding in squawked:
-            if finding.file == migration.path and not _only_new_tables(migration, finding.line):
-                breaking.setdefault(finding.line, f"{finding.rule}: {finding.message}")
+        breaking = _breaking_changes(migration, created_before, [f for f in squawked if f.file == migration.path])
+        created_before |= {table.name for table in sql_parser.tables_created(migration.parsed)}
+        unreadable = list(_unreadable_bodies("SVC-DB-01", migration, "drops, renames and retypes nothing"))
+        ok = ok and not unreadable
+        yield from unreadable
         if not breaking:
             continue
         marker = contract_marker(repo, migration)
         if marker is None:
             ok = False
-            for line, what in sorted(breaking.items()):
+            for line, what in breaking:
                 yield fail(
                     "SVC-DB-01",
                     migration.path,
@@ -117,7 +127,8 @@ def migrations_expand_only(repo: RepoView, subject: Subject) -> Iterator[Finding
             continue
         expand, line = marker
         earlier = names[:index]
-        if not any(expand == name or (expand and name.startswith(expand.removesuffix(".sql"))) for name in earlier):
+        # the name is matched whole (with or without .sql): `-- contract: 0` names no migration
+        if not any(expand in (name, name.removesuffix(".sql")) for name in earlier):
             ok = False
             yield fail(
                 "SVC-DB-01",
@@ -128,6 +139,39 @@ def migrations_expand_only(repo: RepoView, subject: Subject) -> Iterator[Finding
             )
     if ok:
         yield passed("SVC-DB-01", f"{len(parsed)} migrations: expand-only or declared contract steps")
+
+
+# squawk's breaking rules → the schema change pglast lists for the same clause (squawk's is then a duplicate)
+_SQUAWK_ACTIONS = {
+    "ban-drop-column": "drop_column",
+    "ban-drop-table": "drop_table",
+    "renaming-column": "rename_column",
+    "renaming-table": "rename_table",
+    "changing-column-type": "change_type",
+}
+
+
+def _breaking_changes(
+    migration: Migration, created_before: set[str], squawked: list[sql_parser.SquawkFinding]
+) -> list[tuple[int, str]]:
+    """(line, what) for each change of `migration` that breaks readers of the old schema, one per change."""
+    breaking: list[tuple[int, str]] = []
+    covered: set[tuple[int, str]] = set()  # (statement line, action) that pglast listed
+    for change in sql_parser.schema_changes(migration.parsed):
+        statement = sql_parser.statement_at(migration.parsed, change.line)
+        covered.add((statement.line if statement else change.line, change.action))
+        if _only_new_tables(migration, change.line):
+            continue
+        if change.if_exists and change.table not in created_before:
+            continue  # DROP TABLE IF EXISTS of a table no earlier migration created: nothing is dropped
+        breaking.append((change.line, change.describe()))
+    for finding in squawked:
+        statement = sql_parser.statement_at(migration.parsed, finding.line)
+        key = (statement.line if statement else finding.line, _SQUAWK_ACTIONS.get(finding.rule, finding.rule))
+        if key not in covered and not _only_new_tables(migration, finding.line):
+            covered.add(key)
+            breaking.append((finding.line, f"{finding.rule}: {finding.message}"))
+    return sorted(breaking)
 
 
 # --- SVC-DB-02 ---------------------------------------------------------------------------------------------
@@ -268,7 +312,7 @@ def migrations_take_no_long_locks(repo: RepoView, subject: Subject) -> Iterator[
         for finding in squawked
         if finding.rule in sql_parser.SQUAWK_LOCK_RULES
         and finding.file in by_path
-        and not _only_new_tables(by_path[finding.file], finding.line)
+        and _locks_existing_table(by_path[finding.file], finding)
         and not (finding.rule in _TIMEOUT_RULES and _concurrent_only(repo, by_path[finding.file]))
     ]
     for finding in locking:
@@ -280,7 +324,24 @@ def migrations_take_no_long_locks(repo: RepoView, subject: Subject) -> Iterator[
             f"squawk {finding.rule}: {finding.message}",
             f"Rewrite the statement so it does not hold the lock for long.{advice}",
         )
-    if not failures and not locking:
+    undecided: list[Finding] = []
+    for migration in parsed:
+        for table, line, verb in sql_parser.unfiltered_writes(migration.parsed):
+            if table in _created_earlier_in_file(migration, line):
+                continue
+            failures.append(
+                fail(
+                    "SVC-DB-03",
+                    migration.path,
+                    line,
+                    f"{verb} without WHERE locks every row of {table} until the migration commits",
+                    "Backfill in batches outside the migration (a job that updates a few thousand rows at a time).",
+                )
+            )
+            yield failures[-1]
+        undecided += _unreadable_bodies("SVC-DB-03", migration, "takes no long lock on an existing table")
+    yield from undecided
+    if not failures and not locking and not undecided:
         yield passed("SVC-DB-03", f"{len(parsed)} migrations take no long lock on an existing table")
         yield needs_human(
             "SVC-DB-03",
@@ -291,7 +352,36 @@ def migrations_take_no_long_locks(repo: RepoView, subject: Subject) -> Iterator[
 
 # A lone CONCURRENTLY statement runs outside a transaction, so no `SET lock_timeout` can precede it in its
 # migration; it takes SHARE UPDATE EXCLUSIVE, which blocks neither reads nor writes.
-_TIMEOUT_RULES = frozenset({"require-lock-timeout", "require-statement-timeout"})
+_TIMEOUT_RULES = frozenset({"require-lock-timeout", "require-statement-timeout", "require-timeout-settings"})
+# The settings a timeout rule asks for: a SET of one of them ends what the file-wide finding covers.
+_TIMEOUT_SETTINGS = {
+    "require-lock-timeout": {"lock_timeout"},
+    "require-statement-timeout": {"statement_timeout"},
+    "require-timeout-settings": {"lock_timeout", "statement_timeout"},
+}
+
+
+def _locks_existing_table(migration: Migration, finding: sql_parser.SquawkFinding) -> bool:
+    """Whether squawk's finding concerns a lock on a table that existed before this migration.
+
+    The timeout rules are file-wide: squawk reports them once, at the first slow statement, but they cover every
+    statement from there to the SET that provides the timeout. Such a finding stands when any covered statement
+    locks an existing table (foreign-key targets included); statements that lock no table (ALTER TYPE … ADD
+    VALUE) and tables the file itself created before do not count. Other rules concern their own statement."""
+    if finding.rule not in _TIMEOUT_RULES:
+        return not _only_new_tables(migration, finding.line)
+    first = sql_parser.statement_at(migration.parsed, finding.line)
+    if first is None:
+        return True  # cannot place it: keep squawk's word
+    settings = _TIMEOUT_SETTINGS[finding.rule]
+    for statement in migration.parsed.every_statement:
+        if statement.line < first.line:
+            continue
+        if sql_parser.setting_set(statement) in settings:
+            break
+        if sql_parser.tables_locked(statement) - _created_earlier_in_file(migration, statement.line):
+            return True
+    return False
 
 
 def _concurrent_only(repo: RepoView, migration: Migration) -> bool:
@@ -346,14 +436,12 @@ def brand_id_required_and_indexed(repo: RepoView, subject: Subject) -> Iterator[
     code, code_failures = sources(repo, subject, "SVC-DB-04")
     yield from failures
     yield from code_failures
-    tables: dict[str, tuple[str, sql_parser.Table]] = {}
-    not_null: set[str] = set()
+    tables = live_tables(parsed)
+    not_null = {
+        name for name, (_, table) in tables.items() if any(c.name == "brand_id" and c.not_null for c in table.columns)
+    }
     indexed: set[str] = set()
     for migration in parsed:
-        for table in sql_parser.tables_created(migration.parsed):
-            tables[table.name] = (migration.path, table)
-            if any(c.name == "brand_id" and c.not_null for c in table.columns):
-                not_null.add(table.name)
         for table_name, column, _ in sql_parser.columns_added(migration.parsed):
             if column.name == "brand_id" and column.not_null:
                 not_null.add(table_name)
@@ -363,8 +451,6 @@ def brand_id_required_and_indexed(repo: RepoView, subject: Subject) -> Iterator[
         for index in sql_parser.indexes_created(migration.parsed):
             if index.columns and index.columns[0] == "brand_id":
                 indexed.add(index.table)
-        for table_name, _ in sql_parser.tables_dropped(migration.parsed):
-            tables.pop(table_name, None)
     if not tables and not failures:
         yield not_applicable("SVC-DB-04", f"no tables are created in {subject.join('migrations')}/")
         return

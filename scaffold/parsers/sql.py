@@ -238,9 +238,10 @@ def _string_literal(expression: str) -> str | None:
         (raw,) = parse_sql(f"SELECT {expression}")
     except (ParseError, ValueError):
         return None
-    targets = getattr(raw.stmt, "targetList", None) or ()
-    if len(targets) == 1 and isinstance(targets[0].val, ast.A_Const) and isinstance(targets[0].val.val, ast.String):
-        return targets[0].val.val.sval
+    targets: list[ast.ResTarget] = list(getattr(raw.stmt, "targetList", None) or [])
+    value = targets[0].val if len(targets) == 1 else None
+    if isinstance(value, ast.A_Const) and isinstance(value.val, ast.String):
+        return value.val.sval
     return None
 
 
@@ -300,7 +301,7 @@ def _linted_text(text: str, spans: list[tuple[int, int]], nested: list[Statement
             continue  # its own statements are listed
         try:
             written = RawStream()(statement.node)
-        except Exception:  # noqa: BLE001 - the deparser has no common error type; the original text is the fallback
+        except Exception:
             written = " ".join(line.split("--", 1)[0] for line in statement.text.splitlines())
         if 0 < statement.line <= len(lines):
             lines[statement.line - 1] += f" {written};"
@@ -537,6 +538,12 @@ def tables_locked(statement: Statement) -> set[str]:
     if isinstance(statement.node, _ROW_STATEMENTS):
         return set()
     return tables_touched(statement)
+
+
+def setting_set(statement: Statement) -> str | None:
+    """The run-time setting a `SET [LOCAL] name = …` statement sets (lock_timeout, …), else None."""
+    node = statement.node
+    return node.name if isinstance(node, ast.VariableSetStmt) else None
 
 
 def unfiltered_writes(parsed: ParsedSql) -> list[tuple[str, int, str]]:
