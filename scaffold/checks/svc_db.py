@@ -83,8 +83,10 @@ def migrations_expand_only(repo: RepoView, subject: Subject) -> Iterator[Finding
     What it does: Parses every migration with PostgreSQL's parser (pglast) and lists the changes that break code
     still reading the old schema: DROP TABLE, DROP COLUMN, RENAME TABLE / COLUMN, ALTER COLUMN TYPE and
     SET NOT NULL on a table an earlier migration created (squawk's ban-drop-* / renaming-* /
-    changing-column-type rules are merged in). Such a migration passes only as the contract half of
-    expand-contract: its header says `-- contract: NNNN_<expand>.sql`, naming an earlier migration that exists.
+    changing-column-type rules are merged in), one finding per change at its clause's line, including changes
+    inside DO blocks and function bodies (an EXECUTE of SQL built at run time needs a person). Such a migration
+    passes only as the contract half of expand-contract: its header says `-- contract: NNNN_<expand>.sql`,
+    naming an earlier migration that exists (the whole name, with or without `.sql`).
 
     Why it matters: During a deploy old and new code run side by side; a migration that removes or renames what
     the old code reads breaks every request still served by it. Expand first, migrate readers, contract later.
@@ -267,8 +269,12 @@ def migrations_take_no_long_locks(repo: RepoView, subject: Subject) -> Iterator[
     What it does: Runs squawk over the migrations (as run by runMigrations: one transaction each, PostgreSQL 17)
     and fails on its lock-taking rules — index builds without CONCURRENTLY, constraints without NOT VALID,
     column type changes, NOT NULL / volatile defaults on existing tables, missing lock_timeout — unless the
-    statement only touches a table the same migration created (an empty, unshared table). When none remain, a
-    person still confirms the deploy runs off-peak.
+    statement only touches a table the same migration created (an empty, unshared table). The missing-timeout
+    finding covers the whole file: it stands when any statement it covers locks an existing table (a new
+    foreign key locks the table it references). Statements inside DO blocks and function bodies are linted like
+    top-level ones; an EXECUTE of SQL built at run time needs a person. It also fails UPDATE / DELETE without
+    WHERE on an existing table and CONCURRENTLY inside the migration's transaction. When none remain, a person
+    still confirms the deploy runs off-peak.
 
     Why it matters: An ACCESS EXCLUSIVE or SHARE lock on a busy table queues every request behind it; at peak
     that is an outage.
@@ -325,7 +331,24 @@ def migrations_take_no_long_locks(repo: RepoView, subject: Subject) -> Iterator[
             f"Rewrite the statement so it does not hold the lock for long.{advice}",
         )
     undecided: list[Finding] = []
+    reported = {(f.file, f.line, f.rule) for f in locking}
     for migration in parsed:
+        in_transaction = not (repo.read_text(migration.path) or "").startswith(platform.NO_TRANSACTION_MARKER)
+        for statement in sql_parser.concurrent_index_statements(migration.parsed) if in_transaction else ():
+            # squawk reports this only when the file holds other statements; the runner wraps a lone one too
+            if (migration.path, statement.line, "ban-concurrent-index-creation-in-transaction") in reported:
+                continue
+            failures.append(
+                fail(
+                    "SVC-DB-03",
+                    migration.path,
+                    statement.line,
+                    "CONCURRENTLY cannot run inside the transaction runMigrations wraps this migration in: "
+                    "the deploy fails here",
+                    f"Put the statement alone in a migration whose first line is `{platform.NO_TRANSACTION_MARKER}`.",
+                )
+            )
+            yield failures[-1]
         for table, line, verb in sql_parser.unfiltered_writes(migration.parsed):
             if table in _created_earlier_in_file(migration, line):
                 continue

@@ -533,11 +533,25 @@ _ROW_STATEMENTS = (ast.SelectStmt, ast.InsertStmt, ast.UpdateStmt, ast.DeleteStm
 
 def tables_locked(statement: Statement) -> set[str]:
     """The tables a schema statement (DDL) takes a table lock on: what it alters, indexes, renames, drops or
-    references by a new foreign key. Empty for statements that lock no table (ALTER TYPE … ADD VALUE, SET,
-    CREATE FUNCTION, row reads and writes)."""
-    if isinstance(statement.node, _ROW_STATEMENTS):
+    references by a new foreign key. Empty for statements that block no reads or writes (ALTER TYPE … ADD VALUE,
+    SET, CREATE FUNCTION, row reads and writes, index builds and drops CONCURRENTLY)."""
+    node = statement.node
+    if isinstance(node, _ROW_STATEMENTS):
+        return set()
+    # CREATE / DROP INDEX CONCURRENTLY take SHARE UPDATE EXCLUSIVE, which blocks neither reads nor writes
+    if isinstance(node, ast.IndexStmt | ast.DropStmt) and getattr(node, "concurrent", False):
         return set()
     return tables_touched(statement)
+
+
+def concurrent_index_statements(parsed: ParsedSql) -> list[Statement]:
+    """CREATE INDEX CONCURRENTLY and DROP INDEX CONCURRENTLY statements (top level and in bodies): PostgreSQL
+    refuses to run them inside a transaction block."""
+    return [
+        statement
+        for statement in parsed.every_statement
+        if isinstance(statement.node, ast.IndexStmt | ast.DropStmt) and getattr(statement.node, "concurrent", False)
+    ]
 
 
 def setting_set(statement: Statement) -> str | None:
