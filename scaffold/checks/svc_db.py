@@ -299,6 +299,7 @@ def migrations_take_no_long_locks(repo: RepoView, subject: Subject) -> Iterator[
         yield fail("SVC-DB-03", parsed[0].path, 1, f"cannot lint migrations: {error}", "pip install squawk-cli")
         return
     by_path = {m.path: m for m in parsed}
+    column_types = _column_types_before(parsed)
     for migration in parsed:
         text = repo.read_text(migration.path) or ""
         if text.startswith(platform.NO_TRANSACTION_MARKER) and len(migration.parsed.statements) > 1:
@@ -319,6 +320,7 @@ def migrations_take_no_long_locks(repo: RepoView, subject: Subject) -> Iterator[
         if finding.rule in sql_parser.SQUAWK_LOCK_RULES
         and finding.file in by_path
         and _locks_existing_table(by_path[finding.file], finding)
+        and not _only_widens(by_path[finding.file], finding, column_types[finding.file])
         and not (finding.rule in _TIMEOUT_RULES and _concurrent_only(repo, by_path[finding.file]))
     ]
     for finding in locking:
@@ -382,6 +384,48 @@ _TIMEOUT_SETTINGS = {
     "require-statement-timeout": {"statement_timeout"},
     "require-timeout-settings": {"lock_timeout", "statement_timeout"},
 }
+
+
+ColumnTypes = dict[tuple[str, str], sql_parser.Column]
+
+
+def _column_types_before(parsed: list[Migration]) -> dict[str, ColumnTypes]:
+    """For each migration, the column types its earlier migrations declared: (table, column) -> column."""
+    known: ColumnTypes = {}
+    before: dict[str, ColumnTypes] = {}
+    for migration in parsed:
+        before[migration.path] = dict(known)
+        for table in sql_parser.tables_created(migration.parsed):
+            known.update({(table.name, column.name): column for column in table.columns})
+        for table_name, column, _ in sql_parser.columns_added(migration.parsed):
+            known[(table_name, column.name)] = column
+        for change in sql_parser.schema_changes(migration.parsed):
+            if change.action == "change_type" and change.table and change.target and change.new_type:
+                known[(change.table, change.target)] = change.new_type
+    return before
+
+
+def _only_widens(migration: Migration, finding: sql_parser.SquawkFinding, types: ColumnTypes) -> bool:
+    """Whether squawk's changing-column-type finding concerns only string columns widened (varchar(n) -> text or a
+    longer varchar), which PostgreSQL does without a rewrite. Decided only when the earlier migrations declared
+    each column's type; otherwise squawk's finding stands."""
+    if finding.rule != "changing-column-type":
+        return False
+    statement = sql_parser.statement_at(migration.parsed, finding.line)
+    changes = [
+        change
+        for change in sql_parser.schema_changes(migration.parsed)
+        if change.action == "change_type" and sql_parser.statement_at(migration.parsed, change.line) is statement
+    ]
+    # squawk reports each clause at its line; a finding at the statement's first line covers all of them
+    changes = [change for change in changes if change.line == finding.line] or changes
+    if not changes:
+        return False
+    for change in changes:
+        old = types.get((change.table or "", change.target or ""))
+        if old is None or change.new_type is None or not sql_parser.is_widening(old, change.new_type):
+            return False
+    return True
 
 
 def _locks_existing_table(migration: Migration, finding: sql_parser.SquawkFinding) -> bool:

@@ -23,7 +23,7 @@ import json
 import shutil
 import subprocess
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from pglast import ast, parse_plpgsql, parse_sql
 from pglast.enums import AlterTableType, ConstrType, ObjectType
@@ -326,6 +326,7 @@ class Column:
     name: str
     type: str  # last part of the type name: uuid, text, int4, timestamptz, ...
     not_null: bool  # NOT NULL or PRIMARY KEY
+    modifiers: tuple[int, ...] = ()  # varchar(255) -> (255,)
 
 
 @dataclass(frozen=True)
@@ -352,7 +353,26 @@ def _column(definition: ast.ColumnDef) -> Column:
     not_null = bool(definition.is_not_null) or any(
         c.contype in (ConstrType.CONSTR_NOTNULL, ConstrType.CONSTR_PRIMARY) for c in constraints
     )
-    return Column(definition.colname or "", type_name, not_null)
+    modifiers = tuple(
+        int(m.val.ival or 0)
+        for m in (definition.typeName.typmods if definition.typeName else None) or ()
+        if isinstance(m, ast.A_Const) and isinstance(m.val, ast.Integer)
+    )
+    return Column(definition.colname or "", type_name, not_null, modifiers)
+
+
+# Types PostgreSQL changes to without rewriting the table or rebuilding its indexes (binary-coercible)
+_STRING_TYPES = frozenset({"varchar", "text"})
+
+
+def is_widening(old: Column, new: Column) -> bool:
+    """Whether ALTER COLUMN TYPE from `old` to `new` only widens a string column (varchar(n) -> varchar(m >= n),
+    varchar -> text): PostgreSQL then updates the catalog only, without rewriting the table."""
+    if old.type not in _STRING_TYPES or new.type not in _STRING_TYPES:
+        return False
+    if new.type == "text" or not new.modifiers:
+        return True
+    return old.type == "varchar" and bool(old.modifiers) and old.modifiers[0] <= new.modifiers[0]
 
 
 def tables_created(parsed: ParsedSql) -> list[Table]:
@@ -366,7 +386,7 @@ def tables_created(parsed: ParsedSql) -> list[Table]:
         for element in node.tableElts or ():
             if isinstance(element, ast.Constraint) and element.contype == ConstrType.CONSTR_PRIMARY:
                 primary = tuple(k.sval for k in element.keys or ())
-        columns = [Column(c.name, c.type, c.not_null or c.name in primary) for c in columns]
+        columns = [replace(c, not_null=c.not_null or c.name in primary) for c in columns]
         tables.append(Table(node.relation.relname or "", tuple(columns), statement.line, primary))
     return tables
 
@@ -432,6 +452,7 @@ class SchemaChange:
     target: str | None  # the column (or other object) concerned
     line: int
     if_exists: bool = False  # DROP TABLE IF EXISTS: nothing happens when no earlier migration created the table
+    new_type: Column | None = None  # change_type: the column as retyped
 
     def describe(self) -> str:
         where = ".".join(p for p in (self.table, self.target) if p)
@@ -468,7 +489,8 @@ def schema_changes(parsed: ParsedSql) -> list[SchemaChange]:
             for command, line in zip(commands, lines, strict=True):
                 action = _ALTER_ACTIONS.get(command.subtype)
                 if action is not None:
-                    found.append(SchemaChange(action, node.relation.relname, command.name, line))
+                    retyped = _column(command.def_) if isinstance(command.def_, ast.ColumnDef) else None
+                    found.append(SchemaChange(action, node.relation.relname, command.name, line, new_type=retyped))
     return found
 
 

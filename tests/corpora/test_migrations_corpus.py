@@ -107,7 +107,6 @@ _OLD_TYPE_UNKNOWN = (
 KNOWN_FALSE_ALARMS: dict[str, dict[Verdict, str]] = {
     "SVC-DB-01": {},
     "SVC-DB-03": {
-        Verdict("supabase-auth/20230116124310_alter_phone_type.up.sql", "lock", 5): _OLD_TYPE_UNKNOWN,
         Verdict("temporal/schema/v1.08-alter_columns.sql", "lock", 1): _OLD_TYPE_UNKNOWN,
         Verdict("temporal/schema/v1.08-alter_columns.sql", "lock", 2): _OLD_TYPE_UNKNOWN,
     },
@@ -148,6 +147,9 @@ DROP_REASONS = {
     "no-blocking-lock": "no statement the timeout finding covers blocks reads or writes on an existing table",
     # pass-concurrent-index
     "lone-concurrent": "a lone CONCURRENTLY statement in a no-transaction migration cannot be preceded by a SET",
+    # pass-varchar-widening, fail-varchar-narrowing. Not met below: this sample's one widening (users.phone) is
+    # inside a DO block, where squawk run on the file as written does not look.
+    "widening": "changing-column-type that only widens a string column the earlier migrations declared",
 }
 
 

@@ -10,6 +10,7 @@ from scaffold.parsers.sql import (
     columns_added,
     header_comments,
     indexes_created,
+    is_widening,
     loads_rows,
     parse_migration,
     run_squawk,
@@ -252,3 +253,16 @@ def test_squawk_timeout_and_failure_become_errors(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setattr(subprocess, "run", crashed)
     with pytest.raises(RuntimeError, match="panicked"):
         run_squawk({"m.sql": str(migration)})
+
+
+def test_string_widening_needs_no_rewrite() -> None:
+    (table,) = tables_created(parse_migration("CREATE TABLE t (a varchar(64), b varchar, c text, d int4);"))
+    a, b, c, d = table.columns
+    assert a.modifiers == (64,) and b.modifiers == ()
+    changes = schema_changes(
+        parse_migration("ALTER TABLE t ALTER a TYPE varchar(255), ALTER a TYPE varchar(8), ALTER a TYPE text;")
+    )
+    wider, narrower, text = (change.new_type for change in changes)
+    assert wider is not None and narrower is not None and text is not None
+    assert is_widening(a, wider) and is_widening(a, text) and is_widening(c, text)
+    assert not is_widening(a, narrower) and not is_widening(b, wider) and not is_widening(d, text)
