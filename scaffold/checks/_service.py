@@ -197,24 +197,52 @@ def migration_files(repo: RepoView, subject: Subject) -> list[str]:
     return sorted(f for f in below if f.startswith(prefix) and f.endswith(".sql") and "/" not in f[len(prefix) :])
 
 
+# A migration that cannot be read blocks SVC-DB-01 first (whether it breaks old readers cannot be told): it is
+# reported there, once; the other items that read migrations say they could not decide for it.
+UNREADABLE_MIGRATION_OWNER = "SVC-DB-01"
+
+
 def migrations(repo: RepoView, subject: Subject, check_id: str) -> tuple[list[Migration], list[Finding]]:
-    """Parsed migrations in apply order, and a fail for each that does not parse."""
+    """Parsed migrations in apply order, and a finding for each that cannot be read: a fail under SVC-DB-01,
+    needs_human (could not decide, and why) under the other items."""
     parsed_migrations: list[Migration] = []
     failures: list[Finding] = []
     for path in migration_files(repo, subject):
         parsed = repo.sql(path)
         if parsed is None:
-            failures.append(fail(check_id, path, None, f"{path} cannot be read as UTF-8", "Save it as UTF-8."))
+            problem, line, fix = "cannot be read as UTF-8", None, "Save it as UTF-8."
         elif parsed.error is not None:
-            failures.append(
-                fail(
-                    check_id,
-                    path,
-                    parsed.error_line,
-                    f"{path} does not parse: {parsed.error}",
-                    "Fix the SQL at that line (it is parsed with PostgreSQL's own parser).",
-                )
-            )
+            problem, line = f"does not parse: {parsed.error}", parsed.error_line
+            fix = "Fix the SQL at that line (it is parsed with PostgreSQL's own parser)."
         else:
             parsed_migrations.append(Migration(path, path.rsplit("/", 1)[-1], parsed))
+            continue
+        if check_id == UNREADABLE_MIGRATION_OWNER:
+            failures.append(fail(check_id, path, line, f"{path} {problem}", fix))
+        else:
+            failures.append(
+                needs_human(
+                    check_id,
+                    f"could not decide for {path}: it {problem} (reported under {UNREADABLE_MIGRATION_OWNER})",
+                    path,
+                    line,
+                )
+            )
     return parsed_migrations, failures
+
+
+def live_tables(parsed_migrations: list[Migration]) -> dict[str, tuple[str, sql_parser.Table]]:
+    """Tables that exist after every migration ran → (the migration that created them last, the table): creates
+    and drops applied in the order they run, so `DROP TABLE IF EXISTS x; CREATE TABLE x` leaves x in place."""
+    tables: dict[str, tuple[str, sql_parser.Table]] = {}
+    for migration in parsed_migrations:
+        events: list[tuple[int, int, str, sql_parser.Table | None]] = [
+            (table.line, 1, table.name, table) for table in sql_parser.tables_created(migration.parsed)
+        ]
+        events += [(line, 0, name, None) for name, line in sql_parser.tables_dropped(migration.parsed)]
+        for _line, _order, name, created in sorted(events, key=lambda event: event[:2]):
+            if created is None:
+                tables.pop(name, None)
+            else:
+                tables[name] = (migration.path, created)
+    return tables

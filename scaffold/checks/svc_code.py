@@ -16,6 +16,7 @@ from scaffold.checks._service import (
     brand_scope_is_global,
     fail,
     handler_sets,
+    live_tables,
     manifest,
     manifest_data,
     manifest_list,
@@ -464,18 +465,12 @@ def every_table_has_brand_id(repo: RepoView, subject: Subject) -> Iterator[Findi
         return
     parsed, failures = migrations(repo, subject, "SVC-CODE-06")
     yield from failures
-    created: dict[str, tuple[str, sql_parser.Table]] = {}
-    with_brand: set[str] = set()
+    created = live_tables(parsed)
+    with_brand = {name for name, (_, table) in created.items() if any(c.name == "brand_id" for c in table.columns)}
     for migration in parsed:
-        for table in sql_parser.tables_created(migration.parsed):
-            created[table.name] = (migration.path, table)
-            if any(c.name == "brand_id" for c in table.columns):
-                with_brand.add(table.name)
         for table_name, column, _ in sql_parser.columns_added(migration.parsed):
             if column.name == "brand_id":
                 with_brand.add(table_name)
-        for table_name, _ in sql_parser.tables_dropped(migration.parsed):
-            created.pop(table_name, None)
     missing = [(path, table) for name, (path, table) in created.items() if name not in with_brand]
     for path, table in missing:
         yield fail(

@@ -17,6 +17,7 @@ from scaffold.checks._service import (
     TsFile,
     brand_scope_is_global,
     fail,
+    live_tables,
     migrations,
     needs_human,
     not_applicable,
@@ -50,6 +51,17 @@ def _squawk(repo: RepoView, parsed: list[Migration]) -> list[sql_parser.SquawkFi
     return repo.squawk([m.path for m in parsed])
 
 
+def _unreadable_bodies(check_id: str, migration: Migration, what: str) -> Iterator[Finding]:
+    """needs_human for each statement of a DO block or function body that cannot be read (a dynamic EXECUTE)."""
+    for unreadable in migration.parsed.unreadable:
+        yield needs_human(
+            check_id,
+            f"could not read a statement in a body: {unreadable.reason}; confirm it {what}",
+            migration.path,
+            unreadable.line,
+        )
+
+
 # --- SVC-DB-01 ---------------------------------------------------------------------------------------------
 def contract_marker(repo: RepoView, migration: Migration) -> tuple[str, int] | None:
     """The `-- contract: <expand migration>` header of a migration: (the named migration, its line)."""
@@ -71,8 +83,10 @@ def migrations_expand_only(repo: RepoView, subject: Subject) -> Iterator[Finding
     What it does: Parses every migration with PostgreSQL's parser (pglast) and lists the changes that break code
     still reading the old schema: DROP TABLE, DROP COLUMN, RENAME TABLE / COLUMN, ALTER COLUMN TYPE and
     SET NOT NULL on a table an earlier migration created (squawk's ban-drop-* / renaming-* /
-    changing-column-type rules are merged in). Such a migration passes only as the contract half of
-    expand-contract: its header says `-- contract: NNNN_<expand>.sql`, naming an earlier migration that exists.
+    changing-column-type rules are merged in), one finding per change at its clause's line, including changes
+    inside DO blocks and function bodies (an EXECUTE of SQL built at run time needs a person). Such a migration
+    passes only as the contract half of expand-contract: its header says `-- contract: NNNN_<expand>.sql`,
+    naming an earlier migration that exists (the whole name, with or without `.sql`).
 
     Why it matters: During a deploy old and new code run side by side; a migration that removes or renames what
     the old code reads breaks every request still served by it. Expand first, migrate readers, contract later.
@@ -88,24 +102,22 @@ def migrations_expand_only(repo: RepoView, subject: Subject) -> Iterator[Finding
     try:
         squawked = [f for f in _squawk(repo, parsed) if f.rule in sql_parser.SQUAWK_BREAKING_RULES]
     except RuntimeError:
-        squawked = []  # pglast alone decides; SVC-DB-03 reports squawk's absence
+        squawked = []  # pglast alone decides; SVC-DB-03 reports squawk's failure
     names = [m.name for m in parsed]
     ok = not failures
+    created_before: set[str] = set()  # by earlier migrations of this service
     for index, migration in enumerate(parsed):
-        breaking = {
-            change.line: change.describe()
-            for change in sql_parser.schema_changes(migration.parsed)
-            if not _only_new_tables(migration, change.line)
-        }
-        for finding in squawked:
-            if finding.file == migration.path and not _only_new_tables(migration, finding.line):
-                breaking.setdefault(finding.line, f"{finding.rule}: {finding.message}")
+        breaking = _breaking_changes(migration, created_before, [f for f in squawked if f.file == migration.path])
+        created_before |= {table.name for table in sql_parser.tables_created(migration.parsed)}
+        unreadable = list(_unreadable_bodies("SVC-DB-01", migration, "drops, renames and retypes nothing"))
+        ok = ok and not unreadable
+        yield from unreadable
         if not breaking:
             continue
         marker = contract_marker(repo, migration)
         if marker is None:
             ok = False
-            for line, what in sorted(breaking.items()):
+            for line, what in breaking:
                 yield fail(
                     "SVC-DB-01",
                     migration.path,
@@ -117,7 +129,8 @@ def migrations_expand_only(repo: RepoView, subject: Subject) -> Iterator[Finding
             continue
         expand, line = marker
         earlier = names[:index]
-        if not any(expand == name or (expand and name.startswith(expand.removesuffix(".sql"))) for name in earlier):
+        # the name is matched whole (with or without .sql): `-- contract: 0` names no migration
+        if not any(expand in (name, name.removesuffix(".sql")) for name in earlier):
             ok = False
             yield fail(
                 "SVC-DB-01",
@@ -128,6 +141,39 @@ def migrations_expand_only(repo: RepoView, subject: Subject) -> Iterator[Finding
             )
     if ok:
         yield passed("SVC-DB-01", f"{len(parsed)} migrations: expand-only or declared contract steps")
+
+
+# squawk's breaking rules → the schema change pglast lists for the same clause (squawk's is then a duplicate)
+_SQUAWK_ACTIONS = {
+    "ban-drop-column": "drop_column",
+    "ban-drop-table": "drop_table",
+    "renaming-column": "rename_column",
+    "renaming-table": "rename_table",
+    "changing-column-type": "change_type",
+}
+
+
+def _breaking_changes(
+    migration: Migration, created_before: set[str], squawked: list[sql_parser.SquawkFinding]
+) -> list[tuple[int, str]]:
+    """(line, what) for each change of `migration` that breaks readers of the old schema, one per change."""
+    breaking: list[tuple[int, str]] = []
+    covered: set[tuple[int, str]] = set()  # (statement line, action) that pglast listed
+    for change in sql_parser.schema_changes(migration.parsed):
+        statement = sql_parser.statement_at(migration.parsed, change.line)
+        covered.add((statement.line if statement else change.line, change.action))
+        if _only_new_tables(migration, change.line):
+            continue
+        if change.if_exists and change.table not in created_before:
+            continue  # DROP TABLE IF EXISTS of a table no earlier migration created: nothing is dropped
+        breaking.append((change.line, change.describe()))
+    for finding in squawked:
+        statement = sql_parser.statement_at(migration.parsed, finding.line)
+        key = (statement.line if statement else finding.line, _SQUAWK_ACTIONS.get(finding.rule, finding.rule))
+        if key not in covered and not _only_new_tables(migration, finding.line):
+            covered.add(key)
+            breaking.append((finding.line, f"{finding.rule}: {finding.message}"))
+    return sorted(breaking)
 
 
 # --- SVC-DB-02 ---------------------------------------------------------------------------------------------
@@ -223,8 +269,12 @@ def migrations_take_no_long_locks(repo: RepoView, subject: Subject) -> Iterator[
     What it does: Runs squawk over the migrations (as run by runMigrations: one transaction each, PostgreSQL 17)
     and fails on its lock-taking rules — index builds without CONCURRENTLY, constraints without NOT VALID,
     column type changes, NOT NULL / volatile defaults on existing tables, missing lock_timeout — unless the
-    statement only touches a table the same migration created (an empty, unshared table). When none remain, a
-    person still confirms the deploy runs off-peak.
+    statement only touches a table the same migration created (an empty, unshared table). The missing-timeout
+    finding covers the whole file: it stands when any statement it covers locks an existing table (a new
+    foreign key locks the table it references). Statements inside DO blocks and function bodies are linted like
+    top-level ones; an EXECUTE of SQL built at run time needs a person. It also fails UPDATE / DELETE without
+    WHERE on an existing table and CONCURRENTLY inside the migration's transaction. When none remain, a person
+    still confirms the deploy runs off-peak.
 
     Why it matters: An ACCESS EXCLUSIVE or SHARE lock on a busy table queues every request behind it; at peak
     that is an outage.
@@ -249,6 +299,7 @@ def migrations_take_no_long_locks(repo: RepoView, subject: Subject) -> Iterator[
         yield fail("SVC-DB-03", parsed[0].path, 1, f"cannot lint migrations: {error}", "pip install squawk-cli")
         return
     by_path = {m.path: m for m in parsed}
+    column_types = _column_types_before(parsed)
     for migration in parsed:
         text = repo.read_text(migration.path) or ""
         if text.startswith(platform.NO_TRANSACTION_MARKER) and len(migration.parsed.statements) > 1:
@@ -268,7 +319,8 @@ def migrations_take_no_long_locks(repo: RepoView, subject: Subject) -> Iterator[
         for finding in squawked
         if finding.rule in sql_parser.SQUAWK_LOCK_RULES
         and finding.file in by_path
-        and not _only_new_tables(by_path[finding.file], finding.line)
+        and _locks_existing_table(by_path[finding.file], finding)
+        and not _only_widens(by_path[finding.file], finding, column_types[finding.file])
         and not (finding.rule in _TIMEOUT_RULES and _concurrent_only(repo, by_path[finding.file]))
     ]
     for finding in locking:
@@ -280,7 +332,41 @@ def migrations_take_no_long_locks(repo: RepoView, subject: Subject) -> Iterator[
             f"squawk {finding.rule}: {finding.message}",
             f"Rewrite the statement so it does not hold the lock for long.{advice}",
         )
-    if not failures and not locking:
+    undecided: list[Finding] = []
+    reported = {(f.file, f.line, f.rule) for f in locking}
+    for migration in parsed:
+        in_transaction = not (repo.read_text(migration.path) or "").startswith(platform.NO_TRANSACTION_MARKER)
+        for statement in sql_parser.concurrent_index_statements(migration.parsed) if in_transaction else ():
+            # squawk reports this only when the file holds other statements; the runner wraps a lone one too
+            if (migration.path, statement.line, "ban-concurrent-index-creation-in-transaction") in reported:
+                continue
+            failures.append(
+                fail(
+                    "SVC-DB-03",
+                    migration.path,
+                    statement.line,
+                    "CONCURRENTLY cannot run inside the transaction runMigrations wraps this migration in: "
+                    "the deploy fails here",
+                    f"Put the statement alone in a migration whose first line is `{platform.NO_TRANSACTION_MARKER}`.",
+                )
+            )
+            yield failures[-1]
+        for table, line, verb in sql_parser.unfiltered_writes(migration.parsed):
+            if table in _created_earlier_in_file(migration, line):
+                continue
+            failures.append(
+                fail(
+                    "SVC-DB-03",
+                    migration.path,
+                    line,
+                    f"{verb} without WHERE locks every row of {table} until the migration commits",
+                    "Backfill in batches outside the migration (a job that updates a few thousand rows at a time).",
+                )
+            )
+            yield failures[-1]
+        undecided += _unreadable_bodies("SVC-DB-03", migration, "takes no long lock on an existing table")
+    yield from undecided
+    if not failures and not locking and not undecided:
         yield passed("SVC-DB-03", f"{len(parsed)} migrations take no long lock on an existing table")
         yield needs_human(
             "SVC-DB-03",
@@ -291,7 +377,78 @@ def migrations_take_no_long_locks(repo: RepoView, subject: Subject) -> Iterator[
 
 # A lone CONCURRENTLY statement runs outside a transaction, so no `SET lock_timeout` can precede it in its
 # migration; it takes SHARE UPDATE EXCLUSIVE, which blocks neither reads nor writes.
-_TIMEOUT_RULES = frozenset({"require-lock-timeout", "require-statement-timeout"})
+_TIMEOUT_RULES = frozenset({"require-lock-timeout", "require-statement-timeout", "require-timeout-settings"})
+# The settings a timeout rule asks for: a SET of one of them ends what the file-wide finding covers.
+_TIMEOUT_SETTINGS = {
+    "require-lock-timeout": {"lock_timeout"},
+    "require-statement-timeout": {"statement_timeout"},
+    "require-timeout-settings": {"lock_timeout", "statement_timeout"},
+}
+
+
+ColumnTypes = dict[tuple[str, str], sql_parser.Column]
+
+
+def _column_types_before(parsed: list[Migration]) -> dict[str, ColumnTypes]:
+    """For each migration, the column types its earlier migrations declared: (table, column) -> column."""
+    known: ColumnTypes = {}
+    before: dict[str, ColumnTypes] = {}
+    for migration in parsed:
+        before[migration.path] = dict(known)
+        for table in sql_parser.tables_created(migration.parsed):
+            known.update({(table.name, column.name): column for column in table.columns})
+        for table_name, column, _ in sql_parser.columns_added(migration.parsed):
+            known[(table_name, column.name)] = column
+        for change in sql_parser.schema_changes(migration.parsed):
+            if change.action == "change_type" and change.table and change.target and change.new_type:
+                known[(change.table, change.target)] = change.new_type
+    return before
+
+
+def _only_widens(migration: Migration, finding: sql_parser.SquawkFinding, types: ColumnTypes) -> bool:
+    """Whether squawk's changing-column-type finding concerns only string columns widened (varchar(n) -> text or a
+    longer varchar), which PostgreSQL does without a rewrite. Decided only when the earlier migrations declared
+    each column's type; otherwise squawk's finding stands."""
+    if finding.rule != "changing-column-type":
+        return False
+    statement = sql_parser.statement_at(migration.parsed, finding.line)
+    changes = [
+        change
+        for change in sql_parser.schema_changes(migration.parsed)
+        if change.action == "change_type" and sql_parser.statement_at(migration.parsed, change.line) is statement
+    ]
+    # squawk reports each clause at its line; a finding at the statement's first line covers all of them
+    changes = [change for change in changes if change.line == finding.line] or changes
+    if not changes:
+        return False
+    for change in changes:
+        old = types.get((change.table or "", change.target or ""))
+        if old is None or change.new_type is None or not sql_parser.is_widening(old, change.new_type):
+            return False
+    return True
+
+
+def _locks_existing_table(migration: Migration, finding: sql_parser.SquawkFinding) -> bool:
+    """Whether squawk's finding concerns a lock on a table that existed before this migration.
+
+    The timeout rules are file-wide: squawk reports them once, at the first slow statement, but they cover every
+    statement from there to the SET that provides the timeout. Such a finding stands when any covered statement
+    locks an existing table (foreign-key targets included); statements that lock no table (ALTER TYPE … ADD
+    VALUE) and tables the file itself created before do not count. Other rules concern their own statement."""
+    if finding.rule not in _TIMEOUT_RULES:
+        return not _only_new_tables(migration, finding.line)
+    first = sql_parser.statement_at(migration.parsed, finding.line)
+    if first is None:
+        return True  # cannot place it: keep squawk's word
+    settings = _TIMEOUT_SETTINGS[finding.rule]
+    for statement in migration.parsed.every_statement:
+        if statement.line < first.line:
+            continue
+        if sql_parser.setting_set(statement) in settings:
+            break
+        if sql_parser.tables_locked(statement) - _created_earlier_in_file(migration, statement.line):
+            return True
+    return False
 
 
 def _concurrent_only(repo: RepoView, migration: Migration) -> bool:
@@ -346,14 +503,12 @@ def brand_id_required_and_indexed(repo: RepoView, subject: Subject) -> Iterator[
     code, code_failures = sources(repo, subject, "SVC-DB-04")
     yield from failures
     yield from code_failures
-    tables: dict[str, tuple[str, sql_parser.Table]] = {}
-    not_null: set[str] = set()
+    tables = live_tables(parsed)
+    not_null = {
+        name for name, (_, table) in tables.items() if any(c.name == "brand_id" and c.not_null for c in table.columns)
+    }
     indexed: set[str] = set()
     for migration in parsed:
-        for table in sql_parser.tables_created(migration.parsed):
-            tables[table.name] = (migration.path, table)
-            if any(c.name == "brand_id" and c.not_null for c in table.columns):
-                not_null.add(table.name)
         for table_name, column, _ in sql_parser.columns_added(migration.parsed):
             if column.name == "brand_id" and column.not_null:
                 not_null.add(table_name)
@@ -363,8 +518,6 @@ def brand_id_required_and_indexed(repo: RepoView, subject: Subject) -> Iterator[
         for index in sql_parser.indexes_created(migration.parsed):
             if index.columns and index.columns[0] == "brand_id":
                 indexed.add(index.table)
-        for table_name, _ in sql_parser.tables_dropped(migration.parsed):
-            tables.pop(table_name, None)
     if not tables and not failures:
         yield not_applicable("SVC-DB-04", f"no tables are created in {subject.join('migrations')}/")
         return

@@ -62,6 +62,7 @@ class RepoView:
         self._parsed_by_content: dict[tuple[str, str], object] = {}  # see `_parsed`
         self._squawked: dict[str, list[sql_parser.SquawkFinding]] = {}  # per migration, see `squawk`
         self._squawk_lock = threading.Lock()
+        self._squawk_failure: RuntimeError | None = None  # squawk's failure, raised again to later callers
         self._linting_ahead: threading.Thread | None = None
 
     # --- files ---------------------------------------------------------------------------------------------
@@ -193,7 +194,8 @@ class RepoView:
 
     def lint_ahead(self) -> None:
         """Start squawk's first run (every service migration) on a thread, so that it lints while the checks
-        that come before the migration checks run; `squawk` waits for it. If it fails, `squawk` runs again."""
+        that come before the migration checks run; `squawk` waits for it. If it fails, `squawk` raises
+        the same error."""
         if self._linting_ahead is not None or not self._service_migrations:
             return
 
@@ -212,12 +214,21 @@ class RepoView:
 
     def _squawk_locked(self, relatives: Sequence[str]) -> list[sql_parser.SquawkFinding]:
         unlinted = [relative for relative in dict.fromkeys(relatives) if relative not in self._squawked]
+        if unlinted and self._squawk_failure is not None:
+            # a squawk that timed out or crashed once would again: each check reports it without waiting again
+            raise RuntimeError(str(self._squawk_failure))
         if unlinted:
             batch = [*unlinted, *(m for m in self._service_migrations if m not in self._squawked and m not in unlinted)]
             with tempfile.TemporaryDirectory() as staging:
                 files: dict[str, str] = {}
                 for index, relative in enumerate(batch):
-                    if relative in self._overlay:  # planned, not yet on disk: lint the planned text
+                    parsed = self.sql(relative) if relative.endswith(".sql") else None
+                    if parsed is not None and parsed.linted_text is not None:
+                        # statements inside DO blocks and function bodies, written out where squawk sees them
+                        copy = Path(staging) / f"{index}.sql"
+                        copy.write_text(parsed.linted_text, encoding="utf-8")
+                        files[relative] = str(copy)
+                    elif relative in self._overlay:  # planned, not yet on disk: lint the planned text
                         copy = Path(staging) / f"{index}.sql"
                         copy.write_bytes(self._overlay[relative])
                         files[relative] = str(copy)
@@ -228,9 +239,13 @@ class RepoView:
                 inside = {label: path for label, path in files.items() if label not in outside}
                 from scaffold.parsers import sql as sql_parser
 
-                findings = sql_parser.run_squawk(inside) if inside else []
-                if outside:
-                    findings += sql_parser.run_squawk(outside, assume_in_transaction=False)
+                try:
+                    findings = sql_parser.run_squawk(inside) if inside else []
+                    if outside:
+                        findings += sql_parser.run_squawk(outside, assume_in_transaction=False)
+                except RuntimeError as error:
+                    self._squawk_failure = error
+                    raise
             for relative in batch:
                 self._squawked[relative] = []
             for finding in findings:
