@@ -30,9 +30,8 @@ from scaffold.errors import ScaffoldError
 from scaffold.generators.base import PlatformSettings, plan_unless_exists
 from scaffold.naming import SERVICE_NAME, ServiceNames, camel
 from scaffold.staging import ChangeSet
-from scaffold.templates import ANSWERS_FILE, TEMPLATES_ROOT
+from scaffold.templates import ANSWERS_FILE, template_dir
 
-EXTRAS = TEMPLATES_ROOT / "templates" / "service-extras"
 RATE_LIMIT = re.compile(r"^([1-9][0-9]{0,6})/(second|minute|hour|day)$")
 API_PATH = re.compile(r"^(/[a-z0-9][a-z0-9-]*)+$")
 MAX_ENDPOINT_NAME = 40
@@ -138,7 +137,9 @@ def validate_answers(answers: EndpointAnswers, known_scopes: dict[str, bool]) ->
 
 def _render(template: str, context: dict[str, Any]) -> str:
     environment = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(EXTRAS), keep_trailing_newline=True, undefined=jinja2.StrictUndefined
+        loader=jinja2.FileSystemLoader(template_dir("service-extras")),
+        keep_trailing_newline=True,
+        undefined=jinja2.StrictUndefined,
     )
     return environment.get_template(template).render(context)
 

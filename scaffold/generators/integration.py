@@ -212,7 +212,7 @@ def _add_button_kit_if_missing(changes: ChangeSet) -> None:
     """Platforms made before the kit joined the platform template get it from there, unchanged."""
     if changes.current(f"{BUTTON_KIT_DIR}/package.json") is not None:
         return
-    source = templates.TEMPLATES_ROOT / "templates" / "platform" / BUTTON_KIT_DIR
+    source = templates.template_dir("platform") / BUTTON_KIT_DIR
     for path in sorted(source.rglob("*")):
         if path.is_file():
             changes.write(f"{BUTTON_KIT_DIR}/{path.relative_to(source).as_posix()}", path.read_bytes())

@@ -27,8 +27,6 @@ from scaffold.generators.base import PlatformSettings, plan_unless_exists
 from scaffold.naming import MAX_SERVICE_NAME, RESOURCE_NAME, SERVICE_NAME, ServiceNames
 from scaffold.staging import ChangeSet
 
-EXTRAS = templates.TEMPLATES_ROOT / "templates" / "service-extras"
-
 
 @dataclass(frozen=True)
 class ServiceAnswers:
@@ -145,7 +143,9 @@ def _check_manifest(text: str, name: str) -> None:
 
 def _render_extra(template: str, answers: ServiceAnswers) -> str:
     environment = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(EXTRAS), keep_trailing_newline=True, undefined=jinja2.StrictUndefined
+        loader=jinja2.FileSystemLoader(templates.template_dir("service-extras")),
+        keep_trailing_newline=True,
+        undefined=jinja2.StrictUndefined,
     )
     return environment.get_template(template).render({**asdict(answers), **answers.names.template_context()})
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -113,3 +115,17 @@ def test_squawk_lines_are_one_based(tmp_path: Path) -> None:
     findings = run_squawk({"migrations/0002.sql": str(migration)})
     found = {(f.file, f.line, f.rule) for f in findings}
     assert ("migrations/0002.sql", 4, "require-concurrent-index-creation") in found
+
+
+@pytest.mark.skipif(
+    shutil.which("squawk", path=str(Path(sys.executable).parent)) is None, reason="squawk-cli not in this venv"
+)
+def test_squawk_is_found_beside_the_interpreter_when_path_lacks_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """pipx and `uv tool` run scaffold by its full path; the venv's bin folder is then not on PATH."""
+    monkeypatch.setenv("PATH", str(tmp_path))
+    assert squawk_available()
+    migration = tmp_path / "0002.sql"
+    migration.write_text("CREATE INDEX i ON items (name);\n")
+    assert run_squawk({"0002.sql": str(migration)})
