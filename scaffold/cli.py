@@ -25,6 +25,7 @@ from scaffold.commands import (
 )
 from scaffold.commands.common import Parser
 from scaffold.errors import ScaffoldError
+from scaffold.terminal import CLOSED_PIPE_STATUS, silence_closed_stdout
 
 NEW_KINDS = (new_service, new_event, new_job, new_integration, new_endpoint)  # one module per `scaffold new <kind>`
 
@@ -86,6 +87,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("scaffold: interrupted; nothing was written", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader went away (`scaffold checklist | head -1`): end quietly, as other CLIs do
+        silence_closed_stdout()
+        return CLOSED_PIPE_STATUS
     except Exception as error:  # never a traceback for the user; SCAFFOLD_DEBUG=1 shows it
         if os.environ.get("SCAFFOLD_DEBUG"):
             raise
@@ -108,6 +112,11 @@ def run() -> NoReturn:
     is pending, and the operating system takes the memory back at once. Other commands exit normally: their
     temporary folders and atexit handlers must run."""
     status = main()
+    try:  # output still buffered meets a closed pipe here when it was short
+        sys.stdout.flush()
+    except BrokenPipeError:
+        silence_closed_stdout()
+        status = CLOSED_PIPE_STATUS
     if _invoked and _invoked[-1] in EXIT_WITHOUT_TEARDOWN:
         for stream in (sys.stdout, sys.stderr):
             with contextlib.suppress(OSError, ValueError):  # a closed pipe (`scaffold verify | head`)

@@ -1,13 +1,16 @@
 """Rendering the copier templates bundled with scaffold, and recording where `copier update` finds them.
 
-The templates live in this repo (`copier.yml` at the root chooses `templates/<kind>` by the `kind` answer). To keep
-renders fast and independent of this checkout's git state, the needed kind is copied to a plain temporary folder
-and rendered from there; the answers file then records the git source and tag that hold exactly these templates
-(`_src_path`, `_commit: v<version>`), so a generated project pulls later template versions with `copier update`.
+The templates live in this repo (`copier.yml` at the root chooses `templates/<kind>` by the `kind` answer); a built
+wheel carries the same two under `scaffold/_templates/` (pyproject.toml maps them in), and `templates_root()` finds
+either layout. To keep renders fast and independent of this checkout's git state, the needed kind is copied to a
+plain temporary folder and rendered from there; the answers file then records the git source and tag that hold
+exactly these templates (`_src_path`, `_commit: v<version>`), so a generated project pulls later template versions
+with `copier update`.
 """
 
 from __future__ import annotations
 
+import functools
 import shutil
 import tempfile
 from pathlib import Path
@@ -16,13 +19,33 @@ from typing import Any
 import yaml
 
 from scaffold import __version__
+from scaffold.errors import ScaffoldError
 
-TEMPLATES_ROOT = Path(__file__).resolve().parent.parent
 ANSWERS_FILE = ".copier-answers.yml"
 # Where this repo is published with a `v<version>` tag per release; `scaffold init --templates-url` overrides it
 # per platform (recorded in .scaffold/platform.yaml) for forks and tests.
 DEFAULT_TEMPLATES_URL = "https://github.com/loop-health/scaffold.git"
 TEMPLATES_REF = f"v{__version__}"
+
+
+@functools.cache
+def templates_root() -> Path:
+    """The folder holding copier.yml and templates/<kind>/: scaffold/_templates in an installed wheel, else the top
+    of the checkout scaffold runs from (development and editable installs)."""
+    package = Path(__file__).resolve().parent
+    candidates = (package / "_templates", package.parent)
+    for candidate in candidates:
+        if (candidate / "copier.yml").is_file() and (candidate / "templates").is_dir():
+            return candidate
+    raise ScaffoldError(
+        f"scaffold's templates are missing (no copier.yml and templates/ in {' or '.join(map(str, candidates))}): "
+        "this installation is incomplete; reinstall scaffold"
+    )
+
+
+def template_dir(kind: str) -> Path:
+    """The folder of one template (`service`, `service-extras`, `platform`, …)."""
+    return templates_root() / "templates" / kind
 
 
 def render(kind: str, data: dict[str, Any], templates_url: str, templates_ref: str = TEMPLATES_REF) -> dict[str, bytes]:
@@ -32,8 +55,8 @@ def render(kind: str, data: dict[str, Any], templates_url: str, templates_ref: s
     with tempfile.TemporaryDirectory(prefix="scaffold-render-") as scratch:
         source = Path(scratch) / "template"
         (source / "templates").mkdir(parents=True)
-        shutil.copy2(TEMPLATES_ROOT / "copier.yml", source / "copier.yml")
-        shutil.copytree(TEMPLATES_ROOT / "templates" / kind, source / "templates" / kind)
+        shutil.copy2(templates_root() / "copier.yml", source / "copier.yml")
+        shutil.copytree(template_dir(kind), source / "templates" / kind)
         target = Path(scratch) / "out"
         copier.run_copy(
             str(source),

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -48,6 +49,22 @@ def open_platform(start: Path) -> PlatformSettings:
         templates_url=str(settings.get("templates_url") or DEFAULT_TEMPLATES_URL),
         templates_ref=str(settings.get("templates_ref") or TEMPLATES_REF),
     )
+
+
+def plan_unless_exists(target_exists: bool, plan: Callable[[], ChangeSet], refusal: str) -> ChangeSet:
+    """Generators never overwrite. A missing target is planned freely; once it exists, a plan is accepted only when it
+    changes nothing (the same answers on a tree nobody has touched since), and anything else is refused with
+    `refusal`: re-rendering would undo what people and other generators changed there since. Changing a generated
+    thing is `copier update`'s job, or a person's."""
+    if not target_exists:
+        return plan()
+    try:
+        changes = plan()
+    except ScaffoldError:  # the plan conflicts with what is there: that is an overwrite too
+        raise ScaffoldError(refusal) from None
+    if changes.changes:
+        raise ScaffoldError(f"{refusal} ({len(changes.changes)} file(s) would change)")
+    return changes
 
 
 def finish(changes: ChangeSet, *, dry_run: bool, what: str) -> bool:

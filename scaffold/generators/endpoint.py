@@ -27,12 +27,11 @@ from scaffold.edits import typescript_code as ts_code
 from scaffold.edits import typescript_registries as ts_edits
 from scaffold.edits import yaml_lists
 from scaffold.errors import ScaffoldError
-from scaffold.generators.base import PlatformSettings
+from scaffold.generators.base import PlatformSettings, plan_unless_exists
 from scaffold.naming import SERVICE_NAME, ServiceNames, camel
 from scaffold.staging import ChangeSet
-from scaffold.templates import ANSWERS_FILE, TEMPLATES_ROOT
+from scaffold.templates import ANSWERS_FILE, template_dir
 
-EXTRAS = TEMPLATES_ROOT / "templates" / "service-extras"
 RATE_LIMIT = re.compile(r"^([1-9][0-9]{0,6})/(second|minute|hour|day)$")
 API_PATH = re.compile(r"^(/[a-z0-9][a-z0-9-]*)+$")
 MAX_ENDPOINT_NAME = 40
@@ -138,7 +137,9 @@ def validate_answers(answers: EndpointAnswers, known_scopes: dict[str, bool]) ->
 
 def _render(template: str, context: dict[str, Any]) -> str:
     environment = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(EXTRAS), keep_trailing_newline=True, undefined=jinja2.StrictUndefined
+        loader=jinja2.FileSystemLoader(template_dir("service-extras")),
+        keep_trailing_newline=True,
+        undefined=jinja2.StrictUndefined,
     )
     return environment.get_template(template).render(context)
 
@@ -159,6 +160,42 @@ def plan_endpoint(settings: PlatformSettings, answers: EndpointAnswers) -> Chang
     resource = service_resource(root, answers.service)
     known = known_scopes(root)
     validate_answers(answers, known)
+    existing = _existing_endpoint(root, answers)
+    return plan_unless_exists(
+        existing is not None,
+        lambda: _plan_changes(settings, answers, resource, known),
+        f"{existing} already exists; choose another endpoint name or path, or change the route by hand",
+    )
+
+
+def _existing_endpoint(root: Path, answers: EndpointAnswers) -> str | None:
+    """What of the endpoint is there already: its route file, or an operation at its method and path or by its id."""
+    service_dir = platform.service_dir(answers.service)
+    route_file = f"{service_dir}/src/routes/{answers.name}.ts"
+    if (root / route_file).exists():
+        return route_file
+    openapi_file = f"{service_dir}/{platform.SERVICE_OPENAPI}"
+    try:
+        document = yaml.load((root / openapi_file).read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return None  # the plan reports an unreadable openapi.yaml in its own words
+    paths = document.get("paths") if isinstance(document, dict) else None
+    if not isinstance(paths, dict):
+        return None
+    for path, item in paths.items():
+        if not isinstance(item, dict):
+            continue
+        for method, operation in item.items():
+            if path == answers.path and method == answers.method:
+                return f"{openapi_file}: {method.upper()} {path}"
+            if isinstance(operation, dict) and operation.get("operationId") == answers.operation_id:
+                return f"{openapi_file}: operation {answers.operation_id!r}"
+    return None
+
+
+def _plan_changes(
+    settings: PlatformSettings, answers: EndpointAnswers, resource: str, known: dict[str, bool]
+) -> ChangeSet:
     names = ServiceNames(answers.service, resource)
     returns_phi = known.get(answers.scope, answers.returns_phi)
     requests, per = answers.rate_limit.split("/")
@@ -180,13 +217,8 @@ def plan_endpoint(settings: PlatformSettings, answers: EndpointAnswers) -> Chang
         "other_scope": names.write_scope if answers.scope != names.write_scope else names.read_scope,
     }
     service_dir = platform.service_dir(answers.service)
-    changes = ChangeSet(root)
-    route_file = f"{service_dir}/src/routes/{answers.name}.ts"
-    route = _render("endpoint-route.ts.jinja", context)
-    existing = changes.current(route_file)
-    if existing is not None and existing != route:
-        raise ScaffoldError(f"{route_file} already exists with other content; choose another endpoint name")
-    changes.write(route_file, route)
+    changes = ChangeSet(settings.root)
+    changes.write(f"{service_dir}/src/routes/{answers.name}.ts", _render("endpoint-route.ts.jinja", context))
     changes.write(
         f"{service_dir}/test/integration/{answers.name}.oauth.test.ts", _render("endpoint-oauth.test.ts.jinja", context)
     )

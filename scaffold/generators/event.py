@@ -26,7 +26,7 @@ from scaffold.checks.event import EVENT_NAME, default_export_name, events_scope,
 from scaffold.edits import typescript_registries as ts_edits
 from scaffold.edits import yaml_lists
 from scaffold.errors import ScaffoldError
-from scaffold.generators.base import PlatformSettings
+from scaffold.generators.base import PlatformSettings, plan_unless_exists
 from scaffold.generators.event_payload import (
     PayloadField,
     check_unique,
@@ -123,26 +123,17 @@ def validate_answers(root: Path, answers: EventAnswers) -> None:
 
 
 def plan_event(settings: PlatformSettings, answers: EventAnswers) -> ChangeSet:
-    root = settings.root
-    validate_answers(root, answers)
-    changes = ChangeSet(root)
-    if not _is_registered(changes, answers.name):
-        _plan_changes(settings, changes, answers)
-        return changes
-    try:  # re-running with the same answers changes nothing; anything else would overwrite an existing event
-        _plan_changes(settings, changes, answers)
-    except ScaffoldError:
-        pass
-    else:
-        if not changes.changes:
-            return changes
-    raise ScaffoldError(
+    validate_answers(settings.root, answers)
+    return plan_unless_exists(
+        _is_registered(ChangeSet(settings.root), answers.name),
+        lambda: _plan_changes(settings, answers),
         f"event {answers.name!r} already exists in EVENT_SCHEMAS ({platform.EVENT_REGISTRY}); choose another name, "
-        "or change its schema by hand"
+        "or change its schema by hand",
     )
 
 
-def _plan_changes(settings: PlatformSettings, changes: ChangeSet, answers: EventAnswers) -> None:
+def _plan_changes(settings: PlatformSettings, answers: EventAnswers) -> ChangeSet:
+    changes = ChangeSet(settings.root)
     files = _render(settings, answers)
     family_path = platform.event_family_file(answers.family)
     _add_schema(changes, family_path, files.pop(family_path).decode("utf-8"), answers)
@@ -156,6 +147,7 @@ def _plan_changes(settings: PlatformSettings, changes: ChangeSet, answers: Event
         _write_new(changes, path, content)
     _add_changeset(changes, answers)
     _write_generated(changes, {answers.publisher, *answers.subscribers})
+    return changes
 
 
 def _is_registered(changes: ChangeSet, name: str) -> bool:

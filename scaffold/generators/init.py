@@ -10,6 +10,7 @@ import yaml
 
 from scaffold import platform, templates
 from scaffold.errors import ScaffoldError
+from scaffold.generators.base import plan_unless_exists
 from scaffold.staging import ChangeSet
 
 PLATFORM_NAME = re.compile(r"^[a-z][a-z0-9-]{0,38}[a-z0-9]$")
@@ -32,13 +33,15 @@ def plan_init(target: Path, answers: InitAnswers) -> ChangeSet:
     marker = target / platform.MARKER
     if target.is_dir() and any(target.iterdir()) and not marker.is_file():
         raise ScaffoldError(f"{target}: folder is not empty and is not a platform repo; choose an empty or new folder")
-    if marker.is_file():
-        recorded = yaml.safe_load(marker.read_text(encoding="utf-8")) or {}
-        if recorded.get("platform_name") != answers.platform_name:
-            raise ScaffoldError(
-                f"{target} is already the platform {recorded.get('platform_name')!r}; pull template changes there with "
-                "`copier update`"
-            )
+    # Re-rendering would undo what generators and people added since (registries, catalog): never overwrite a platform.
+    return plan_unless_exists(
+        marker.is_file(),
+        lambda: _plan_changes(target, answers),
+        f"{target} is already a platform; pull template changes there with `copier update`",
+    )
+
+
+def _plan_changes(target: Path, answers: InitAnswers) -> ChangeSet:
     files = templates.render(
         "platform", {"platform_name": answers.platform_name}, answers.templates_url, answers.templates_ref
     )
@@ -47,12 +50,6 @@ def plan_init(target: Path, answers: InitAnswers) -> ChangeSet:
     for path, content in files.items():
         changes.write(path, content)
     _write_derived_files(changes)
-    if marker.is_file() and changes.changes:
-        # Re-rendering would undo what generators added since (registries, catalog): never overwrite a platform.
-        raise ScaffoldError(
-            f"{target} is already a platform and differs from a fresh render in {len(changes.changes)} file(s); "
-            "pull template changes there with `copier update`"
-        )
     return changes
 
 

@@ -14,11 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import yaml
-
 from scaffold import platform, templates
 from scaffold.errors import ScaffoldError
-from scaffold.generators.base import PlatformSettings
+from scaffold.generators.base import PlatformSettings, plan_unless_exists
 from scaffold.naming import SERVICE_NAME
 from scaffold.staging import ChangeSet
 
@@ -187,23 +185,21 @@ def phi_scopes(answers: IntegrationAnswers, registries: PlatformRegistries) -> l
     return [scope for scope in answers.scopes if registries.scopes.get(scope)]
 
 
-def recorded_answers(root: Path, name: str) -> dict[str, object] | None:
-    answers_file = root / integration_dir(name) / platform.INTEGRATION_ANSWERS
-    if not answers_file.is_file():
-        return None
-    try:
-        loaded = yaml.safe_load(answers_file.read_text(encoding="utf-8"))
-    except yaml.YAMLError:
-        raise ScaffoldError(f"{answers_file}: not valid YAML") from None
-    return loaded if isinstance(loaded, dict) else None
-
-
 def plan_integration(
     settings: PlatformSettings, answers: IntegrationAnswers, registries: PlatformRegistries
 ) -> ChangeSet:
     validate_answers(answers, registries)
+    folder = integration_dir(answers.name)
+    return plan_unless_exists(
+        (settings.root / folder).exists(),
+        lambda: _plan_changes(settings, answers, registries),
+        f"{folder} already exists; changing a generated integration is `copier update`'s job (run it in {folder}), "
+        "or edit it by hand",
+    )
+
+
+def _plan_changes(settings: PlatformSettings, answers: IntegrationAnswers, registries: PlatformRegistries) -> ChangeSet:
     data = answers.template_data(registries)
-    _refuse_other_integration(settings.root, answers.name, data)
     changes = ChangeSet(settings.root)
     folder = integration_dir(answers.name)
     for path, content in templates.render("integration", data, settings.templates_url, settings.templates_ref).items():
@@ -212,24 +208,11 @@ def plan_integration(
     return changes
 
 
-def _refuse_other_integration(root: Path, name: str, data: Mapping[str, object]) -> None:
-    """An integration folder may only be re-generated with the answers it was made with (then nothing changes)."""
-    folder = root / integration_dir(name)
-    if not folder.exists():
-        return
-    recorded = recorded_answers(root, name)
-    if recorded is None or any(recorded.get(key) != value for key, value in data.items()):
-        raise ScaffoldError(
-            f"integration {name!r} already exists at {integration_dir(name)}; pull template changes there with "
-            "`copier update`"
-        )
-
-
 def _add_button_kit_if_missing(changes: ChangeSet) -> None:
     """Platforms made before the kit joined the platform template get it from there, unchanged."""
     if changes.current(f"{BUTTON_KIT_DIR}/package.json") is not None:
         return
-    source = templates.TEMPLATES_ROOT / "templates" / "platform" / BUTTON_KIT_DIR
+    source = templates.template_dir("platform") / BUTTON_KIT_DIR
     for path in sorted(source.rglob("*")):
         if path.is_file():
             changes.write(f"{BUTTON_KIT_DIR}/{path.relative_to(source).as_posix()}", path.read_bytes())

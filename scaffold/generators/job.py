@@ -34,7 +34,7 @@ from scaffold.edits import typescript_code as code_edits
 from scaffold.edits import typescript_registries as ts_edits
 from scaffold.edits import yaml_lists
 from scaffold.errors import ScaffoldError
-from scaffold.generators.base import PlatformSettings
+from scaffold.generators.base import PlatformSettings, plan_unless_exists
 from scaffold.naming import pascal
 from scaffold.parsers import typescript as ts
 from scaffold.staging import ChangeSet
@@ -154,20 +154,13 @@ def validate_answers(root: Path, answers: JobAnswers) -> None:
 
 
 def plan_job(settings: PlatformSettings, answers: JobAnswers) -> ChangeSet:
-    root = settings.root
-    validate_answers(root, answers)
-    changes = ChangeSet(root)
-    if answers.name not in _job_names(changes):
-        _plan_changes(settings, changes, answers)
-        return changes
-    try:  # re-running with the same answers changes nothing; anything else would change an existing job
-        _plan_changes(settings, changes, answers)
-    except ScaffoldError:
-        pass
-    else:
-        if not changes.changes:
-            return changes
-    raise ScaffoldError(f"job {answers.name!r} already exists in {platform.JOBS_REGISTRY}; choose another name")
+    validate_answers(settings.root, answers)
+    return plan_unless_exists(
+        answers.name in _job_names(ChangeSet(settings.root)),
+        lambda: _plan_changes(settings, answers),
+        f"job {answers.name!r} already exists in {platform.JOBS_REGISTRY}; choose another name, or change the job "
+        "by hand",
+    )
 
 
 def _job_names(changes: ChangeSet) -> set[str]:
@@ -188,7 +181,8 @@ def _job_names(changes: ChangeSet) -> set[str]:
     return names
 
 
-def _plan_changes(settings: PlatformSettings, changes: ChangeSet, answers: JobAnswers) -> None:
+def _plan_changes(settings: PlatformSettings, answers: JobAnswers) -> ChangeSet:
+    changes = ChangeSet(settings.root)
     data = {
         "name": answers.name,
         "target": answers.target,
@@ -215,6 +209,7 @@ def _plan_changes(settings: PlatformSettings, changes: ChangeSet, answers: JobAn
     _add_changeset(changes, answers)
     _regenerate_sdk_schema(changes, answers)
     _write_generated_pages(changes, answers)
+    return changes
 
 
 def _add_route(changes: ChangeSet, routes_path: str, rendered: str, answers: JobAnswers) -> None:

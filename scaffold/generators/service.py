@@ -23,11 +23,9 @@ from scaffold import platform, templates
 from scaffold.edits import typescript_registries as ts_edits
 from scaffold.edits import yaml_lists
 from scaffold.errors import ScaffoldError
-from scaffold.generators.base import PlatformSettings
+from scaffold.generators.base import PlatformSettings, plan_unless_exists
 from scaffold.naming import MAX_SERVICE_NAME, RESOURCE_NAME, SERVICE_NAME, ServiceNames
 from scaffold.staging import ChangeSet
-
-EXTRAS = templates.TEMPLATES_ROOT / "templates" / "service-extras"
 
 
 @dataclass(frozen=True)
@@ -99,15 +97,21 @@ def next_free_port(root: Path, name: str) -> int:
 
 
 def plan_service(settings: PlatformSettings, answers: ServiceAnswers) -> ChangeSet:
-    root = settings.root
-    validate_name(answers.name, root)
+    validate_name(answers.name, settings.root)
     validate_answers(answers)
     service_dir = platform.service_dir(answers.name)
-    _refuse_other_service(root, answers)
+    return plan_unless_exists(
+        (settings.root / service_dir).exists(),
+        lambda: _plan_changes(settings, answers),
+        f"{service_dir} already exists; changing a generated service is `copier update`'s job "
+        f"(run it in {service_dir}), or edit it by hand",
+    )
 
-    data = asdict(answers)
-    files = templates.render("service", data, settings.templates_url, settings.templates_ref)
-    changes = ChangeSet(root)
+
+def _plan_changes(settings: PlatformSettings, answers: ServiceAnswers) -> ChangeSet:
+    service_dir = platform.service_dir(answers.name)
+    files = templates.render("service", asdict(answers), settings.templates_url, settings.templates_ref)
+    changes = ChangeSet(settings.root)
     for path, content in files.items():
         changes.write(f"{service_dir}/{path}", content)
 
@@ -137,23 +141,11 @@ def _check_manifest(text: str, name: str) -> None:
         ) from None
 
 
-def _refuse_other_service(root: Path, answers: ServiceAnswers) -> None:
-    """A service folder may only be re-generated with the answers it was made with (then nothing changes)."""
-    folder = root / platform.service_dir(answers.name)
-    if not folder.exists():
-        return
-    recorded = recorded_answers(root, answers.name)
-    wanted = {k: v for k, v in asdict(answers).items()}
-    if recorded is None or any(recorded.get(k) != v for k, v in wanted.items()):
-        raise ScaffoldError(
-            f"service {answers.name!r} already exists at {platform.service_dir(answers.name)}; "
-            "pull template changes there with `copier update`"
-        )
-
-
 def _render_extra(template: str, answers: ServiceAnswers) -> str:
     environment = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(EXTRAS), keep_trailing_newline=True, undefined=jinja2.StrictUndefined
+        loader=jinja2.FileSystemLoader(templates.template_dir("service-extras")),
+        keep_trailing_newline=True,
+        undefined=jinja2.StrictUndefined,
     )
     return environment.get_template(template).render({**asdict(answers), **answers.names.template_context()})
 

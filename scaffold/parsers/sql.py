@@ -22,8 +22,11 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+import sys
+import sysconfig
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 from pglast import ast, parse_plpgsql, parse_sql
 from pglast.enums import AlterTableType, ConstrType, ObjectType
@@ -669,8 +672,18 @@ class SquawkFinding:
     help: str | None
 
 
+def squawk_executable() -> str | None:
+    """squawk-cli installs its binary beside the Python scaffold runs on; pipx and `uv tool` run scaffold by its full
+    path without putting that folder on PATH, so look there before PATH."""
+    for folder in (Path(sys.executable).parent, Path(sysconfig.get_path("scripts"))):
+        found = shutil.which("squawk", path=str(folder))
+        if found is not None:
+            return found
+    return shutil.which("squawk")
+
+
 def squawk_available() -> bool:
-    return shutil.which("squawk") is not None
+    return squawk_executable() is not None
 
 
 def run_squawk(files: Mapping[str, str], assume_in_transaction: bool = True) -> list[SquawkFinding]:
@@ -679,7 +692,7 @@ def run_squawk(files: Mapping[str, str], assume_in_transaction: bool = True) -> 
     Raises RuntimeError when squawk is missing or its output cannot be read."""
     if not files:
         return []
-    executable = shutil.which("squawk")
+    executable = squawk_executable()
     if executable is None:
         raise RuntimeError("squawk is not installed (pip install squawk-cli)")
     by_path = {path: label for label, path in files.items()}

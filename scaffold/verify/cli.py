@@ -10,6 +10,7 @@ from pathlib import Path
 
 from scaffold import platform
 from scaffold.errors import ScaffoldError
+from scaffold.terminal import wants_color
 from scaffold.verify.model import Finding, Kind, Status
 
 OPEN = (Status.NEEDS_HUMAN, Status.NEEDS_EVIDENCE, Status.STALE)
@@ -65,7 +66,7 @@ def run_verify(args: argparse.Namespace) -> int:
         from scaffold.verify.fix import plan_fixes
 
         finish(plan_fixes(root), dry_run=args.dry_run, what="scaffold verify --fix")
-    color = args.format == "text" and args.output is None and sys.stdout.isatty()
+    color = args.format == "text" and args.output is None and wants_color(sys.stdout)
     cacheable = not (args.no_cache or args.probe or args.probe_url or (args.fix and not args.dry_run))
     key, listed = "", None
     if cacheable:

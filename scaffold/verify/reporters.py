@@ -2,7 +2,7 @@
 
 Each reporter is a pure function from findings (and the catalogue, for titles and sections) to a string; the
 CLI picks one with `render(format, findings, ...)` and writes it. Only `text` colours, and only when asked to
-(the caller passes `color=stream.isatty()`).
+(the caller passes `color=scaffold.terminal.wants_color(stream)`).
 """
 
 from __future__ import annotations

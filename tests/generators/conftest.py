@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from scaffold.cli import main
-from scaffold.templates import TEMPLATES_ROOT
+from scaffold.templates import template_dir, templates_root
 
 
 def snapshot(root: Path) -> dict[str, bytes]:
@@ -54,9 +54,9 @@ def template_repo(tmp_path: Path) -> Path:
     """A git repo holding this checkout's templates, tagged v0.1.0 — what `copier update` fetches from."""
     repo = tmp_path / "templates-src"
     (repo / "templates").mkdir(parents=True)
-    shutil.copy2(TEMPLATES_ROOT / "copier.yml", repo / "copier.yml")
+    shutil.copy2(templates_root() / "copier.yml", repo / "copier.yml")
     for kind in ("platform", "service"):
-        shutil.copytree(TEMPLATES_ROOT / "templates" / kind, repo / "templates" / kind)
+        shutil.copytree(template_dir(kind), repo / "templates" / kind)
     git(repo, "init", "-q", "-b", "main")
     git(repo, "add", "-A")
     git(repo, "commit", "-q", "-m", "templates v0.1.0")

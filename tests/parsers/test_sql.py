@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -238,7 +240,7 @@ def test_squawk_timeout_and_failure_become_errors(monkeypatch: pytest.MonkeyPatc
 
     migration = tmp_path / "0001.sql"
     migration.write_text("SELECT 1;\n")
-    monkeypatch.setattr("scaffold.parsers.sql.shutil.which", lambda _name: "/bin/squawk")
+    monkeypatch.setattr("scaffold.parsers.sql.squawk_executable", lambda: "/bin/squawk")
 
     def too_slow(*_args: object, **_kwargs: object) -> None:
         raise subprocess.TimeoutExpired("squawk", 60)
@@ -266,3 +268,17 @@ def test_string_widening_needs_no_rewrite() -> None:
     assert wider is not None and narrower is not None and text is not None
     assert is_widening(a, wider) and is_widening(a, text) and is_widening(c, text)
     assert not is_widening(a, narrower) and not is_widening(b, wider) and not is_widening(d, text)
+
+
+@pytest.mark.skipif(
+    shutil.which("squawk", path=str(Path(sys.executable).parent)) is None, reason="squawk-cli not in this venv"
+)
+def test_squawk_is_found_beside_the_interpreter_when_path_lacks_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """pipx and `uv tool` run scaffold by its full path; the venv's bin folder is then not on PATH."""
+    monkeypatch.setenv("PATH", str(tmp_path))
+    assert squawk_available()
+    migration = tmp_path / "0002.sql"
+    migration.write_text("CREATE INDEX i ON items (name);\n")
+    assert run_squawk({"0002.sql": str(migration)})
