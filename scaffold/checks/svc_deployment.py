@@ -578,6 +578,7 @@ def smoke_test_exists(repo: RepoView, subject: Subject) -> Iterator[Finding]:
     mode="human",
     kind=Kind.SERVICE,
     covers=("**",),
+    independent=True,
 )
 def prod_gate_approved(repo: RepoView, subject: Subject) -> Iterator[Finding]:
     """

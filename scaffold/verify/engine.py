@@ -17,7 +17,7 @@ from pathlib import Path
 
 from scaffold.checks import catalogue
 from scaffold.verify import attestations, clock
-from scaffold.verify.model import Check, Finding, Kind, Status
+from scaffold.verify.model import Check, Finding, Kind, Status, attest_hint
 from scaffold.verify.repo import RepoView, Subject
 
 
@@ -47,15 +47,21 @@ def _run_one(check: Check, repo: RepoView, subject: Subject) -> list[Finding]:
                 subject=subject.label,
             )
         ]
-    return [f if f.subject else _with_subject(f, subject) for f in findings] or [
+    return [_completed(f, subject) for f in findings] or [
         Finding(check.id, Status.FAIL, "the check returned no verdict", subject=subject.label)
     ]
 
 
-def _with_subject(finding: Finding, subject: Subject) -> Finding:
+def _completed(finding: Finding, subject: Subject) -> Finding:
+    """The finding with its subject, and, when it is open without a fix, the `scaffold attest` line that answers it."""
+    if finding.subject and (finding.fix or finding.status not in (Status.NEEDS_HUMAN, Status.NEEDS_EVIDENCE)):
+        return finding
     from dataclasses import replace
 
-    return replace(finding, subject=subject.label)
+    completed = finding if finding.subject else replace(finding, subject=subject.label)
+    if completed.fix or completed.status not in (Status.NEEDS_HUMAN, Status.NEEDS_EVIDENCE):
+        return completed
+    return replace(completed, fix=f"record it: {attest_hint(completed)}")
 
 
 def subjects_for(check: Check, repo: RepoView, selection: Selection) -> Sequence[Subject]:
@@ -220,8 +226,16 @@ def _run_plan(plan: Plan, repo: RepoView, now: datetime | None) -> Decided:
 
 
 def worst(findings: Iterable[Finding]) -> dict[str, Status]:
-    """One status per check ID: fail beats stale beats needs_* beats pass beats not_applicable."""
-    order = [Status.FAIL, Status.STALE, Status.NEEDS_EVIDENCE, Status.NEEDS_HUMAN, Status.PASS, Status.NOT_APPLICABLE]
+    """One status per check ID: fail beats stale beats needs_* beats waived beats pass beats not_applicable."""
+    order = [
+        Status.FAIL,
+        Status.STALE,
+        Status.NEEDS_EVIDENCE,
+        Status.NEEDS_HUMAN,
+        Status.WAIVED,
+        Status.PASS,
+        Status.NOT_APPLICABLE,
+    ]
     result: dict[str, Status] = {}
     for finding in findings:
         current = result.get(finding.check_id)
