@@ -516,7 +516,7 @@ def _decide(finding: Finding, records: list[Attestation], binding: _Binding, now
         return replace(
             finding,
             status=Status.STALE,
-            message=f"{who}, but the {EDITED if chosen.digest else UNSEALED}",
+            message=f"{who}: {EDITED if chosen.digest else UNSEALED}",
             file=platform.ATTESTATIONS,
             line=chosen.line,
             fix=_again(finding),
@@ -563,7 +563,7 @@ def _waive(finding: Finding, chosen: Attestation, who: str, binding: _Binding, n
     if missing:
         reason = f"it lacks {', '.join(missing)}"
     elif chosen.digest != record_digest(chosen):
-        reason = f"the {EDITED if chosen.digest else UNSEALED}"
+        reason = EDITED if chosen.digest else UNSEALED
     elif fingerprint(finding) not in chosen.waives:
         reason = f"the waiver {who} covers a different failure"
     elif chosen.expired(now):

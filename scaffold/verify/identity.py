@@ -182,7 +182,7 @@ class History:
         described = f"the commits since the merge base with {base_name}"
         if not authors:
             authors = [person for commit in self._log(["-1"], paths) for person in commit[0]]
-            described = "the last commit that changed them"
+            described = "the last commit that changed its files"
         if self._uncommitted(paths):
             user = git_identity(self.root)
             if user is not None:

@@ -261,7 +261,7 @@ def test_a_hand_edited_waiver_leaves_the_failure_failing(repo_root: Path) -> Non
     path.write_text(path.read_text().replace("expires: '2026-03-12'", "expires: '2027-03-12'"))
     result = _apply(repo_root, FAIL)
     assert result.status is Status.FAIL  # never `stale`: that would not fail the run
-    assert "waiver ignored: the record edited by hand since it was written" in result.message
+    assert "waiver ignored: record edited by hand since it was written" in result.message
 
 
 # --- waivers ------------------------------------------------------------------------------------------------
