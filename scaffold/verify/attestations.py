@@ -220,15 +220,35 @@ def covered_files(repo: RepoView, check: Check, subject: Subject) -> list[str]:
     )
 
 
-def digest(repo: RepoView, paths: Sequence[str]) -> tuple[str, dict[str, str]]:
-    """blake2b over the sorted files' paths and contents, and each file's own digest."""
+# Past this many covered files a record names what changed by folder (`services/billing/`), not by file, so a
+# record of what a deploy ships (thousands of files) stays a few lines long.
+FILES_LISTED_UP_TO = 200
+
+
+def digest(
+    repo: RepoView, paths: Sequence[str], known: dict[str, str] | None = None
+) -> tuple[str, dict[str, str]]:
+    """blake2b over the sorted files' paths and contents, and each file's own digest (each folder's, past
+    FILES_LISTED_UP_TO files). `known`: file digests already computed in this run, reused and added to."""
     per_file = {}
     for path in sorted(paths):
-        per_file[path] = hashlib.blake2b((repo.root / path).read_bytes(), digest_size=16).hexdigest()
+        file_digest = known.get(path) if known is not None else None
+        if file_digest is None:
+            file_digest = hashlib.blake2b((repo.root / path).read_bytes(), digest_size=16).hexdigest()
+            if known is not None:
+                known[path] = file_digest
+        per_file[path] = file_digest
     overall = hashlib.blake2b(digest_size=16)
     for path, file_digest in per_file.items():
         overall.update(f"{path}\0{file_digest}\n".encode())
-    return overall.hexdigest(), per_file
+    if len(per_file) <= FILES_LISTED_UP_TO:
+        return overall.hexdigest(), per_file
+    folders: dict[str, hashlib.blake2b] = {}
+    for path, file_digest in per_file.items():
+        parts = path.split("/")
+        folder = "/".join(parts[:2]) + "/" if len(parts) > 2 else path
+        folders.setdefault(folder, hashlib.blake2b(digest_size=16)).update(f"{path}\0{file_digest}\n".encode())
+    return overall.hexdigest(), {folder: hashed.hexdigest() for folder, hashed in folders.items()}
 
 
 def find_subject(repo: RepoView, check: Check, label: str | None) -> Subject:
@@ -442,6 +462,8 @@ class _Binding:
     def __init__(self, repo: RepoView, checks: Mapping[str, Check]) -> None:
         self.repo, self.checks = repo, checks
         self._cache: dict[tuple[str, str], tuple[str, dict[str, str]] | None] = {}
+        self._covered: dict[tuple[str, str], list[str]] = {}
+        self._file_digests: dict[str, str] = {}  # DEPLOY-03 and DEPLOY-06 cover the same thousands of files
         self._history: identity.History | None = None
 
     def current(self, check_id: str, label: str) -> tuple[str, dict[str, str]] | None:
@@ -449,19 +471,19 @@ class _Binding:
         if key not in self._cache:
             check = self.checks.get(check_id)
             subject = self._subject(check, label) if check is not None else None
-            self._cache[key] = (
-                digest(self.repo, covered_files(self.repo, check, subject))
-                if check is not None and subject is not None
-                else None
-            )
+            if check is None or subject is None:
+                self._cache[key] = None
+            else:
+                self._covered[key] = covered_files(self.repo, check, subject)
+                self._cache[key] = digest(self.repo, self._covered[key], self._file_digests)
         return self._cache[key]
 
     def change(self, check_id: str, label: str) -> identity.Change:
         """The change a sign-off of (check, subject) covers. Raises identity.GitUnavailable."""
-        current = self.current(check_id, label)
+        self.current(check_id, label)
         if self._history is None:
             self._history = identity.History(self.repo.root)
-        return self._history.change(sorted(current[1]) if current else [])
+        return self._history.change(self._covered.get((check_id, label), []))
 
     def _subject(self, check: Check, label: str) -> Subject | None:
         kind = Kind.REPO if label == "repo" else next((k for k in Kind if label.startswith(f"{k.value}:")), None)

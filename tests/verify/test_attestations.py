@@ -183,3 +183,17 @@ def test_an_unreadable_file_is_an_error_naming_it(repo_root: Path) -> None:
 def test_no_file_means_no_records(repo_root: Path) -> None:
     assert load(repo_root) == []
     assert apply([HUMAN], [], RepoView(repo_root)) == [HUMAN]
+
+
+def test_a_record_over_many_files_names_what_changed_by_folder(repo_root: Path) -> None:
+    for folder in ("a", "b"):
+        (repo_root / f"notes/{folder}").mkdir()
+        for number in range(attestations.FILES_LISTED_UP_TO // 2 + 1):
+            (repo_root / f"notes/{folder}/{number}.md").write_text(f"{folder} {number}\n")
+    wide = Check(**{**CHECK.__dict__, "covers": ("notes/*",)})
+    record(repo_root, wide, None, "signoff", "Ana Reviewer", "looked", now=NOW)
+    (saved,) = load(repo_root)
+    assert set(saved.files) == {"notes/a/", "notes/b/", "notes/change.md", "notes/other.md"}
+    (repo_root / "notes/b/7.md").write_text("changed\n")
+    (result,) = apply([HUMAN], load(repo_root), RepoView(repo_root), now=NOW, checks={wide.id: wide})
+    assert result.status is Status.STALE and result.message.endswith("but notes/b/ changed since")
