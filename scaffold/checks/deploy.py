@@ -172,7 +172,7 @@ def ci_green(repo: RepoView, subject: Subject) -> Iterable[Finding]:
     Why it matters: A deploy of a commit CI never passed is a deploy of untested code.
 
     How to fix: Keep `"typecheck": "pnpm -r typecheck"` and `"test": "pnpm -r test"` in package.json; link the
-    green CI run with `scaffold attest DEPLOY-02 --evidence LINK --by NAME --note "..."`.
+    green CI run with `scaffold attest DEPLOY-02 --evidence <CI run URL>`.
     """
     path = platform.ROOT_PACKAGE_JSON
     data = repo.json(path)

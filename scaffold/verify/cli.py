@@ -47,7 +47,10 @@ def todo_lines(findings: list[Finding]) -> list[str]:
         label = finding.status.value.replace("_", " ")
         subject = f" [{finding.subject}]" if finding.subject else ""
         lines.append(f"  [ ] {finding.check_id}{subject} ({label}): {finding.message}")
-        lines.append(f"        record: {attest_hint(finding)}")
+        if finding.status is Status.STALE and finding.fix:  # the fix knows the record's kind (sign-off, evidence)
+            lines.append(f"        {finding.fix}")
+        else:
+            lines.append(f"        record: {attest_hint(finding)}")
     return lines
 
 
