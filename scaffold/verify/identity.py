@@ -3,7 +3,7 @@
 Names are compared by their skeleton (`skeleton`): NFKC, format characters (zero-width spaces and joiners, bidi
 marks) dropped, case-folded, accents dropped, and the Cyrillic and Greek letters that look like Latin ones mapped
 to them — so `Аna` (Cyrillic А), `A\u200bna` and `ANA` are all `ana`. A bot is a name or e-mail whose skeleton has
-a word such as `bot`, `ci` or `automation`, or is a known automation account (`dependabot`, `github-actions`, …).
+a word such as `bot` or `automation`, or is a known automation account (`ci`, `dependabot`, `github-actions`, …).
 
 Git runs without a shell, with a timeout, reading the repo's history only: the repo and its config are untrusted,
 so every call turns off what config could make git execute (fsmonitor, hooks, signature checks, pagers) and reads
@@ -33,13 +33,13 @@ _CONFUSABLES = str.maketrans(
     }
 )  # fmt: skip
 # Words that mark an automation account wherever they appear in a name or an e-mail address.
-_BOT_WORDS = frozenset({"bot", "bots", "ci", "cd", "automation", "automated", "robot", "noreply", "no-reply"})
+_BOT_WORDS = frozenset({"bot", "bots", "automation", "automated", "robot"})
 # Whole accounts that act for automation (compared with separators removed: `github-actions` → `githubactions`).
 _BOT_ACCOUNTS = frozenset(
     {
-        "githubactions", "dependabot", "renovate", "renovatebot", "scaffold", "mergify", "snyk", "jenkins",
-        "buildkite", "circleci", "travis", "gitlabci", "codecov", "semanticrelease", "changesetbot", "kodiakhq",
-        "imgbot", "allcontributors", "greenkeeper", "pyupbot", "deepsource", "sonarcloud", "copilot",
+        "ci", "cd", "cicd", "githubactions", "dependabot", "renovate", "renovatebot", "scaffold", "mergify", "snyk",
+        "jenkins", "buildkite", "circleci", "travis", "gitlabci", "codecov", "semanticrelease", "changesetbot",
+        "kodiakhq", "imgbot", "allcontributors", "greenkeeper", "pyupbot", "deepsource", "sonarcloud", "copilot",
     }
 )  # fmt: skip
 GIT_TIMEOUT_SECONDS = 10.0
@@ -71,11 +71,15 @@ def skeleton(text: str) -> str:
 
 def is_bot(name: str) -> bool:
     """True for an automation account: `ci-bot`, `CI Bot`, `bot@example.com`, `dependabot[bot]`, `github-actions`,
-    and the same spelled with look-alike letters or zero-width characters."""
-    plain = skeleton(name)
-    words = re.findall(r"[a-z0-9]+(?:-reply)?", plain)
-    joined = "".join(re.findall(r"[a-z0-9]+", plain.split("@", 1)[0]))
-    return bool(_BOT_WORDS.intersection(words)) or joined in _BOT_ACCOUNTS or "[bot]" in plain
+    and the same spelled with look-alike letters or zero-width characters. Only the name and the e-mail's local
+    part count: `ana@users.noreply.github.com` is a person."""
+    person = Person.parse(name)
+    for part in (person.name, person.email.rsplit("@", 1)[0]):
+        plain = skeleton(part)
+        words = re.findall(r"[a-z0-9]+", plain)
+        if "[bot]" in plain or _BOT_WORDS.intersection(words) or "".join(words) in _BOT_ACCOUNTS:
+            return True
+    return False
 
 
 @dataclass(frozen=True)

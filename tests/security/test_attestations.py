@@ -202,6 +202,9 @@ BOTS = [
     "c\u200bi-b\u200dot",  # zero-width space and joiner
     "ＣＩ Ｂｏｔ",  # full-width letters (NFKC)
     "Ci\u202e-bot",  # a bidi override
+    "CI",
+    "Release Bot <release@example.com>",
+    "Ana <ci-bot@example.com>",
 ]
 
 
@@ -214,7 +217,17 @@ def test_every_bot_spelling_is_refused_and_fails_in_verify(repo_root: Path, by: 
     assert result.status is Status.FAIL and "is a bot account" in result.message
 
 
-@pytest.mark.parametrize("by", ["Ana Reviewer", "Talbot Smith", "Abbott", "Cici Park", "dana@example.com"])
+@pytest.mark.parametrize(
+    "by",
+    [
+        "Ana Reviewer",
+        "Talbot Smith",
+        "Abbott",
+        "Ci Wang",
+        "dana@example.com",
+        "Ana <1234+ana@users.noreply.github.com>",
+    ],
+)
 def test_people_are_not_bots(by: str) -> None:
     from scaffold.verify.identity import is_bot
 
