@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from scaffold.cli import main
-from scaffold.verify import attestations
+from scaffold.verify import attestations, identity
 from scaffold.verify.attestations import AttestationError, apply, load, record
 from scaffold.verify.model import Check, CheckDoc, Finding, Kind, Status
 from scaffold.verify.repo import RepoView
@@ -186,6 +186,9 @@ def test_git_runs_nothing_the_repo_config_names(repo_root: Path, tmp_path: Path)
     (repo_root / "notes/change.md").write_text("edited\n")
     with pytest.raises(AttestationError, match="author"):
         record(repo_root, REVIEWED, None, "signoff", "Rita Reviewer", "fine", now=NOW)
+    assert not marker.exists()
+    # Every call carries the safe options: even `git status`, which runs core.fsmonitor without them, runs nothing.
+    identity._git(repo_root, "status", "--short")
     assert not marker.exists()
 
 
