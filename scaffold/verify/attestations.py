@@ -330,7 +330,7 @@ def self_approval(root: Path, check: Check, repo: RepoView, subject: Subject, by
     if not check.independent:
         return None
     try:
-        change = identity.History(root).change(covered_files(repo, check, subject))
+        change = identity.History(root).change(covered_files(repo, check, subject), repo.files)
     except identity.GitUnavailable:
         return None
     if change.includes(identity.Person.parse(by)):
@@ -483,7 +483,7 @@ class _Binding:
         self.current(check_id, label)
         if self._history is None:
             self._history = identity.History(self.repo.root)
-        return self._history.change(self._covered.get((check_id, label), []))
+        return self._history.change(self._covered.get((check_id, label), []), self.repo.files)
 
     def _subject(self, check: Check, label: str) -> Subject | None:
         kind = Kind.REPO if label == "repo" else next((k for k in Kind if label.startswith(f"{k.value}:")), None)

@@ -18,7 +18,8 @@ import re
 import shutil
 import subprocess
 import unicodedata
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -178,14 +179,23 @@ class History:
         self._range: tuple[str, dict[str, list[Person]]] | None = None
         self._committed: dict[str, str] | None = None
 
-    def change(self, paths: Sequence[str]) -> Change:
+    def change(self, paths: Sequence[str], every_file: Collection[str] = ()) -> Change:
+        """The change to the covered `paths`. `every_file`: the repo's files, so that a folder whose files are all
+        covered is asked about as a folder (one pathspec instead of hundreds, and its deleted files count too)."""
         if not paths:
             return Change((), "no covered file")
+        folders, files = _pathspecs(paths, every_file)
         base_name, touched = self._ranged()
-        authors = [person for path in paths for person in touched.get(path, [])]
+        authors = [
+            person
+            for path, people in touched.items()
+            if path in files or any(path.startswith(folder) for folder in folders)
+            for person in people
+        ]
         described = f"the commits since the merge base with {base_name}"
         if not authors:
-            authors = [person for commit in self._log(["-1"], paths) for person in commit[0]]
+            specs = [folder.rstrip("/") for folder in folders] + sorted(files)
+            authors = [person for commit in self._log(["-1"], specs) for person in commit[0]]
             described = "the last commit that changed its files"
         if self._uncommitted(paths):
             user = git_identity(self.root)
@@ -244,6 +254,37 @@ class History:
             if self._committed.get(path) != blob:
                 return True
         return False
+
+
+def _pathspecs(paths: Sequence[str], every_file: Collection[str]) -> tuple[list[str], set[str]]:
+    """`paths` as the outermost folders (ending in `/`) all of whose files in `every_file` are covered, and the
+    covered files outside such folders."""
+    covered = set(paths)
+    total: Counter[str] = Counter()
+    included: Counter[str] = Counter()
+    for path in set(every_file) | covered:
+        parts = path.split("/")[:-1]
+        for depth in range(1, len(parts) + 1):
+            folder = "/".join(parts[:depth]) + "/"
+            total[folder] += 1
+            included[folder] += path in covered
+    folders: set[str] = set()
+    files: set[str] = set()
+    for path in covered:
+        parts = path.split("/")[:-1]
+        whole = next(
+            (
+                "/".join(parts[:depth]) + "/"
+                for depth in range(1, len(parts) + 1)
+                if total["/".join(parts[:depth]) + "/"] == included["/".join(parts[:depth]) + "/"]
+            ),
+            None,
+        )
+        if whole:
+            folders.add(whole)
+        else:
+            files.add(path)
+    return sorted(folders), files
 
 
 def _merge_base(root: Path) -> tuple[str | None, str]:

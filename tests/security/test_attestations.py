@@ -145,6 +145,16 @@ def test_another_person_signs_off_and_the_range_starts_at_the_merge_base(repo_ro
     assert result.status is Status.PASS, result.message
 
 
+def test_deleting_a_covered_file_makes_you_an_author(repo_root: Path) -> None:
+    commit(repo_root, "notes/other.md", "kept on main\n", author="Rita Reviewer <rita@example.com>")
+    git(repo_root, "checkout", "-q", "-b", "feature")
+    mallory = "Mallory Deleter <mallory@example.com>"
+    git(repo_root, "rm", "-q", "notes/other.md", author=mallory)
+    git(repo_root, "commit", "-q", "-m", "drop the other note", author=mallory)
+    with pytest.raises(AttestationError, match="Mallory Deleter is an author"):
+        record(repo_root, REVIEWED, None, "signoff", "Mallory Deleter", "fine", now=NOW)
+
+
 def test_attest_defaults_by_to_the_git_identity_and_refuses_the_author(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
