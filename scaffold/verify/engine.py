@@ -54,14 +54,13 @@ def _run_one(check: Check, repo: RepoView, subject: Subject) -> list[Finding]:
 
 def _completed(finding: Finding, subject: Subject) -> Finding:
     """The finding with its subject, and, when it is open without a fix, the `scaffold attest` line that answers it."""
-    if finding.subject and (finding.fix or finding.status not in (Status.NEEDS_HUMAN, Status.NEEDS_EVIDENCE)):
-        return finding
     from dataclasses import replace
 
-    completed = finding if finding.subject else replace(finding, subject=subject.label)
-    if completed.fix or completed.status not in (Status.NEEDS_HUMAN, Status.NEEDS_EVIDENCE):
-        return completed
-    return replace(completed, fix=f"record it: {attest_hint(completed)}")
+    if not finding.subject:
+        finding = replace(finding, subject=subject.label)
+    if finding.fix is None and finding.status in (Status.NEEDS_HUMAN, Status.NEEDS_EVIDENCE):
+        finding = replace(finding, fix=f"record it: {attest_hint(finding)}")
+    return finding
 
 
 def subjects_for(check: Check, repo: RepoView, selection: Selection) -> Sequence[Subject]:
