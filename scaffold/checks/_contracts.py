@@ -65,25 +65,14 @@ def parse_failure(check_id: str, repo: RepoView, path: str) -> Finding | None:
 
 
 # --- sign-offs and evidence --------------------------------------------------------------------------------
-def _subject_option(subject: Subject) -> str:
-    return "" if subject.label == "repo" else f" --subject {subject.label}"
-
-
+# The `scaffold attest` hint is the engine's to add (it knows the subject): see engine._run_one.
 def needs_human(check_id: str, subject: Subject, judgement: str) -> Finding:
-    return Finding(
-        check_id,
-        Status.NEEDS_HUMAN,
-        f"needs a person's judgement: {judgement}",
-        fix=f'record the sign-off: scaffold attest {check_id}{_subject_option(subject)} --by NAME --note "..."',
-    )
+    return Finding(check_id, Status.NEEDS_HUMAN, f"needs a person's judgement: {judgement}", subject=subject.label)
 
 
 def needs_evidence(check_id: str, subject: Subject, fact: str) -> Finding:
     return Finding(
-        check_id,
-        Status.NEEDS_EVIDENCE,
-        f"needs evidence from outside the repo: {fact}",
-        fix=f'record it: scaffold attest {check_id}{_subject_option(subject)} --evidence LINK --by NAME --note "..."',
+        check_id, Status.NEEDS_EVIDENCE, f"needs evidence from outside the repo: {fact}", subject=subject.label
     )
 
 

@@ -30,8 +30,8 @@ def not_applicable(check_id: str, reason: str, file: str | None = None) -> Findi
 
 
 def needs_human(check_id: str, judgement: str, file: str | None = None, line: int | None = None) -> Finding:
-    how = f'record it with `scaffold attest {check_id} --by NAME --note "..."`'
-    return Finding(check_id, Status.NEEDS_HUMAN, f"{judgement}; {how}", file=file, line=line)
+    # The `scaffold attest` hint, with the subject, is added by the engine (engine._run_one).
+    return Finding(check_id, Status.NEEDS_HUMAN, judgement, file=file, line=line)
 
 
 # --- service.yaml ------------------------------------------------------------------------------------------

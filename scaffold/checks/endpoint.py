@@ -310,7 +310,7 @@ def rate_limit_declared(repo: RepoView, subject: Subject) -> Iterable[Finding]:
     gateway enforces the declared limit and partners read it in the API reference.
 
     How to fix: Declare the limit on the operation, then have the service owner sign it off:
-    `scaffold attest EP-04 --subject endpoint:<service>:<operationId> --by NAME --note "..."`.
+    `scaffold attest EP-04 --subject endpoint:<service>:<operationId>`.
     """
     endpoint = _endpoint("EP-04", repo, subject)
     if isinstance(endpoint, Finding):

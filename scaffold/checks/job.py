@@ -521,7 +521,7 @@ def cycle_verified_in_dev(repo: RepoView, subject: Subject) -> Iterable[Finding]
 
     How to fix: Deploy to dev, invoke the job's Lambda (services/jobs/RUNBOOK.md, "Re-running a job"), check the
     `job run succeeded` log line and the target's effect, then
-    `scaffold attest JOB-06 --subject job:<name> --evidence LINK --by NAME --note "..."`.
+    `scaffold attest JOB-06 --subject job:<name> --evidence LINK`.
     """
     entry = _entry(repo, subject)
     if entry is None:

@@ -332,7 +332,7 @@ def consent_text_reviewed(repo: RepoView, subject: Subject) -> Iterator[Finding]
     access; misleading text is a consent (and compliance) problem.
 
     How to fix: Write a plain description for each scope in SCOPES, have someone review it, and record it:
-    `scaffold attest SVC-AUTH-04 --by NAME --note "..."`.
+    `scaffold attest SVC-AUTH-04`.
     """
     uses, failures = scope_uses(repo, subject, "SVC-AUTH-04")
     yield from failures

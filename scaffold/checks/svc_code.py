@@ -170,7 +170,7 @@ def service_manifest_complete(repo: RepoView, subject: Subject) -> Iterator[Find
     placeholder owner means nobody is paged when the service breaks.
 
     How to fix: Fill in the field named in the finding. If a value that looks like a placeholder is real, record
-    that with `scaffold attest SVC-CODE-02 --by NAME --note "..."`.
+    that with `scaffold attest SVC-CODE-02`.
     """
     unreadable = manifest_unreadable("SVC-CODE-02", repo, subject)
     if unreadable is not None:

@@ -263,7 +263,7 @@ def runbook_covers_alarms(repo: RepoView, subject: Subject) -> Iterator[Finding]
                 "SVC-DOC-02",
                 Status.NEEDS_HUMAN,
                 f"{what} at {path}:{line} looks like a placeholder: write it, or confirm it is final; record with "
-                f'`scaffold attest SVC-DOC-02 --subject {subject.label} --by NAME --note "..."`',
+                f'`scaffold attest SVC-DOC-02 --subject {subject.label}`',
                 file=path,
                 line=line,
             )
@@ -449,7 +449,7 @@ def catalog_entry_matches(repo: RepoView, subject: Subject) -> Iterator[Finding]
     nobody.
 
     How to fix: Make the catalog entry match service.yaml (`scaffold new service` writes both), then have the
-    owner confirm it: `scaffold attest SVC-DOC-05 --by NAME --note "..."`.
+    owner confirm it: `scaffold attest SVC-DOC-05`.
     """
     unreadable = manifest_unreadable("SVC-DOC-05", repo, subject)
     if unreadable is not None:

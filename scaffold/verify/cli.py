@@ -11,7 +11,7 @@ from pathlib import Path
 from scaffold import platform
 from scaffold.errors import ScaffoldError
 from scaffold.terminal import wants_color
-from scaffold.verify.model import Finding, Kind, Status
+from scaffold.verify.model import Finding, Kind, Status, attest_hint
 
 OPEN = (Status.NEEDS_HUMAN, Status.NEEDS_EVIDENCE, Status.STALE)
 
@@ -48,9 +48,10 @@ def todo_lines(findings: list[Finding]) -> list[str]:
         label = finding.status.value.replace("_", " ")
         subject = f" [{finding.subject}]" if finding.subject else ""
         lines.append(f"  [ ] {finding.check_id}{subject} ({label}): {finding.message}")
-        where = f" --subject {finding.subject}" if finding.subject and finding.subject != "repo" else ""
-        evidence = " --evidence LINK" if finding.status is Status.NEEDS_EVIDENCE else ""
-        lines.append(f"        record: scaffold attest {finding.check_id}{where}{evidence} --by NAME --note WHY")
+        if finding.status is Status.STALE and finding.fix:  # the fix knows the record's kind (sign-off, evidence)
+            lines.append(f"        {finding.fix}")
+        else:
+            lines.append(f"        record: {attest_hint(finding)}")
     return lines
 
 
@@ -126,7 +127,8 @@ def _emit(args: argparse.Namespace, report: str | bytes, status: int) -> int:
 
 def run_attest(args: argparse.Namespace) -> int:
     from scaffold.checks import catalogue
-    from scaffold.verify import attestations
+    from scaffold.repofs.lock import repo_lock
+    from scaffold.verify import attestations, identity
 
     root, _ = _platform_root(Path(args.repo))
     check = catalogue().get(args.id.upper())
@@ -141,16 +143,23 @@ def run_attest(args: argparse.Namespace) -> int:
     if args.waive and args.evidence:
         raise ScaffoldError("--waive and --evidence are different records; give one")
     kind = "waiver" if args.waive else "evidence" if args.evidence else "signoff"
-    record = attestations.record(
-        root,
-        check,
-        args.subject,
-        kind,
-        args.by,
-        args.note,
-        link=args.evidence or args.link,
-        expires=expires,
-        ticket=args.ticket,
-    )
+    by = args.by
+    if by is None:
+        person = identity.git_identity(root)
+        if person is None:
+            raise ScaffoldError("--by is required: there is no git identity here (git config user.name / user.email)")
+        by = str(person)
+    with repo_lock(root, "attest"):
+        record = attestations.record(
+            root,
+            check,
+            args.subject,
+            kind,
+            by,
+            args.note,
+            link=args.evidence or args.link,
+            expires=expires,
+            ticket=args.ticket,
+        )
     print(f"recorded {kind} for {record.id} [{record.subject}] by {record.by} in {platform.ATTESTATIONS}")
     return 0
