@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import fnmatch
 import hashlib
+import io
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -42,6 +43,7 @@ import jsonschema
 from scaffold import platform
 from scaffold.errors import ScaffoldError
 from scaffold.parsers import manifests
+from scaffold.repofs.write import write_atomic
 from scaffold.verify import clock
 from scaffold.verify.model import Check, Finding, Kind, Status
 from scaffold.verify.repo import RepoView, Subject
@@ -228,11 +230,11 @@ def record(
     attestation = Attestation(
         check.id, subject.label, kind, by, moment.replace(microsecond=0), note, files_hash, files, link, expires, ticket
     )
-    _append(root / platform.ATTESTATIONS, attestation)
+    _append(root, attestation)
     return attestation
 
 
-def _append(path: Path, attestation: Attestation) -> None:
+def _append(root: Path, attestation: Attestation) -> None:
     from ruamel.yaml import YAML  # only writers pay for ruamel's import
     from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
@@ -240,6 +242,7 @@ def _append(path: Path, attestation: Attestation) -> None:
     editor.preserve_quotes = True
     editor.width = 4096
     editor.indent(mapping=2, sequence=4, offset=2)
+    path = root / platform.ATTESTATIONS
     document = editor.load(path.read_text(encoding="utf-8")) if path.is_file() else None
     if document is None:
         document = CommentedMap()
@@ -264,9 +267,12 @@ def _append(path: Path, attestation: Attestation) -> None:
     if attestation.files:
         entry["files"] = CommentedMap(attestation.files)
     document["attestations"].append(entry)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", encoding="utf-8") as stream:
-        editor.dump(document, stream)
+    text = io.StringIO()
+    editor.dump(document, text)
+    try:  # temp file + rename, never through a link: a full disk or a crash leaves the old file whole
+        write_atomic(root, platform.ATTESTATIONS, text.getvalue().encode("utf-8"))
+    except OSError as error:
+        raise AttestationError(f"{platform.ATTESTATIONS}: not written ({error.strerror}); it is unchanged") from None
 
 
 # --- applying --------------------------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ scaffold/commands/verify.py)."""
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from datetime import date
 from pathlib import Path
@@ -21,6 +22,10 @@ def _platform_root(start: Path) -> tuple[Path, str | None]:
     root = platform.find_platform_root(start if start.is_dir() else start.parent)
     if root is None:
         raise ScaffoldError(f"{start.resolve()} is not inside a platform repo (no {platform.MARKER})")
+    if os.path.lexists(root / platform.APPLY_JOURNAL):  # one lstat on the warm path
+        from scaffold.repofs import journal
+
+        journal.recover(root)
     resolved = start.resolve()
     return root, None if resolved == root else resolved.relative_to(root).as_posix()
 
@@ -62,9 +67,11 @@ def run_verify(args: argparse.Namespace) -> int:
         raise ScaffoldError("--dry-run goes with --fix")
     if args.fix:
         from scaffold.generators.base import finish
+        from scaffold.repofs.lock import repo_lock
         from scaffold.verify.fix import plan_fixes
 
-        finish(plan_fixes(root), dry_run=args.dry_run, what="scaffold verify --fix")
+        with repo_lock(root, "verify --fix"):  # planned and applied on a tree no other writer changes meanwhile
+            finish(plan_fixes(root), dry_run=args.dry_run, what="scaffold verify --fix")
     color = args.format == "text" and args.output is None and sys.stdout.isatty()
     cacheable = not (args.no_cache or args.probe or args.probe_url or (args.fix and not args.dry_run))
     key, listed = "", None
@@ -140,16 +147,21 @@ def run_attest(args: argparse.Namespace) -> int:
     if args.waive and args.evidence:
         raise ScaffoldError("--waive and --evidence are different records; give one")
     kind = "waiver" if args.waive else "evidence" if args.evidence else "signoff"
-    record = attestations.record(
-        root,
-        check,
-        args.subject,
-        kind,
-        args.by,
-        args.note,
-        link=args.evidence or args.link,
-        expires=expires,
-        ticket=args.ticket,
-    )
+    from scaffold.repofs.lock import repo_lock
+    from scaffold.repofs.paths import check_no_symlink
+
+    with repo_lock(root, "attest"):  # read, append, write: a parallel attest waits, so no record is lost
+        check_no_symlink(root, platform.ATTESTATIONS)
+        record = attestations.record(
+            root,
+            check,
+            args.subject,
+            kind,
+            args.by,
+            args.note,
+            link=args.evidence or args.link,
+            expires=expires,
+            ticket=args.ticket,
+        )
     print(f"recorded {kind} for {record.id} [{record.subject}] by {record.by} in {platform.ATTESTATIONS}")
     return 0
