@@ -73,6 +73,9 @@ def build_parser(command: str | None = None) -> Parser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from scaffold.repofs.journal import WRITTEN
+
+    WRITTEN.clear()  # what this command writes (main may run more than once in a process: tests)
     restore = _stop_cleanly_on_signals()
     try:
         arguments = list(sys.argv[1:] if argv is None else argv)
