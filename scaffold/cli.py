@@ -73,7 +73,7 @@ def build_parser(command: str | None = None) -> Parser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from scaffold.repofs.journal import WRITTEN
+    from scaffold.repofs import WRITTEN
 
     WRITTEN.clear()  # what this command writes (main may run more than once in a process: tests)
     restore = _stop_cleanly_on_signals()
@@ -129,7 +129,7 @@ def _stop_cleanly_on_signals() -> Callable[[], None]:
 
 def _what_was_written() -> str:
     """The truth about the files, for a message about a command cut short."""
-    from scaffold.repofs.journal import WRITTEN
+    from scaffold.repofs import WRITTEN
 
     if not WRITTEN:
         return "nothing was written"

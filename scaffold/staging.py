@@ -21,7 +21,7 @@ from pathlib import Path
 from types import FrameType
 
 from scaffold.errors import Interrupted, ScaffoldError
-from scaffold.repofs import journal
+from scaffold.repofs import WRITTEN, journal
 from scaffold.repofs.lock import repo_lock
 from scaffold.repofs.paths import check_no_symlink
 from scaffold.repofs.write import (
@@ -114,7 +114,7 @@ class ChangeSet:
             )
             with _deferred_signals() as interrupted:
                 self._write(record, interrupted)
-            journal.WRITTEN.extend(c.path for c in changes)
+            WRITTEN.extend(c.path for c in changes)
             interrupted.raise_if_set()  # a signal that came after the last step: the apply is complete
         return [c.path for c in changes]
 

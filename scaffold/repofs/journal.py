@@ -31,8 +31,6 @@ from scaffold.repofs.write import is_temporary_name, open_folder, read_regular, 
 
 FORMAT = 1
 LIMIT_BYTES = 512 * 1024 * 1024
-# Repo-relative paths this process has written (applied changes), so an interruption afterwards reports them.
-WRITTEN: list[str] = []
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ is independent of the others (run a few with `-k "round_0 or round_1"`)."""
 from __future__ import annotations
 
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -95,7 +96,7 @@ def test_an_edit_made_after_the_plan_is_not_overwritten(tmp_path: Path) -> None:
     changes.write("registry.ts", "export const A = 1;\nexport const B = 2;\n")
     changes.write("b.ts", "export {};\n")
     (tmp_path / "registry.ts").write_text("export const A = 1;\nexport const C = 3;\n")  # someone else's edit
-    with pytest.raises(ScaffoldError, match="registry.ts changed since the plan was made; nothing written"):
+    with pytest.raises(ScaffoldError, match=r"registry\.ts changed since the plan was made; nothing written"):
         changes.apply()
     assert (tmp_path / "registry.ts").read_text() == "export const A = 1;\nexport const C = 3;\n"
     assert not (tmp_path / "b.ts").exists()
@@ -105,7 +106,7 @@ def test_a_file_created_after_the_plan_is_not_overwritten(tmp_path: Path) -> Non
     changes = ChangeSet(tmp_path)
     changes.write("new.ts", "mine\n")
     (tmp_path / "new.ts").write_text("theirs\n")
-    with pytest.raises(ScaffoldError, match="new.ts was created since the plan was made; nothing written"):
+    with pytest.raises(ScaffoldError, match=r"new\.ts was created since the plan was made; nothing written"):
         changes.apply()
     assert (tmp_path / "new.ts").read_text() == "theirs\n"
 
@@ -115,7 +116,7 @@ def test_the_verify_cache_is_not_stored_while_another_command_writes(pristine: P
 
     repo = copy_platform(pristine, tmp_path / "platform")
     held = subprocess.Popen(  # another process holds the lock (flock is per open file: a thread would not do)
-        ["python", "-c", "import sys, time\nfrom pathlib import Path\nfrom scaffold.repofs.lock import repo_lock\n"
+        [sys.executable, "-c", "import sys\nfrom pathlib import Path\nfrom scaffold.repofs.lock import repo_lock\n"
          "with repo_lock(Path(sys.argv[1]), 'test'):\n    print('held', flush=True)\n    sys.stdin.read()",
          str(repo)],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,

@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -94,7 +95,7 @@ def test_a_sigkill_after_any_rename_is_rolled_back_by_the_next_command(
 def test_a_signal_between_two_renames_rolls_back_at_once(repo: Path, name: str) -> None:
     before = snapshot(repo)
     result = subprocess.run(
-        ["python", "-c", SIGNAL_BETWEEN_RENAMES, *new_event(repo)],
+        [sys.executable, "-c", SIGNAL_BETWEEN_RENAMES, *new_event(repo)],
         capture_output=True, text=True, env={**os.environ, "AFTER": "2", "SIGNAL": name}, timeout=300,
     )
     assert result.returncode == 128 + getattr(signal, name), result.stderr

@@ -93,7 +93,9 @@ def test_a_service_folder_linked_to_another_tree_gets_no_endpoint(
     assert "services/billing is a symbolic link" in capsys.readouterr().err
 
 
-def test_a_symlinked_attestations_file_is_refused(repo: Path, outside: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_symlinked_attestations_file_is_refused(
+    repo: Path, outside: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     (repo / ".scaffold" / "attestations.yaml").symlink_to(outside)
     status = main(["attest", "DEPLOY-01", "--repo", str(repo), "--by", "Ana", "--note", "ok"])
     assert status == 2

@@ -47,7 +47,9 @@ def snapshot(root: Path) -> dict[str, bytes | str]:
     return tree
 
 
-def scaffold(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+def scaffold(
+    *args: str, env: dict[str, str] | None = None, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "scaffold.cli", *args],
         capture_output=True,
