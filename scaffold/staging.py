@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 
+from scaffold import platform
 from scaffold.errors import Interrupted, ScaffoldError
 from scaffold.repofs import WRITTEN, journal
 from scaffold.repofs.lock import repo_lock
@@ -105,7 +106,7 @@ class ChangeSet:
         if not changes:
             return []
         self.root.mkdir(parents=True, exist_ok=True)  # `scaffold init`: the new repo's own folder
-        with repo_lock(self.root, "apply"):
+        with repo_lock(self.root, "write"):
             journal.recover(self.root)
             self._check(changes)
             record = journal.Journal(
@@ -130,6 +131,7 @@ class ChangeSet:
         folders: dict[str, int] = {}
         renamed = 0
         journaled = False
+        current = platform.APPLY_JOURNAL  # what is being written, for the message when that fails
         try:
             with contextlib.ExitStack() as stack:
                 interrupted.raise_if_set()
@@ -137,17 +139,20 @@ class ChangeSet:
                 journaled = True
                 for entry in record.entries:
                     interrupted.raise_if_set()
+                    current = entry.path
                     folder_path, name = split(entry.path)
                     if folder_path not in folders:
                         folders[folder_path] = stack.enter_context(open_folder(self.root, folder_path, create=True))[0]
                     folder = folders[folder_path]
                     mode = target_mode(folder, name, entry.path)
+                    data = self._changes[entry.path].new
                     write_temporary(
-                        folder, name, self._changes[entry.path].new, mode or default_mode(), temporary=entry.temporary
+                        folder, name, data, default_mode() if mode is None else mode, temporary=entry.temporary
                     )
                 crash_after = _crash_hook()
                 for entry in record.entries:
                     interrupted.raise_if_set()
+                    current = entry.path
                     folder_path, name = split(entry.path)
                     os.replace(entry.temporary, name, src_dir_fd=folders[folder_path], dst_dir_fd=folders[folder_path])
                     renamed += 1
@@ -159,9 +164,8 @@ class ChangeSet:
         except BaseException as error:
             if journaled:
                 journal.roll_back(self.root, record)
-            if isinstance(error, OSError) and not isinstance(error, ScaffoldError):
-                where = f" {error.filename}" if error.filename else ""
-                raise ScaffoldError(f"could not write{where}: {error.strerror or error}; nothing written") from error
+            if isinstance(error, OSError):
+                raise ScaffoldError(f"could not write {current}: {error.strerror or error}; nothing written") from error
             raise
 
 

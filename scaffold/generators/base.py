@@ -39,7 +39,7 @@ def open_platform(start: Path) -> PlatformSettings:
         )
     # One generator at a time: held from here (so the plan reads what the previous generator left) until `finish`
     # has applied (released before the closing verify; scaffold/cli.py releases it on any other exit).
-    lock.hold(root, "new")
+    lock.hold(root, "generate")
     journal.recover(root)
     marker = root / platform.MARKER
     try:

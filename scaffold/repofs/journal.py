@@ -142,7 +142,7 @@ def recover(root: Path) -> None:
         return
     from scaffold.repofs.lock import repo_lock
 
-    with repo_lock(root, "recover"):
+    with repo_lock(root, "roll back"):
         data = read_regular(root, platform.APPLY_JOURNAL, limit=LIMIT_BYTES)
         if data is None:  # the apply we waited for finished
             return

@@ -47,7 +47,8 @@ def _timeout() -> float:
 
 @contextmanager
 def repo_lock(root: Path, what: str, *, wait: bool = True) -> Iterator[bool]:
-    """Hold the repo's writer lock for the block. Yields True when held; with `wait=False` yields False at once
+    """Hold the repo's writer lock for the block (`what`: what it is taken for, "generate", "attest", for the
+    message). Yields True when held; with `wait=False` yields False at once
     when another process holds it. Raises RepoBusy after the bounded wait, UnsafePath when the lock file (or
     `.scaffold/`) is a symlink or not a regular file."""
     key = str(root.resolve())
@@ -87,7 +88,7 @@ def _open_lock_file(root: Path) -> int:
     with open_folder(root, folder_path, create=True) as (folder, _created):
         try:
             descriptor = os.open(
-                name, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC, 0o644, dir_fd=folder
+                name, os.O_RDONLY | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC, 0o644, dir_fd=folder
             )
         except OSError as error:
             if error.errno == errno.ELOOP:
@@ -112,7 +113,7 @@ def _acquire(descriptor: int, what: str, wait: bool) -> bool:
         if time.monotonic() >= deadline:
             raise RepoBusy(
                 f"another scaffold command ({_holder(descriptor)}) still holds {platform.REPO_LOCK}; gave up "
-                f"waiting after {_timeout():g} s (SCAFFOLD_LOCK_TIMEOUT) — run `scaffold {what}` again when it has "
+                f"waiting to {what} after {_timeout():g} s (SCAFFOLD_LOCK_TIMEOUT) — run this again when it has "
                 "finished; nothing was written"
             )
         if not told:

@@ -53,7 +53,7 @@ def store(root: Path, key: str, report: str, status: int) -> None:
 
     folder = platform.VERIFY_CACHE_DIR
     try:
-        with repo_lock(root, "verify", wait=False) as held:
+        with repo_lock(root, "store the report", wait=False) as held:
             if not held:
                 return
             with open_folder(root, folder, create=True) as (descriptor, _), contextlib.suppress(FileNotFoundError):

@@ -70,7 +70,7 @@ def run_verify(args: argparse.Namespace) -> int:
         from scaffold.repofs.lock import repo_lock
         from scaffold.verify.fix import plan_fixes
 
-        with repo_lock(root, "verify --fix"):  # planned and applied on a tree no other writer changes meanwhile
+        with repo_lock(root, "fix"):  # planned and applied on a tree no other writer changes meanwhile
             finish(plan_fixes(root), dry_run=args.dry_run, what="scaffold verify --fix")
     color = args.format == "text" and args.output is None and sys.stdout.isatty()
     cacheable = not (args.no_cache or args.probe or args.probe_url or (args.fix and not args.dry_run))

@@ -5,6 +5,8 @@ message after an interruption says what was written."""
 
 from __future__ import annotations
 
+import base64
+import json
 import os
 import signal
 import subprocess
@@ -186,3 +188,37 @@ def test_a_generator_on_a_full_disk_writes_nothing(
     assert main(new_event(repo)) == 2
     assert snapshot(repo) == before
     assert "No space left on device; nothing written" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("entry", "message"),
+    [
+        ({"path": "../outside.txt", "old": None, "temporary": ".outside.txt.0123456789abcdef.scaffold-tmp"},
+         "leaves the repo"),
+        ({"path": "catalog/services.yaml", "old": None, "temporary": "services.yaml"},
+         "is not a scaffold temp file name"),
+        ({"path": "/etc/passwd", "old": None, "temporary": ".passwd.0123456789abcdef.scaffold-tmp"},
+         "not a repo-relative path"),
+    ],
+)
+def test_a_committed_journal_cannot_reach_outside_or_delete_what_scaffold_did_not_make(
+    repo: Path, tmp_path: Path, entry: dict[str, object], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "outside.txt").write_text("keep\n")
+    (repo / platform.APPLY_JOURNAL).write_text(json.dumps({"format": 1, "created": [], "entries": [entry]}))
+    before = snapshot(repo)
+    assert main(["verify", str(repo), "--summary"]) == 2
+    assert message in capsys.readouterr().err
+    assert snapshot(repo) == before
+    assert (tmp_path / "outside.txt").read_text() == "keep\n"
+
+
+def test_a_journal_naming_a_symlinked_target_is_refused(repo: Path, tmp_path: Path) -> None:
+    outside = tmp_path / "outside.txt"
+    outside.write_text("keep\n")
+    (repo / "docs" / "linked.md").symlink_to(outside)
+    entry = {"path": "docs/linked.md", "old": base64.b64encode(b"pwned\n").decode(),
+             "temporary": ".linked.md.0123456789abcdef.scaffold-tmp"}
+    (repo / platform.APPLY_JOURNAL).write_text(json.dumps({"format": 1, "created": [], "entries": [entry]}))
+    assert main(["verify", str(repo), "--summary"]) == 2
+    assert outside.read_text() == "keep\n"
