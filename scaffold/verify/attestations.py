@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import fnmatch
 import hashlib
+import io
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -54,6 +55,7 @@ import jsonschema
 from scaffold import platform
 from scaffold.errors import ScaffoldError
 from scaffold.parsers import manifests
+from scaffold.repofs.write import write_atomic
 from scaffold.verify import clock, identity
 from scaffold.verify.model import Check, Finding, Kind, Status, Waiver, attest_hint
 from scaffold.verify.repo import RepoView, Subject
@@ -400,11 +402,11 @@ def record(
         ticket,
         waives,
     ).sealed()
-    _append(root / platform.ATTESTATIONS, attestation)
+    _append(root, attestation)
     return attestation
 
 
-def _append(path: Path, attestation: Attestation) -> None:
+def _append(root: Path, attestation: Attestation) -> None:
     from ruamel.yaml import YAML  # only writers pay for ruamel's import
     from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
@@ -412,6 +414,7 @@ def _append(path: Path, attestation: Attestation) -> None:
     editor.preserve_quotes = True
     editor.width = 4096
     editor.indent(mapping=2, sequence=4, offset=2)
+    path = root / platform.ATTESTATIONS
     document = editor.load(path.read_text(encoding="utf-8")) if path.is_file() else None
     if document is None:
         document = CommentedMap()
@@ -449,9 +452,12 @@ def _append(path: Path, attestation: Attestation) -> None:
         entry["waives"] = CommentedSeq(attestation.waives)
     entry["digest"] = attestation.digest
     document["attestations"].append(entry)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", encoding="utf-8") as stream:
-        editor.dump(document, stream)
+    text = io.StringIO()
+    editor.dump(document, text)
+    try:  # temp file + rename, never through a link: a full disk or a crash leaves the old file whole
+        write_atomic(root, platform.ATTESTATIONS, text.getvalue().encode("utf-8"))
+    except OSError as error:
+        raise AttestationError(f"{platform.ATTESTATIONS}: not written ({error.strerror}); it is unchanged") from None
 
 
 # --- applying --------------------------------------------------------------------------------------------------

@@ -9,7 +9,9 @@ scaffold version, the options, and the day (freeze windows and expiries depend o
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import os
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -42,11 +44,22 @@ def load(root: Path, key: str) -> tuple[bytes, int] | None:
 
 
 def store(root: Path, key: str, report: str, status: int) -> None:
-    folder = root / platform.VERIFY_CACHE_DIR
+    """Keep the report for the next run — only when no other scaffold command holds the repo lock (a writer is
+    changing the tree: skip rather than wait), never through a symlink, and atomically (the key is removed first and
+    written last, so a crash between the writes leaves no stale match). Any failure just skips the store."""
+    from scaffold.errors import ScaffoldError
+    from scaffold.repofs.lock import repo_lock
+    from scaffold.repofs.write import open_folder, write_atomic
+
+    folder = platform.VERIFY_CACHE_DIR
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / KEY_FILE).unlink(missing_ok=True)  # a crash between the two writes leaves no stale match
-        (folder / REPORT_FILE).write_text(f"{status}\n{report}", encoding="utf-8")
-        (folder / KEY_FILE).write_text(key, encoding="utf-8")
-    except OSError:
-        pass  # a read-only checkout just runs cold every time
+        with repo_lock(root, "store the report", wait=False) as held:
+            if not held:
+                return
+            with open_folder(root, folder, create=True) as (descriptor, _), contextlib.suppress(FileNotFoundError):
+                os.unlink(KEY_FILE, dir_fd=descriptor)  # a symlink here is removed, never followed
+            # No fsync: a cache lost in a power cut is only a cold run.
+            write_atomic(root, f"{folder}/{REPORT_FILE}", f"{status}\n{report}".encode(), fsync=False)
+            write_atomic(root, f"{folder}/{KEY_FILE}", key.encode(), fsync=False)
+    except (OSError, ScaffoldError):
+        pass  # a read-only checkout, a symlink in the way, a full disk: the next run is cold

@@ -4,6 +4,7 @@ scaffold/commands/verify.py)."""
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from datetime import date
 from pathlib import Path
@@ -22,6 +23,10 @@ def _platform_root(start: Path) -> tuple[Path, str | None]:
     root = platform.find_platform_root(start if start.is_dir() else start.parent)
     if root is None:
         raise ScaffoldError(f"{start.resolve()} is not inside a platform repo (no {platform.MARKER})")
+    if os.path.lexists(root / platform.APPLY_JOURNAL):  # one lstat on the warm path
+        from scaffold.repofs import journal
+
+        journal.recover(root)
     resolved = start.resolve()
     return root, None if resolved == root else resolved.relative_to(root).as_posix()
 
@@ -64,9 +69,11 @@ def run_verify(args: argparse.Namespace) -> int:
         raise ScaffoldError("--dry-run goes with --fix")
     if args.fix:
         from scaffold.generators.base import finish
+        from scaffold.repofs.lock import repo_lock
         from scaffold.verify.fix import plan_fixes
 
-        finish(plan_fixes(root), dry_run=args.dry_run, what="scaffold verify --fix")
+        with repo_lock(root, "fix"):  # planned and applied on a tree no other writer changes meanwhile
+            finish(plan_fixes(root), dry_run=args.dry_run, what="scaffold verify --fix")
     color = args.format == "text" and args.output is None and wants_color(sys.stdout)
     cacheable = not (args.no_cache or args.probe or args.probe_url or (args.fix and not args.dry_run))
     key, listed = "", None
@@ -149,7 +156,10 @@ def run_attest(args: argparse.Namespace) -> int:
         if person is None:
             raise ScaffoldError("--by is required: there is no git identity here (git config user.name / user.email)")
         by = str(person)
-    with repo_lock(root, "attest"):
+    from scaffold.repofs.paths import check_no_symlink
+
+    with repo_lock(root, "attest"):  # read, append, write: a parallel attest waits, so no record is lost
+        check_no_symlink(root, platform.ATTESTATIONS)
         record = attestations.record(
             root,
             check,

@@ -8,7 +8,6 @@ A check may return several findings for one subject (a pass for its automatic pa
 or one fail per offending line). The text report and the summary count show one line per item — ID and subject —
 under its worst status (`item_status`), with the item's other findings beneath it; JSON and SARIF keep every
 finding. A `waived` finding carries its waiver (owner, ticket, expiry, reason) in every format.
->>>>>>> attest
 """
 
 from __future__ import annotations

@@ -97,7 +97,7 @@ def _smuggle(root: Path, by: str, kind: str = "signoff") -> None:
     subject = attestations.find_subject(repo, REVIEWED, None)
     files_hash, files = attestations.digest(repo, attestations.covered_files(repo, REVIEWED, subject))
     made = attestations.Attestation(REVIEWED.id, "repo", kind, by, NOW, "ok", files_hash, files).sealed()
-    attestations._append(root / ".scaffold/attestations.yaml", made)
+    attestations._append(root, made)
 
 
 # --- self-approval ----------------------------------------------------------------------------------------
