@@ -17,6 +17,7 @@ a hit stays cheap.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import hashlib
 import hmac
@@ -67,8 +68,11 @@ def _content_token(path: str) -> bytes:
         if not stat.S_ISREG(info.st_mode):
             return b"S" + str(stat.S_IFMT(info.st_mode)).encode()
         content = hashlib.blake2b(digest_size=32)
-        while chunk := os.read(descriptor, _READ_CHUNK):
+        wanted = min(info.st_size + 1, _READ_CHUNK)  # sized reads: most files take one, and no 1 MB buffer each
+        while chunk := os.read(descriptor, wanted):
             content.update(chunk)
+            if len(chunk) < wanted:  # a regular file's short read is its end
+                break
         return b"F" + content.digest()
     except OSError as error:
         return b"E" + str(error.errno).encode()
@@ -269,10 +273,8 @@ def _write_private(folder: Path, name: str, data: bytes, replace: bool = True) -
             if replace:
                 os.replace(temporary, folder / name)
             else:
-                try:
+                with contextlib.suppress(FileExistsError):  # another process was first: keep its
                     os.link(temporary, folder / name)
-                except FileExistsError:
-                    pass
         finally:
             temporary.unlink(missing_ok=True)
     except OSError:

@@ -19,7 +19,7 @@ from scaffold import platform
 @dataclass
 class Listing:
     paths: list[str] = field(default_factory=list)  # repo-relative, forward slashes
-    folder_links: list[str] = field(default_factory=list)  # symlinks to folders: not followed, but the cache key sees them
+    folder_links: list[str] = field(default_factory=list)  # symlinks to folders: not followed; the cache key sees them
 
 
 def scan(root: Path) -> Listing:
