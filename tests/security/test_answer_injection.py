@@ -203,3 +203,18 @@ def test_templates_write_free_text_into_typescript_only_escaped() -> None:
             if name in _FREE_TEXT and not re.search(r"\|\s*(tojson|ts_string|ts_comment)\b", filters):
                 unsafe.append(f"{template.relative_to(TEMPLATES)}: {match.group(0)}")
     assert unsafe == []
+
+
+def test_on_a_terminal_a_refused_answer_is_asked_again(platform: Path) -> None:
+    from tests.commands.test_interactive import CLEAR_LINE, ENTER, Terminal
+
+    term = Terminal("new", "job", "--repo", str(platform), "--no-verify")
+    term.type(r"Job name \(kebab-case\)", "nightly-cleanup")
+    term.type(r"Schedule \(UTC", "30 2 * * *")
+    term.accept("Target service")
+    term.type(r"What does it do \(one line\)\?", "Purges\u2028drafts")
+    term.wait_for("This answer holds U\\+2028")  # refused on the spot, the question stays open
+    term.child.send(CLEAR_LINE + "Purges expired drafts." + ENTER)
+    status, output = term.finish()
+    assert status == 0, output
+    assert 'description: "Purges expired drafts.",' in (platform / "services/jobs/src/jobs/registry.ts").read_text()
