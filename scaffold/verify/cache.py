@@ -3,8 +3,9 @@ options, print the stored report instead of re-deciding 86 items.
 
 The key covers the content, not the stat, of every file the verifier lists (each file's bytes hashed with blake2b:
 an edit that keeps size and mtime is seen; a symlink contributes its target text and the target's identity, never
-the bytes of a file outside the repo), the symlinked folders the listing skips, the hash of scaffold's own code and
-templates (not `__version__`: changed check code with the same version is a miss), and the options. Time is not in
+the bytes of a file outside the repo), the symlinked folders the listing skips, the commit git's HEAD names, the hash
+of scaffold's own code and templates (not `__version__`: changed check code with the same version is a miss), and
+the options. Time is not in
 the key: an entry is stored with the instant it was decided and the next instant at which a verdict can change
 (the next UTC midnight — expiries are dates — or a freeze-window start or end, whichever comes first) and is a
 miss outside that span.
@@ -51,7 +52,35 @@ def fingerprint(root: Path, listing: Listing, options: Sequence[str]) -> str:
         digest.update(path.encode("utf-8", "surrogateescape") + b"\0" + _content_token(prefix + path))
     for path in listing.folder_links:
         digest.update(path.encode("utf-8", "surrogateescape") + b"\0D" + _link_token(prefix + path))
+    digest.update(b"\0HEAD\0" + git_head(root))
     return digest.hexdigest()
+
+
+def git_head(root: Path) -> bytes:
+    """The commit the repo's HEAD names (.git is not listed, but sign-offs are checked against the history's
+    authors): a new or amended commit is a miss even when no listed file changed. b"" outside git."""
+    git = root / ".git"
+    pointer = _read_regular(git, limit=4096)  # a worktree's or submodule's `.git` file: "gitdir: <path>"
+    folder = Path(pointer.decode("utf-8", "replace")[len("gitdir:"):].strip()) if pointer else git
+    if pointer and not folder.is_absolute():
+        folder = root / folder
+    head = (_read_regular(folder / "HEAD", limit=4096) or b"").strip()
+    if not head.startswith(b"ref: "):
+        return head  # detached: the commit id itself
+    ref = head[5:].decode("utf-8", "replace")
+    if not ref.startswith("refs/") or ".." in ref.split("/"):
+        return head
+    common = _read_regular(folder / "commondir", limit=4096)
+    folders = [folder, *([folder / common.decode("utf-8", "replace").strip()] if common else [])]
+    for where in folders:
+        loose = _read_regular(where / ref, limit=4096)
+        if loose is not None:
+            return head + b"\0" + loose.strip()
+    for where in folders:
+        for line in (_read_regular(where / "packed-refs", limit=64 << 20) or b"").splitlines():
+            if line.endswith(b" " + ref.encode()):
+                return head + b"\0" + line.split(b" ", 1)[0]
+    return head
 
 
 def _content_token(path: str) -> bytes:

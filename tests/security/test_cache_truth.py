@@ -169,3 +169,24 @@ def test_an_entry_planted_in_the_repo_is_ignored(
     assert _verify(platform) == 1
     assert len(decided) == 2
 
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
+def test_a_new_commit_is_a_miss_though_no_listed_file_changed(platform: Path, decided: list[int]) -> None:
+    """.git is not listed, but sign-offs are checked against the history: the commit HEAD names is in the key."""
+    import subprocess
+
+    def git(*argv: str) -> None:
+        identity = ["-c", "user.name=Dana", "-c", "user.email=dana@example.com"]
+        subprocess.run(["git", *identity, *argv], cwd=platform, check=True, capture_output=True)
+
+    git("init", "-q", "-b", "main")
+    git("add", "-A")
+    git("commit", "-q", "-m", "first")
+    assert _verify(platform) == 0
+    assert _verify(platform) == 0 and len(decided) == 1
+    git("commit", "-q", "--allow-empty", "-m", "second")
+    assert _verify(platform) == 0
+    assert len(decided) == 2
+    git("pack-refs", "--all")  # the same commit, now named in packed-refs: still a hit
+    assert _verify(platform) == 0 and len(decided) == 2
