@@ -5,10 +5,9 @@ The key covers the content, not the stat, of every file the verifier lists (each
 an edit that keeps size and mtime is seen; a symlink contributes its target text and the target's identity, never
 the bytes of a file outside the repo), the symlinked folders the listing skips, the commit git's HEAD names, the hash
 of scaffold's own code and templates (not `__version__`: changed check code with the same version is a miss), and
-the options. Time is not in
-the key: an entry is stored with the instant it was decided and the next instant at which a verdict can change
-(the next UTC midnight — expiries are dates — or a freeze-window start or end, whichever comes first) and is a
-miss outside that span.
+the options. Time is not in the key: an entry is stored with the instant it was decided and the next instant at
+which a verdict can change (the next UTC midnight — expiries are dates — or a freeze-window start or end, whichever
+comes first) and is a miss outside that span.
 
 One entry is kept, in .scaffold/cache/; the repo is not trusted, so the entry carries a keyed hash (blake2b with a
 per-user secret kept outside every repo, in the user's cache folder): an entry edited by hand, committed to the repo
