@@ -190,3 +190,26 @@ def test_a_new_commit_is_a_miss_though_no_listed_file_changed(platform: Path, de
     assert len(decided) == 2
     git("pack-refs", "--all")  # the same commit, now named in packed-refs: still a hit
     assert _verify(platform) == 0 and len(decided) == 2
+
+
+def test_hashing_the_tree_opens_no_fifo_or_device_and_reads_no_link_target(platform: Path, tmp_path: Path) -> None:
+    """The key is computed before any check runs: a FIFO, a link to /dev/zero or to a file outside the repo must
+    neither block nor be read; the link's target text and the outside file's identity are still in the key."""
+    import threading
+
+    from scaffold.verify import cache
+    from scaffold.verify.listing import scan
+
+    folder = platform / "services/billing"
+    os.mkfifo(folder / "pipe")
+    (folder / "zero").symlink_to("/dev/zero")
+    outside = tmp_path / "outside.env"
+    outside.write_text("SECRET=1\n")
+    (folder / "env").symlink_to(outside)
+    keys: list[str] = []
+    worker = threading.Thread(target=lambda: keys.append(cache.fingerprint(platform, scan(platform), [])), daemon=True)
+    worker.start()
+    worker.join(timeout=60)
+    assert keys, "hashing the tree blocked"
+    outside.write_text("SECRET=2\n")
+    assert cache.fingerprint(platform, scan(platform), []) != keys[0]
