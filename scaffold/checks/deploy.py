@@ -248,6 +248,20 @@ def _is_date_only(value: object) -> bool:
     return isinstance(value, date) or (isinstance(value, str) and "T" not in value and " " not in value.strip())
 
 
+def freeze_window_boundaries(repo: RepoView) -> list[datetime]:
+    """The instants at which DEPLOY-04's verdict can change: each window's start and the first instant after its
+    end. The verify cache keeps a report only until the next of these (scaffold/verify/cache.py)."""
+    parsed = repo.yaml(platform.FREEZE_WINDOWS)
+    data = parsed.data if parsed is not None and parsed.ok else None
+    windows = data.get("windows") if isinstance(data, Mapping) else data
+    boundaries = []
+    for window in windows if isinstance(windows, list) else []:
+        bounds = _window_bounds(window) if isinstance(window, Mapping) else None
+        if bounds is not None:
+            boundaries += [bounds[0], bounds[1] + timedelta(microseconds=1)]
+    return boundaries
+
+
 @check("DEPLOY-04", "No merge during a freeze window", mode="auto (against a freeze calendar)", kind=Kind.REPO)
 def outside_freeze_window(repo: RepoView, subject: Subject) -> Iterable[Finding]:
     """What it does: Reads release/freeze-windows.yaml, which must be valid against

@@ -77,17 +77,18 @@ def run_verify(args: argparse.Namespace) -> int:
     color = args.format == "text" and args.output is None and wants_color(sys.stdout)
     cacheable = not (args.no_cache or args.probe or args.probe_url or (args.fix and not args.dry_run))
     key, listed = "", None
+    decided_at = clock.now()  # the clock is not in the key: the entry holds from now until the next boundary
     if cacheable:
         options = [repr(sorted(args.only)), repr(sorted(args.kind)), str(subject_path), args.format,
-                   str(args.summary), str(args.strict), str(color), clock.now().date().isoformat()]
+                   str(args.summary), str(args.strict), str(color)]
         listed = scan(root)
-        key = cache.fingerprint(listed, options)
-        hit = cache.load(root, key)
+        key = cache.fingerprint(root, listed, options)
+        hit = cache.load(root, key, decided_at)
         if hit is not None:
             return _emit(args, *hit)
     report, status = _decide(args, root, subject_path, color, None if listed is None else listed.paths)
-    if cacheable:
-        cache.store(root, key, report, status)
+    if listed is not None:
+        cache.store(root, key, report, status, decided_at, cache.valid_until(root, listed.paths, decided_at))
     return _emit(args, report, status)
 
 
