@@ -25,7 +25,8 @@ from scaffold.checks._service import (
     needs_human,
     not_applicable,
     passed,
-    routes,
+    route_reading_problems,
+    service_routes,
     sources,
 )
 from scaffold.parsers import manifests as manifest_parser
@@ -304,8 +305,11 @@ def openapi_documents_every_route(repo: RepoView, subject: Subject) -> Iterator[
 def _service_routes(
     repo: RepoView, subject: Subject, check_id: str
 ) -> tuple[list[TsFile], list[RouteAt], list[Finding]]:
+    """The service's sources, the routes they serve, and the failures and `needs_human`s of reading them (a file
+    that does not parse; a registration or mount the reader cannot follow)."""
     files, failures = sources(repo, subject, check_id)
-    return files, routes(files), failures
+    served = service_routes(repo, subject, files)
+    return files, served.routes, failures + route_reading_problems(check_id, served)
 
 
 @check(
@@ -317,9 +321,12 @@ def _service_routes(
 )
 def every_route_requires_scope(repo: RepoView, subject: Subject) -> Iterator[Finding]:
     """
-    What it does: Finds every route registered as `app.<get|post|put|patch|delete>(path, ..., handler)` in the
-    service's `src/` (tree-sitter) and checks that its middleware includes `requireScope("<service>:<action>")`
-    with at least one scope string. `GET /healthz` is the only exemption.
+    What it does: Finds every route the service's `src/` serves (tree-sitter; every way Hono registers one:
+    `app.<method>(path, ...)`, `app.on(...)`, `app.all(...)`, chains, `app.openapi(createRoute(...))`, mounted
+    sub-apps and factories, at the path they are served under) and checks that its middleware includes
+    `requireScope("<service>:<action>")` with at least one scope string. `GET /healthz` is the only exemption. A
+    registration or mount the verifier cannot follow (a computed path, an unknown receiver) is `needs_human` at
+    its line: it cannot vouch for what it cannot read.
 
     Why it matters: Scopes are how the platform limits what a token may do; a route without one is open to any
     authenticated caller of any brand's app.
@@ -329,7 +336,7 @@ def every_route_requires_scope(repo: RepoView, subject: Subject) -> Iterator[Fin
     """
     _, found, failures = _service_routes(repo, subject, "SVC-CODE-04")
     yield from failures
-    checked = [r for r in found if (r.route.method, r.route.path) not in platform.UNSCOPED_ROUTES]
+    checked = [r for r in found if (r.route.method, r.path) not in platform.UNSCOPED_ROUTES]
     for at in checked:
         scope = at.route.uses("requireScope")
         if scope is None or not scope.strings:

@@ -22,7 +22,7 @@ from scaffold.checks._service import (
     not_applicable,
     parse_typescript_files,
     passed,
-    routes,
+    service_routes,
     sources,
     typescript_files,
 )
@@ -199,10 +199,10 @@ def routes_have_integration_tests(repo: RepoView, subject: Subject) -> Iterator[
             )
         return
     strings = [value for test in tests for value, _ in ts_parser.strings(test.parsed)]
-    found = routes(code)
+    found = service_routes(repo, subject, code).routes
     problems = 0
     for at in found:
-        if not _hits(path_pattern(at.route.path), strings):
+        if not _hits(path_pattern(at.path), strings):
             problems += 1
             yield fail(
                 "SVC-TEST-02",
