@@ -218,7 +218,7 @@ class _Reader:
             return None
         base = posixpath.normpath(posixpath.join(posixpath.dirname(importer), module))
         stem = base[: -len(posixpath.splitext(base)[1])] if base.endswith((".js", ".mjs", ".ts", ".tsx")) else base
-        for candidate in (base, f"{stem}.ts", f"{stem}.tsx", f"{base}/index.ts", f"{base}/index.tsx"):
+        for candidate in (base, f"{stem}.ts", f"{stem}.tsx", f"{stem}/index.ts", f"{stem}/index.tsx"):
             if candidate in self.files:
                 return candidate
         return None
@@ -254,10 +254,19 @@ class _Reader:
         wanted = {key for key in parameters if key[2] == "parameter"}
         if not wanted:
             return
+        # only calls of a name the functions taking those parameters may go by (their own, or an import's)
+        functions = {self.files[key[0]].root.descendant_for_byte_range(key[1], key[1]) for key in wanted}
+        own_names = {_function_name(parameter) for parameter in functions if parameter is not None} - {None}
         for file, parsed in self.files.items():
+            callable_names = own_names | {
+                local
+                for imported in ts.imports(parsed)
+                for local, name in imported.names.items()
+                if name in own_names or name == "default"
+            }
             for call in ts.all_calls(parsed):
                 function = call.node.child_by_field_name("function")
-                if function is None or function.type != "identifier":
+                if function is None or function.type != "identifier" or call.callee not in callable_names:
                     continue
                 target = self.definition(file, function, 0)
                 if isinstance(target, str) or target[1].type not in ts.FUNCTION_TYPES:
@@ -294,6 +303,15 @@ class _Reader:
 
     def problem(self, file: str, line: int, reason: str) -> None:
         self.problems.append(RouteReadingProblem(file, line, reason))
+
+
+def _function_name(parameter: Node) -> str | None:
+    """The name the function declaring a parameter is called by (`function f`, `const f = () => ...`)."""
+    function = next(ts.enclosing_functions(parameter), None)
+    if function is None:
+        return None
+    name = function.child_by_field_name("name")
+    return ts.text_of(name) if name is not None else ts.declared_name(function)
 
 
 def _declared_in(scope: Node, name: str) -> Node | None:

@@ -527,23 +527,48 @@ def _router_names(parsed: ParsedTs) -> set[str]:
 
 def _find_router_names(parsed: ParsedTs) -> set[str]:
     names = set(ROUTER_NAMES)
+    declarators: list[tuple[str, Node]] = []
     for node in nodes(parsed, "variable_declarator", "required_parameter", "optional_parameter"):
-        if node.type == "variable_declarator":
-            value = node.child_by_field_name("value")
-            name = node.child_by_field_name("name")
-            if (
-                value is not None
-                and name is not None
-                and unwrap(value).type == "new_expression"
-                and "Hono" in text_of(unwrap(value).child_by_field_name("constructor") or value)
-            ):
-                names.add(text_of(name))
-        if node.type in {"required_parameter", "optional_parameter", "variable_declarator"}:
-            annotation = node.child_by_field_name("type")
-            name = node.child_by_field_name("pattern") or node.child_by_field_name("name")
-            if annotation is not None and name is not None and "Hono" in text_of(annotation):
-                names.add(text_of(name))
+        annotation = node.child_by_field_name("type")
+        name = node.child_by_field_name("pattern") or node.child_by_field_name("name")
+        if name is None:
+            continue
+        if annotation is not None and "Hono" in text_of(annotation):
+            names.add(text_of(name))
+        value = node.child_by_field_name("value") if node.type == "variable_declarator" else None
+        if value is not None and unwrap(value).type in {"new_expression", "call_expression"}:
+            declarators.append((text_of(name), unwrap(value)))
+    # `const app = new Hono()`, `new Hono().basePath("/v1")`, `const v1 = app.basePath("/v1")`, each name
+    # possibly built from one declared after it in the file: repeat until nothing is added
+    added = True
+    while added:
+        added = False
+        for name, value in declarators:
+            if name not in names and _builds_app(value, names):
+                names.add(name)
+                added = True
     return names
+
+
+# methods of a Hono app that return an app (itself, or a copy under a base path)
+_APP_CHAIN_METHODS = frozenset({*HTTP_METHODS, "options", "head", "all", "on", "openapi", "use", "route", "basePath"})
+
+
+def _builds_app(value: Node, names: set[str]) -> bool:
+    """Whether an initializer is `new Hono(...)` (any `*Hono*` constructor) or a chain of app methods on one."""
+    while value.type == "call_expression":
+        function = value.child_by_field_name("function")
+        prop = function.child_by_field_name("property") if function is not None else None
+        target = function.child_by_field_name("object") if function is not None else None
+        if function is None or function.type != "member_expression" or prop is None or target is None:
+            return False
+        if text_of(prop) not in _APP_CHAIN_METHODS:
+            return False
+        value = unwrap(target)
+    if value.type == "identifier":
+        return text_of(value) in names
+    constructor = value.child_by_field_name("constructor") if value.type == "new_expression" else None
+    return constructor is not None and "Hono" in text_of(constructor)
 
 
 def _receiver_root(node: Node) -> Node:
