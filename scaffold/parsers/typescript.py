@@ -543,9 +543,9 @@ def _find_router_names(parsed: ParsedTs) -> set[str]:
     added = True
     while added:
         added = False
-        for name, value in declarators:
-            if name not in names and _builds_app(value, names):
-                names.add(name)
+        for declared, value in declarators:
+            if declared not in names and _builds_app(value, names):
+                names.add(declared)
                 added = True
     return names
 
