@@ -245,7 +245,7 @@ def openapi_documents_every_route(repo: RepoView, subject: Subject) -> Iterator[
     the validation error at the line given.
     """
     path = openapi_path(repo, subject)
-    spec = repo.openapi(path)
+    spec = repo.openapi(path, within=subject.path)
     if spec is None:
         yield fail(
             "SVC-CODE-03",
@@ -255,16 +255,7 @@ def openapi_documents_every_route(repo: RepoView, subject: Subject) -> Iterator[
             "Write the service's OpenAPI 3.1 document (`scaffold new service` renders one).",
         )
         return
-    findings = [
-        fail(
-            "SVC-CODE-03",
-            path,
-            error.line,
-            f"{path} is not valid OpenAPI: {error.message}",
-            "Fix the document at that line (openapi-spec-validator names the rule).",
-        )
-        for error in spec.errors
-    ]
+    findings = [_openapi_error_finding(path, error) for error in spec.errors]
     operations = openapi_parser.operations(spec)
     if not operations and not findings:
         findings.append(
@@ -299,6 +290,30 @@ def openapi_documents_every_route(repo: RepoView, subject: Subject) -> Iterator[
                 )
             )
     yield from findings or [passed("SVC-CODE-03", f"{len(operations)} operations documented with examples", path)]
+
+
+def _openapi_error_finding(path: str, error: openapi_parser.SpecError) -> Finding:
+    """A document that breaks the specification or names a `$ref` the verifier will not follow fails; one the
+    verifier could not validate (its validator failed, an unsupported version, past the size bounds) needs a
+    person: its validity is unknown, not disproved."""
+    where = error.file or path
+    if error.kind == "reference":
+        return fail(
+            "SVC-CODE-03",
+            where,
+            error.line,
+            f"{where}: {error.message}",
+            "Make the `$ref` local (`#/components/...`) or a relative path to a file inside the service folder.",
+        )
+    if error.kind in {"validator", "limit", "unsupported"}:
+        return needs_human("SVC-CODE-03", f"{where} could not be validated: {error.message}", where, error.line)
+    return fail(
+        "SVC-CODE-03",
+        where,
+        error.line,
+        f"{where} is not valid OpenAPI: {error.message}",
+        "Fix the document at that line (openapi-spec-validator names the rule).",
+    )
 
 
 # --- SVC-CODE-04 / 05 / 09: route conventions --------------------------------------------------------------

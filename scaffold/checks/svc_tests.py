@@ -445,7 +445,7 @@ def every_error_path_has_a_case(repo: RepoView, subject: Subject) -> Iterator[Fi
     an unknown id", asserting `expect(res.status).toBe(404)`; or remove a status the operation cannot return.
     """
     spec_path = openapi_path(repo, subject)
-    spec = repo.openapi(spec_path)
+    spec = repo.openapi(spec_path, within=subject.path)
     if spec is None or not spec.yaml.ok:
         yield fail(
             "SVC-TEST-04",

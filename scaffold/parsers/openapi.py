@@ -9,8 +9,12 @@ platform layout.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import copy
+import posixpath
+import re
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from urllib.parse import quote, unquote, urlsplit
 
 from scaffold.parsers.manifests import ParsedYaml, load_yaml
 
@@ -22,6 +26,11 @@ class SpecError:
     message: str
     path: tuple[str | int, ...]
     line: int | None
+    # "invalid": the document breaks the specification; "reference": a `$ref` the verifier will not or cannot
+    # follow; "validator": the validator itself failed (the document may be fine); "limit": too deep or too large
+    # to validate; "unsupported": an OpenAPI version this verifier does not validate
+    kind: str = "invalid"
+    file: str | None = None  # a referenced document the error is in; None for the document itself
 
 
 @dataclass(frozen=True)
@@ -38,13 +47,36 @@ class ParsedOpenApi:
         return self.yaml.data if isinstance(self.yaml.data, Mapping) else {}
 
 
-def load_openapi(text: str) -> ParsedOpenApi:
-    """Parse and validate one OpenAPI 3.0 / 3.1 document. YAML errors and spec violations become `errors`."""
-    return validate_openapi(load_yaml(text))
+@dataclass(frozen=True)
+class References:
+    """Where a document is, so that its relative `$ref`s can be followed: `document` and `root` are paths relative
+    to some root the caller knows (e.g. the repo), with forward slashes; refs may reach files below `root` only,
+    read through `read` (None: missing or not to be read). Nothing else is ever read, and nothing fetched."""
+
+    document: str
+    root: str
+    read: Callable[[str], ParsedYaml | None]
 
 
-def validate_openapi(parsed: ParsedYaml) -> ParsedOpenApi:
-    """`load_openapi` for a document already read as YAML."""
+# The versions openapi-spec-validator 0.9 has a schema for, by `openapi:` minor version.
+SUPPORTED_VERSIONS = ("3.0", "3.1", "3.2")
+MAX_NESTING = 64  # dicts and lists: real documents nest ~20 deep; the validator recurses ~12 frames a level
+MAX_REFERENCED_DOCUMENTS = 64
+
+
+def load_openapi(text: str, references: References | None = None) -> ParsedOpenApi:
+    """Parse and validate one OpenAPI 3.0 / 3.1 / 3.2 document. YAML errors and spec violations become `errors`."""
+    return validate_openapi(load_yaml(text), references)
+
+
+def validate_openapi(parsed: ParsedYaml, references: References | None = None) -> ParsedOpenApi:
+    """`load_openapi` for a document already read as YAML.
+
+    `$ref`s are checked before anything is validated: a local one (`#/...`) is followed; a relative file one only
+    with `references`, to a file below its root; `file://`, network and other URIs never (an error naming the
+    ref). A chain of `$ref`s that comes back to itself without reaching a value is an error at its first ref, and
+    the validator sees `{}` in its place. A document nesting deeper than MAX_NESTING is not validated (an error
+    says so). A failure of the validator itself is an error of kind "validator" at the place it was reading."""
     if not parsed.ok:
         return ParsedOpenApi(parsed, (SpecError(f"invalid YAML: {parsed.error}", (), parsed.error_line),))
     if not isinstance(parsed.data, Mapping):
@@ -52,17 +84,277 @@ def validate_openapi(parsed: ParsedYaml) -> ParsedOpenApi:
     version = str(parsed.data.get("openapi", ""))
     if not version.startswith("3."):
         return ParsedOpenApi(parsed, (SpecError("`openapi: 3.x` is missing", ("openapi",), 1),))
+    minor = ".".join(version.split(".")[:2])
+    if minor not in SUPPORTED_VERSIONS:
+        message = (
+            f"`openapi: {version}`: this verifier validates OpenAPI {', '.join(SUPPORTED_VERSIONS)} only, so the "
+            "document's validity is not known"
+        )
+        return ParsedOpenApi(parsed, (SpecError(message, ("openapi",), parsed.line_of(("openapi",)), "unsupported"),))
+    depth = _nesting(parsed.data)
+    if depth > MAX_NESTING:
+        message = f"the document nests {depth} levels deep; the verifier validates documents up to {MAX_NESTING} levels"
+        return ParsedOpenApi(parsed, (SpecError(message, (), 1, "limit"),))
+    reading = _read_references(parsed, references)
+    if reading.errors:
+        # the validator would need the documents it may not read: the refs are the finding
+        return ParsedOpenApi(parsed, (*reading.cycle_errors, *reading.errors))
+    document = reading.without_cycles(parsed.data)
     from scaffold.parsers.openapi_validation import spec_validator_class  # ~0.2 s of imports: only when validating
 
-    validator_class = spec_validator_class("3.0" if version.startswith("3.0") else "3.1")
-    errors: list[SpecError] = []
+    errors: list[SpecError] = list(reading.cycle_errors)
+    validator_class = spec_validator_class(minor)
     try:
-        for error in validator_class(parsed.data).iter_errors():
-            path = tuple(getattr(error, "absolute_path", ()) or ())
+        validator = validator_class(document, base_uri=reading.base_uri, handlers=reading.handlers())
+        for error in validator.iter_errors():
+            location = tuple(getattr(error, "scaffold_location", ()) or ())
+            path = _written_at(document, (*location, *tuple(getattr(error, "absolute_path", ()) or ())))
             errors.append(SpecError(str(getattr(error, "message", error)), path, parsed.line_of(path)))
-    except Exception as error:  # the validator raises assorted errors (e.g. unresolvable $ref)
-        errors.append(SpecError(f"{type(error).__name__}: {error}", (), 1))
+    except Exception as error:  # the validator raises assorted errors (KeyError, RecursionError, Unresolvable ...)
+        path = _written_at(document, _reading_at(error))
+        where = "/".join(str(p) for p in path) or "the top"
+        message = (
+            f"the OpenAPI validator failed while reading {where} ({type(error).__name__}: {str(error)[:200]}); "
+            "the document's validity there is not known"
+        )
+        errors.append(SpecError(message, path, parsed.line_of(path), "validator"))
+    errors += _templated_path_clashes(parsed)
     return ParsedOpenApi(parsed, tuple(errors))
+
+
+def _nesting(value: object) -> int:
+    """How many dicts and lists deep `value` nests (level by level: no recursion)."""
+    depth, frontier = 0, [value]
+    while True:
+        containers = [item for item in frontier if isinstance(item, Mapping | list)]
+        if not containers:
+            return depth
+        depth += 1
+        if depth > MAX_NESTING + 1:
+            return depth
+        frontier = [child for item in containers for child in (item.values() if isinstance(item, Mapping) else item)]
+
+
+def _written_at(document: Mapping[str, object], path: tuple[str | int, ...]) -> tuple[str | int, ...]:
+    """Where a path the validator walked (through `$ref`s) is written in the document: each local `$ref` on the
+    way is followed to its target (a chain of at most MAX_NESTING), so that an error points at the value itself."""
+    written: tuple[str | int, ...] = ()
+    node: object = document
+    hops = 0
+    for part in path:
+        while (
+            isinstance(node, Mapping)
+            and isinstance(node.get("$ref"), str)
+            and str(node["$ref"]).startswith("#")
+            and part not in node
+            and hops < MAX_NESTING
+        ):
+            written, hops = _local_path(str(node["$ref"])), hops + 1
+            node = _at(document, written)
+        node = _at(node, (part,))
+        written = (*written, part)
+    return written
+
+
+def _at(document: object, path: tuple[str | int, ...]) -> object:
+    for part in path:
+        if isinstance(document, Mapping):
+            document = document.get(part)
+        elif isinstance(document, list) and str(part).isdigit() and int(part) < len(document):
+            document = document[int(part)]
+        else:
+            return None
+    return document
+
+
+def _reading_at(error: BaseException) -> tuple[str | int, ...]:
+    """The document path the validator was reading when it raised: its innermost frame holding a SchemaPath."""
+    from jsonschema_path import SchemaPath
+
+    traceback = error.__traceback__
+    frames = []
+    while traceback is not None:
+        frames.append(traceback.tb_frame)
+        traceback = traceback.tb_next
+    for frame in reversed(frames[-400:]):
+        for value in frame.f_locals.values():
+            if isinstance(value, SchemaPath):
+                return tuple(part for part in value.parts if isinstance(part, str | int))
+    return ()
+
+
+def _templated_path_clashes(parsed: ParsedYaml) -> list[SpecError]:
+    """OpenAPI 3.x, Paths Object: "Templated paths with the same hierarchy but different templated names MUST NOT
+    exist as they are identical." (openapi-spec-validator does not check this; Spectral's `path-params` does.)"""
+    paths = parsed.data.get("paths") if isinstance(parsed.data, Mapping) else None
+    if not isinstance(paths, Mapping):
+        return []
+    seen: dict[str, str] = {}
+    errors: list[SpecError] = []
+    for path in paths:
+        if not isinstance(path, str) or not path.startswith("/"):
+            continue
+        shape = re.sub(r"\{[^}]*\}", "{}", path)
+        if shape in seen and seen[shape] != path:
+            message = (
+                f"`{path}` and `{seen[shape]}` differ only in the names of their path parameters: templated paths "
+                "with the same hierarchy but different templated names MUST NOT exist (OpenAPI, Paths Object)"
+            )
+            errors.append(SpecError(message, ("paths", path), parsed.line_of(("paths", path))))
+        seen.setdefault(shape, path)
+    return errors
+
+
+# --- $refs -------------------------------------------------------------------------------------------------
+_VIRTUAL_ROOT = "file:///scaffold-document-root/"  # the base URI the validator sees; no file is ever opened there
+
+
+@dataclass
+class _ReferenceReading:
+    base_uri: str
+    documents: dict[str, object]  # URI (no fragment) -> contents, for every document the validator may read
+    errors: list[SpecError]  # refs not followed
+    cycles: list[tuple[tuple[str | int, ...], ...]]  # each: the paths of the refs of one cycle, in the document
+    cycle_errors: list[SpecError]
+
+    def handlers(self) -> Mapping[str, Callable[[str], object]]:
+        """Retrieval for every URI scheme: the documents read already, and an error for anything else."""
+        return _OnlyKnownDocuments(self.documents)
+
+    def without_cycles(self, data: Mapping[str, object]) -> Mapping[str, object]:
+        if not self.cycles:
+            return data
+        document = copy.deepcopy(dict(data))
+        for cycle in self.cycles:
+            for path in cycle:
+                holder: object = document
+                for part in path[:-1]:
+                    holder = holder[part]  # type: ignore[index]
+                holder[path[-1]] = {}  # type: ignore[index]
+        return document
+
+
+class _OnlyKnownDocuments(dict[str, Callable[[str], object]]):
+    """A handler for every scheme (jsonschema-path fetches with urllib any scheme it has no handler for) that
+    serves only documents read beforehand and raises for any other URI."""
+
+    def __init__(self, documents: Mapping[str, object]) -> None:
+        super().__init__()
+        self._documents = documents
+
+    def __contains__(self, scheme: object) -> bool:
+        return True
+
+    def __getitem__(self, scheme: str) -> Callable[[str], object]:
+        return self._serve
+
+    def _serve(self, uri: str) -> object:
+        if uri in self._documents:
+            return self._documents[uri]
+        raise LookupError(f"{uri} is not a document the verifier may read")
+
+
+def _refs(value: object, path: tuple[str | int, ...] = ()) -> Iterator[tuple[tuple[str | int, ...], str]]:
+    """Every `$ref` string in a document: (path of the `$ref` key, its value), in document order."""
+    pending: list[tuple[tuple[str | int, ...], object]] = [(path, value)]
+    while pending:
+        where, item = pending.pop()
+        if isinstance(item, Mapping):
+            reference = item.get("$ref")
+            if isinstance(reference, str):
+                yield (*where, "$ref"), reference
+            pending.extend(reversed([((*where, key), child) for key, child in item.items() if key != "$ref"]))
+        elif isinstance(item, list):
+            pending.extend(reversed([((*where, index), child) for index, child in enumerate(item)]))
+
+
+def _read_references(parsed: ParsedYaml, references: References | None) -> _ReferenceReading:
+    """Classify every `$ref` of the document and of the documents it reaches, reading allowed files only."""
+    document_path = references.document if references is not None else "openapi.yaml"
+    base_uri = _VIRTUAL_ROOT + quote(document_path)
+    reading = _ReferenceReading(base_uri, {base_uri: parsed.data}, [], [], [])
+    reading.cycles = _ref_cycles(parsed.data)
+    for cycle in reading.cycles:
+        pointers = " → ".join(_pointer_of(path) for path in cycle)
+        message = (
+            f"the `$ref` chain {pointers} → {_pointer_of(cycle[0])} comes back to itself without reaching a value "
+            "(JSON Schema: behaviour undefined); the validator reads `{}` there"
+        )
+        line = parsed.line_of((*cycle[0], "$ref"))
+        reading.cycle_errors.append(SpecError(message, (*cycle[0], "$ref"), line, "reference"))
+    queue: list[tuple[str, ParsedYaml]] = [(document_path, parsed)]
+    done = {document_path}
+    while queue:
+        here, current = queue.pop(0)
+        file = None if here == document_path else here
+        for path, reference in _refs(current.data):
+            target, problem = _reference_target(here, reference, references)
+            if problem is None and target is not None and target not in done:
+                if len(done) >= MAX_REFERENCED_DOCUMENTS:
+                    problem = f"more than {MAX_REFERENCED_DOCUMENTS} documents are referenced; the rest are not read"
+                else:
+                    assert references is not None
+                    loaded = references.read(target)
+                    if loaded is None:
+                        problem = f"there is no such file below {references.root} (or it is a link leading out)"
+                    elif not loaded.ok:
+                        problem = f"{target} is not valid YAML: {loaded.error}"
+                    else:
+                        done.add(target)
+                        reading.documents[_VIRTUAL_ROOT + quote(target)] = loaded.data
+                        queue.append((target, loaded))
+            if problem is not None:
+                message = f"`$ref: {reference}` is not followed: {problem}"
+                reading.errors.append(SpecError(message, path, current.line_of(path), "reference", file))
+    return reading
+
+
+def _reference_target(here: str, reference: str, references: References | None) -> tuple[str | None, str | None]:
+    """The file a `$ref` names (root-relative), or None for a local ref; or why it is not to be followed."""
+    address = reference.split("#", 1)[0]
+    if not address:
+        return None, None
+    parts = urlsplit(address)
+    if parts.scheme == "file":
+        return None, "a file:// URI is never read (refs must be relative paths to files inside the service)"
+    if parts.scheme or parts.netloc:
+        return None, "it points at the network or another scheme, and the verifier never fetches anything"
+    if references is None:
+        return None, "the document's location is not known, so relative files cannot be followed"
+    target = posixpath.normpath(posixpath.join(posixpath.dirname(here), unquote(parts.path)))
+    root = references.root.strip("/")
+    if target.startswith("../") or target == ".." or (root and not target.startswith(root + "/")):
+        return None, f"it resolves outside {references.root}"
+    return target, None
+
+
+def _pointer_of(path: tuple[str | int, ...]) -> str:
+    return "#/" + "/".join(str(part).replace("~", "~0").replace("/", "~1") for part in path)
+
+
+def _ref_cycles(data: object) -> list[tuple[tuple[str | int, ...], ...]]:
+    """Chains of local `$ref`s, each pointing straight at the next, that come back to where they started."""
+    pointing: dict[tuple[str | int, ...], tuple[str | int, ...] | None] = {}
+    for path, reference in _refs(data):
+        holder = path[:-1]
+        pointing[holder] = _local_path(reference) if reference.startswith("#") else None
+    cycles: list[tuple[tuple[str | int, ...], ...]] = []
+    seen: set[tuple[str | int, ...]] = set()
+    for start in pointing:
+        chain: list[tuple[str | int, ...]] = []
+        current: tuple[str | int, ...] | None = start
+        while current is not None and current in pointing and current not in seen and current not in chain:
+            chain.append(current)
+            current = pointing[current]
+        if current is not None and current in chain:
+            cycles.append(tuple(chain[chain.index(current) :]))
+        seen.update(chain)
+    return cycles
+
+
+def _local_path(reference: str) -> tuple[str | int, ...]:
+    pointer = unquote(reference[1:]).strip("/")
+    return tuple(part.replace("~1", "/").replace("~0", "~") for part in pointer.split("/")) if pointer else ()
 
 
 @dataclass(frozen=True)
