@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from weakref import WeakKeyDictionary
 
 from tree_sitter import Node
 
 from scaffold import platform
 from scaffold.checks._cache import memo
+from scaffold.parsers import hono
 from scaffold.parsers import typescript as ts
 from scaffold.verify.model import Finding, Status
 from scaffold.verify.repo import RepoView, Subject
@@ -276,12 +277,16 @@ def service_routes(repo: RepoView, service: str) -> list[tuple[str, ts.Route, ts
     """Every Hono route declared in the service's production code: (file, route, parsed file). Cached per view."""
     cache = _ROUTES.setdefault(repo, {})
     if service not in cache:
-        found = []
+        files = {}
         for path in code_files(repo, f"{platform.service_dir(service)}/src"):
             parsed = source(repo, path)
             if parsed is not None and parsed.error_line is None:
-                found += [(path, route, parsed) for route in ts.routes(parsed)]
-        cache[service] = found
+                files[path] = parsed
+        # each route at the path it is served under (mounts, base paths); as registered where that is unknown
+        cache[service] = [
+            (served.file, replace(served.route, path=served.path or served.route.path), files[served.file])
+            for served in hono.route_table(files).routes
+        ]
     return cache[service]
 
 
@@ -291,7 +296,7 @@ def find_route(repo: RepoView, service: str, method: str, path: str) -> tuple[st
         (
             found
             for found in service_routes(repo, service)
-            if found[1].method == method.lower() and found[1].path == path
+            if found[1].method in {method.lower(), "all"} and found[1].path == path
         ),
         None,
     )
