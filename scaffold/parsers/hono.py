@@ -223,6 +223,17 @@ class _Reader:
                 return candidate
         return None
 
+    def imported_openapi_routes(self, file: str, problem: ts.RouteProblem) -> list[ts.Route] | str:
+        """The routes of an `app.openapi(<name>, ...)` whose config is declared in another file; "" when the
+        problem is of another kind, else why the config cannot be read."""
+        if problem.config_name is None:
+            return ""
+        target = self.definition(file, problem.config_name, 0)
+        if isinstance(target, str):
+            return f"app.openapi(...): {target}"
+        target_file, value = target
+        return ts.openapi_routes(self.files[file], problem.node, self.files[target_file], value)
+
     # --- where each app is served --------------------------------------------------------------------------
     def read_mounts(self) -> None:
         for file, parsed in self.files.items():
@@ -343,9 +354,14 @@ def route_table(files: Mapping[str, ts.ParsedTs]) -> RouteTable:
     reader = _Reader(files)
     registrations: list[tuple[str, ts.Route, tuple[_AppKey, str] | str]] = []
     for file, parsed in files.items():
+        routes = ts.routes(parsed)
         for problem in ts.route_problems(parsed):
-            reader.problem(file, problem.line, problem.reason)
-        for route in ts.routes(parsed):
+            followed = reader.imported_openapi_routes(file, problem)
+            if isinstance(followed, str):
+                reader.problem(file, problem.line, problem.reason if followed == "" else followed)
+            else:
+                routes += followed
+        for route in routes:
             app = reader.app_of(file, route.receiver) if route.receiver is not None else "no receiver"
             registrations.append((file, route, app))
     reader.read_mounts()

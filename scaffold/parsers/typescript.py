@@ -517,6 +517,9 @@ class RouteProblem:
     line: int
     reason: str
     node: Node = field(compare=False, repr=False)
+    # `app.openapi(<name>, ...)` whose config `<name>` is not declared in the file: the identifier, which a reader
+    # of several files may follow (`openapi_routes`)
+    config_name: Node | None = field(default=None, compare=False, repr=False)
 
 
 def _router_names(parsed: ParsedTs) -> set[str]:
@@ -688,7 +691,9 @@ def _read_routes(parsed: ParsedTs) -> tuple[list[Route], list[RouteProblem]]:
         else:
             continue
         if isinstance(read, str):
-            problems.append(RouteProblem(line, f"{compact(text_of(receiver))}.{method}(...): {read}", node))
+            name = unwrap(arguments[0]) if method == "openapi" and arguments else None
+            undeclared = name if name is not None and name.type == "identifier" else None
+            problems.append(RouteProblem(line, f"{compact(text_of(receiver))}.{method}(...): {read}", node, undeclared))
             continue
         methods, paths, middleware_nodes, handler_argument = read
         handler_node = unwrap(handler_argument) if handler_argument is not None else None
@@ -759,23 +764,27 @@ def _on_registration(parsed: ParsedTs, arguments: list[Node]) -> _Registration |
     return [m.lower() for m in methods], paths, arguments[2:-1], arguments[-1]
 
 
-def _openapi_registration(parsed: ParsedTs, arguments: list[Node]) -> _Registration | str:
-    """`app.openapi(createRoute({ method, path, middleware }), handler)`; the config may be a const of the file."""
+def _openapi_registration(
+    parsed: ParsedTs, arguments: list[Node], config_file: ParsedTs | None = None, config: Node | None = None
+) -> _Registration | str:
+    """`app.openapi(createRoute({ method, path, middleware }), handler)`; the config may be a const of the file, or
+    (`config_file`, `config`) its value found elsewhere (scaffold.parsers.hono follows imports)."""
     if not arguments:
         return "no route config"
-    config = unwrap(arguments[0])
+    where = config_file or parsed
+    config = unwrap(config if config is not None else arguments[0])
     if config.type == "identifier":
-        config = unwrap(declarations(parsed).get(text_of(config), config))
+        config = unwrap(declarations(where).get(text_of(config), config))
     if config.type == "call_expression" and callee_of(config).endswith("createRoute") and arguments_of(config):
         config = unwrap(arguments_of(config)[0])
     if config.type != "object":
         return (
-            f"the route config `{compact(text_of(arguments[0]))}` is not a createRoute({{...}}) of this file: "
-            "the reader cannot tell what it serves"
+            f"the route config `{compact(text_of(arguments[0]))}` is not a createRoute({{...}}) the reader can see: "
+            "it cannot tell what it serves"
         )
     method_node, path_node = object_property(config, "method"), object_property(config, "path")
-    method = None if method_node is None else evaluate_string(parsed, method_node)
-    path = None if path_node is None else evaluate_string(parsed, path_node)
+    method = None if method_node is None else evaluate_string(where, method_node)
+    path = None if path_node is None else evaluate_string(where, path_node)
     if method is None or path is None:
         return "the route config's method or path is missing or computed: the reader cannot tell what it serves"
     middleware = object_property(config, "middleware")
@@ -783,6 +792,25 @@ def _openapi_registration(parsed: ParsedTs, arguments: list[Node]) -> _Registrat
     hono = re.sub(r"/\{(.+?)\}", r"/:\1", path)
     handler = arguments[1] if len(arguments) > 1 else None
     return [method.lower()], [hono], [] if middleware is None else _items(middleware), handler
+
+
+def openapi_routes(parsed: ParsedTs, call: Node, config_file: ParsedTs, config: Node) -> list[Route] | str:
+    """The routes of `<app>.openapi(<name>, handler)` (`call`, in `parsed`) whose config `<name>` is `config`, a
+    value declared in `config_file` — or why they cannot be read. For a config imported from another module."""
+    function = call.child_by_field_name("function")
+    receiver = function.child_by_field_name("object") if function is not None else None
+    prop = function.child_by_field_name("property") if function is not None else None
+    read = _openapi_registration(parsed, arguments_of(call), config_file, config)
+    if isinstance(read, str):
+        return read
+    methods, paths, middleware_nodes, handler_argument = read
+    handler_node = unwrap(handler_argument) if handler_argument is not None else None
+    handler = handler_node if handler_node is not None and handler_node.type in FUNCTION_TYPES else None
+    if handler_node is not None and handler_node.type == "identifier":
+        handler = function_declarations(parsed).get(text_of(handler_node))
+    middleware = tuple(_middleware(m) for m in middleware_nodes)
+    line = line_of(prop or call)
+    return [Route(m, p, line, middleware, handler, call, receiver) for m in methods for p in paths]
 
 
 def sets_context_value(parsed: ParsedTs, within: Node | None, key: str) -> bool:

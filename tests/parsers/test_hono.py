@@ -133,3 +133,31 @@ def test_a_route_on_an_app_from_a_package_is_kept_but_unplaced() -> None:
     )
     assert [(r.route.path, r.path) for r in table.routes] == [("/x", None)]
     assert [(p.line, "@vendor/app" in p.reason) for p in table.problems] == [(2, True)]
+
+
+def test_zod_openapi_route_configs_imported_from_another_file() -> None:
+    served, problems = _table(
+        {
+            "src/app.ts": """import { OpenAPIHono } from "@hono/zod-openapi";
+import { getItem, listItems as list } from "./routes";
+import { missing } from "@vendor/routes";
+const app = new OpenAPIHono().basePath("/v1");
+app.openapi(getItem, (c) => c.json({}));
+app.openapi(list, (c) => c.json([]));
+app.openapi(missing, (c) => c.json([]));
+""",
+            "src/routes.ts": """import { createRoute } from "@hono/zod-openapi";
+export const getItem = createRoute({ method: "get", path: "/items/{id}", middleware: [requireScope("x:read")] });
+export const listItems = createRoute({ method: "get", path: "/items" });
+""",
+        }
+    )
+    assert served == [("get", "/v1/items", "src/app.ts", 6), ("get", "/v1/items/:id", "src/app.ts", 5)]
+    assert [(line, "@vendor/routes" in reason) for _, line, reason in problems] == [(7, True)]
+    files = {
+        "src/app.ts": 'import { getItem } from "./routes";\nconst app = new OpenAPIHono();\napp.openapi(getItem, h);\n',
+        "src/routes.ts": 'export const getItem = createRoute({ method: "get", path: "/i", middleware: [requireScope("x:r")] });',
+    }
+    (route,) = route_table({path: parse_typescript(text) for path, text in files.items()}).routes
+    scope = route.route.uses("requireScope")
+    assert scope is not None and scope.strings == ("x:r",)
