@@ -156,7 +156,8 @@ export const listItems = createRoute({ method: "get", path: "/items" });
     assert [(line, "@vendor/routes" in reason) for _, line, reason in problems] == [(7, True)]
     files = {
         "src/app.ts": 'import { getItem } from "./routes";\nconst app = new OpenAPIHono();\napp.openapi(getItem, h);\n',
-        "src/routes.ts": 'export const getItem = createRoute({ method: "get", path: "/i", middleware: [requireScope("x:r")] });',
+        "src/routes.ts": 'export const getItem = createRoute({ method: "get", path: "/i",\n'
+        '  middleware: requireScope("x:r") });\n',
     }
     (route,) = route_table({path: parse_typescript(text) for path, text in files.items()}).routes
     scope = route.route.uses("requireScope")
