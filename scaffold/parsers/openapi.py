@@ -376,6 +376,18 @@ class Operation:
         """Explicit 4xx / 5xx statuses declared in `responses`."""
         return tuple(int(s) for s in self.statuses if s.isdigit() and int(s) >= 400)
 
+    @property
+    def error_ranges(self) -> tuple[tuple[int, int, str], ...]:
+        """Error responses declared as a range (`4XX`, `5XX`) or as `default` (any status not declared, errors
+        included): (lowest, highest, as written)."""
+        found: list[tuple[int, int, str]] = []
+        for status in self.statuses:
+            if len(status) == 3 and status[0] in "45" and status[1:].upper() == "XX":
+                found.append((int(status[0]) * 100, int(status[0]) * 100 + 99, status))
+            elif status == "default":
+                found.append((400, 599, status))
+        return tuple(found)
+
 
 def resolve(document: Mapping[str, object], value: object, depth: int = 0) -> object:
     """Follow a local `$ref` (`#/components/...`); other values come back as they are."""
@@ -392,10 +404,14 @@ def resolve(document: Mapping[str, object], value: object, depth: int = 0) -> ob
 
 
 def _media_has_example(document: Mapping[str, object], holder: object) -> bool:
+    """Whether a request body, response or parameter carries an example: on itself, on a media type, or anywhere
+    in a schema (a schema's properties and items count: documents often give each property its example)."""
     holder = resolve(document, holder)
     if not isinstance(holder, Mapping):
         return False
     if holder.get("example") is not None or holder.get("examples"):
+        return True
+    if _schema_has_example(document, holder.get("schema")):
         return True
     content = holder.get("content")
     if isinstance(content, Mapping):
@@ -403,20 +419,51 @@ def _media_has_example(document: Mapping[str, object], holder: object) -> bool:
             media = resolve(document, media)
             if isinstance(media, Mapping) and (media.get("example") is not None or media.get("examples")):
                 return True
-            schema = resolve(document, media.get("schema")) if isinstance(media, Mapping) else None
-            if isinstance(schema, Mapping) and (schema.get("example") is not None or schema.get("examples")):
+            if isinstance(media, Mapping) and _schema_has_example(document, media.get("schema")):
                 return True
     return False
 
 
-def _has_example(document: Mapping[str, object], operation: Mapping[str, object]) -> bool:
+_SUBSCHEMA_LISTS = ("allOf", "anyOf", "oneOf", "prefixItems")
+_SUBSCHEMAS = ("items", "additionalProperties", "not")
+
+
+def _schema_has_example(document: Mapping[str, object], schema: object) -> bool:
+    """Whether a schema or one it contains (properties, items, compositions; local `$ref`s followed, each schema
+    once, so cycles end) has `example` or `examples`."""
+    pending, seen = [schema], 0
+    visited: set[int] = set()
+    while pending and seen < 10_000:
+        current = resolve(document, pending.pop())
+        seen += 1
+        if not isinstance(current, Mapping) or id(current) in visited:
+            continue
+        visited.add(id(current))
+        if current.get("example") is not None or current.get("examples"):
+            return True
+        properties = current.get("properties")
+        if isinstance(properties, Mapping):
+            pending.extend(properties.values())
+        pending.extend(current.get(key) for key in _SUBSCHEMAS)
+        for key in _SUBSCHEMA_LISTS:
+            items = current.get(key)
+            if isinstance(items, list):
+                pending.extend(items)
+    return False
+
+
+def _has_example(
+    document: Mapping[str, object], operation: Mapping[str, object], path_parameters: object = None
+) -> bool:
     if _media_has_example(document, operation.get("requestBody")):
         return True
     responses = operation.get("responses")
     if isinstance(responses, Mapping) and any(_media_has_example(document, r) for r in responses.values()):
         return True
-    parameters = operation.get("parameters")
-    return isinstance(parameters, list) and any(_media_has_example(document, p) for p in parameters)
+    own = operation.get("parameters")
+    shared = path_parameters if isinstance(path_parameters, list) else []
+    parameters = [*(own if isinstance(own, list) else []), *shared]
+    return any(_media_has_example(document, p) for p in parameters)
 
 
 def _scopes(requirements: object) -> tuple[str, ...]:
@@ -458,7 +505,7 @@ def operations(spec: ParsedOpenApi) -> list[Operation]:
                     scopes=_scopes(security),
                     security_declared=declared,
                     public=not security,
-                    has_example=_has_example(document, operation),
+                    has_example=_has_example(document, operation, item.get("parameters")),
                     statuses=statuses,
                     line=spec.yaml.line_of(("paths", str(path), method)),
                 )

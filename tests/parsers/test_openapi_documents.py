@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from scaffold.parsers.manifests import ParsedYaml, load_yaml
-from scaffold.parsers.openapi import References, SpecError, load_openapi
+from scaffold.parsers.openapi import References, SpecError, load_openapi, operations
 
 BASE = """openapi: 3.1.0
 info: {title: t, version: "1"}
@@ -153,3 +153,58 @@ def test_nesting_beyond_the_bound_is_reported_not_fatal() -> None:
     text = BASE.replace("components:\n", "x-deep:\n  " + deep + "components:\n")
     (error,) = _errors(text)
     assert error.kind == "limit" and "levels" in error.message
+
+
+EXAMPLES = """openapi: 3.1.0
+info: {title: t, version: "1"}
+paths:
+  /nested:
+    get:
+      responses:
+        "200":
+          description: ok
+          content:
+            application/json:
+              schema:
+                type: object
+                properties:
+                  account: {$ref: "#/components/schemas/Account"}
+  /path-level/{id}:
+    parameters:
+      - {name: id, in: path, required: true, schema: {type: string}, example: "acc_1"}
+    get:
+      responses: {"204": {description: gone}}
+  /parameter-schema:
+    get:
+      parameters:
+        - {name: q, in: query, schema: {type: string, example: "shoes"}}
+      responses: {"204": {description: none}}
+  /none:
+    get:
+      responses:
+        "200":
+          description: ok
+          content: {application/json: {schema: {type: object, properties: {id: {type: string}}}}}
+        "4XX": {description: client error}
+        default: {description: error}
+components:
+  schemas:
+    Account:
+      type: object
+      properties:
+        id: {type: string, example: "acc_1"}
+        self: {$ref: "#/components/schemas/Account"}
+"""
+
+
+def test_examples_on_nested_properties_path_level_parameters_and_parameter_schemas_count() -> None:
+    spec = load_openapi(EXAMPLES)
+    assert spec.errors == ()
+    found = {op.path: op.has_example for op in operations(spec)}
+    assert found == {"/nested": True, "/path-level/{id}": True, "/parameter-schema": True, "/none": False}
+
+
+def test_ranges_and_default_count_as_declared_error_responses() -> None:
+    (none,) = [op for op in operations(load_openapi(EXAMPLES)) if op.path == "/none"]
+    assert none.error_statuses == ()
+    assert none.error_ranges == ((400, 499, "4XX"), (400, 599, "default"))
