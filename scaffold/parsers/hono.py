@@ -125,7 +125,7 @@ class _Reader:
             if isinstance(target, str):
                 return target
             target_file, target_node = target
-            if target_node.type in {"required_parameter", "optional_parameter"}:
+            if target_node.type in {"required_parameter", "optional_parameter"} or _is_single_parameter(target_node):
                 return (target_file, target_node.start_byte, "parameter"), ""
             if target_node.type == "identifier":  # a conventional name nobody declares
                 return (target_file, 0, ts.text_of(target_node)), ""
@@ -134,7 +134,7 @@ class _Reader:
 
     def returned_app(self, file: str, function: Node, depth: int) -> tuple[_AppKey, str] | str:
         """The app a factory function returns (its first `return` the reader can follow, or its expression body)."""
-        name = ts.declared_name(function) or ts.text_of(function.child_by_field_name("name") or function)[:40]
+        name = _function_name_of(function) or "the function"
         body = function.child_by_field_name("body")
         if body is not None and body.type != "statement_block":
             return self.app_of(file, body, depth + 1)
@@ -162,9 +162,9 @@ class _Reader:
                     pattern = parameter.child_by_field_name("pattern")
                     if pattern is not None and ts.text_of(pattern) == name:
                         return file, parameter
-                single = scope.child_by_field_name("parameter")
+                single = scope.child_by_field_name("parameter")  # `app => ...`
                 if single is not None and ts.text_of(single) == name:
-                    return f"`{name}` is an untyped parameter"
+                    return file, single
             if scope.type in {"statement_block", "program"}:
                 bound = _declared_in(scope, name)
                 if bound is not None:
@@ -284,7 +284,9 @@ class _Reader:
                     continue
                 target_file, target_node = target
                 parameter_list = target_node.child_by_field_name("parameters")
+                single = target_node.child_by_field_name("parameter")
                 declared = [p for p in (parameter_list.named_children if parameter_list else []) if p.type != "comment"]
+                declared = declared or ([single] if single is not None else [])
                 for parameter, argument in zip(declared, ts.arguments_of(call.node), strict=False):
                     key = (target_file, parameter.start_byte, "parameter")
                     if key not in wanted:
@@ -316,13 +318,25 @@ class _Reader:
         self.problems.append(RouteReadingProblem(file, line, reason))
 
 
+def _is_single_parameter(node: Node) -> bool:
+    """`app` in `app => ...` (an arrow function's one parameter written without parentheses)."""
+    parent = node.parent
+    single = parent.child_by_field_name("parameter") if parent is not None and parent.type == "arrow_function" else None
+    return single is not None and single.start_byte == node.start_byte and single.end_byte == node.end_byte
+
+
 def _function_name(parameter: Node) -> str | None:
     """The name the function declaring a parameter is called by (`function f`, `const f = () => ...`)."""
     function = next(ts.enclosing_functions(parameter), None)
-    if function is None:
-        return None
+    return None if function is None else _function_name_of(function)
+
+
+def _function_name_of(function: Node) -> str | None:
     name = function.child_by_field_name("name")
-    return ts.text_of(name) if name is not None else ts.declared_name(function)
+    if name is not None:
+        return ts.text_of(name)
+    # `declared_name` stops at a function; the declarator holding this one is above it
+    return ts.declared_name(function.parent) if function.parent is not None else None
 
 
 def _declared_in(scope: Node, name: str) -> Node | None:

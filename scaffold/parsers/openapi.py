@@ -299,6 +299,8 @@ def _read_references(parsed: ParsedYaml, references: References | None) -> _Refe
                         problem = f"there is no such file below {references.root} (or it is a link leading out)"
                     elif not loaded.ok:
                         problem = f"{target} is not valid YAML: {loaded.error}"
+                    elif _nesting(loaded.data) > MAX_NESTING:
+                        problem = f"{target} nests deeper than {MAX_NESTING} levels, past what the verifier validates"
                     else:
                         done.add(target)
                         reading.documents[_VIRTUAL_ROOT + quote(target)] = loaded.data

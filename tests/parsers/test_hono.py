@@ -162,3 +162,20 @@ export const listItems = createRoute({ method: "get", path: "/items" });
     (route,) = route_table({path: parse_typescript(text) for path, text in files.items()}).routes
     scope = route.route.uses("requireScope")
     assert scope is not None and scope.strings == ("x:r",)
+
+
+def test_an_untyped_arrow_parameter_is_the_app_it_is_called_with() -> None:
+    served, problems = _table(
+        {
+            "src/app.ts": """import { Hono } from "hono";
+import { register } from "./items";
+const app = new Hono();
+const v2 = new Hono();
+register(v2);
+app.route("/v2", v2);
+""",
+            "src/items.ts": 'export const register = app => app.get("/items", (c) => c.json([]));\n',
+        }
+    )
+    assert problems == []
+    assert served == [("get", "/v2/items", "src/items.ts", 1)]

@@ -208,3 +208,9 @@ def test_ranges_and_default_count_as_declared_error_responses() -> None:
     (none,) = [op for op in operations(load_openapi(EXAMPLES)) if op.path == "/none"]
     assert none.error_statuses == ()
     assert none.error_ranges == ((400, 499, "4XX"), (400, 599, "default"))
+
+
+def test_a_referenced_document_nesting_beyond_the_bound_is_named() -> None:
+    text = BASE.replace('"#/components/schemas/Node"}\ncomponents', '"./deep.yaml"}\ncomponents')
+    (error,) = _errors(text, _repo({"services/billing/deep.yaml": "x: " + "[" * 100 + "]" * 100 + "\n"}))
+    assert error.kind == "reference" and "levels" in error.message and "./deep.yaml" in error.message
