@@ -126,3 +126,39 @@ def test_a_relative_ref_inside_the_service_is_followed(repo: Path) -> None:
     _point_first_schema_ref_at(repo, "./schemas/item.yaml#/Item")
     findings = _code_03(repo)
     assert [f.status for f in findings] == [Status.PASS], findings
+
+
+def test_a_schema_id_cannot_turn_a_relative_ref_into_a_fetch(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A schema's `$id` could make `b.json` name a network document; the validator resolves it against the
+    document's own place (as openapi-spec-validator does), so the service's file is read and nothing fetched."""
+    import socket
+
+    from scaffold.parsers.manifests import ParsedYaml, load_yaml
+    from scaffold.parsers.openapi import References, load_openapi
+
+    attempts: list[object] = []
+
+    def refuse(self: socket.socket, address: object) -> None:
+        attempts.append(address)
+        raise OSError("no network in this test")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    document = """openapi: 3.1.0
+info: {title: t, version: "1"}
+paths: {}
+components:
+  schemas:
+    A:
+      $id: https://example.com/schemas/a
+      type: object
+      properties:
+        b: {$ref: "b.json"}
+"""
+    files = {"services/billing/b.json": '{"type": "string"}'}
+
+    def read(path: str) -> ParsedYaml | None:
+        return load_yaml(files[path]) if path in files else None
+
+    spec = load_openapi(document, References("services/billing/openapi.yaml", "services/billing", read))
+    assert attempts == []
+    assert spec.errors == ()
