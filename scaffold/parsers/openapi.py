@@ -12,7 +12,7 @@ from __future__ import annotations
 import copy
 import posixpath
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from urllib.parse import quote, unquote, urlsplit
 
@@ -62,6 +62,7 @@ class References:
 SUPPORTED_VERSIONS = ("3.0", "3.1", "3.2")
 MAX_NESTING = 64  # dicts and lists: real documents nest ~20 deep; the validator recurses ~12 frames a level
 MAX_REFERENCED_DOCUMENTS = 64
+MAX_VALUES = 3_000_000  # mapping values and list items, all documents together: a bound on runaway input
 
 
 def load_openapi(text: str, references: References | None = None) -> ParsedOpenApi:
@@ -91,11 +92,16 @@ def validate_openapi(parsed: ParsedYaml, references: References | None = None) -
             "document's validity is not known"
         )
         return ParsedOpenApi(parsed, (SpecError(message, ("openapi",), parsed.line_of(("openapi",)), "unsupported"),))
-    depth = _nesting(parsed.data)
-    if depth > MAX_NESTING:
-        message = f"the document nests {depth} levels deep; the verifier validates documents up to {MAX_NESTING} levels"
+    depth, size, refs = _scan(parsed.data)
+    if depth > MAX_NESTING or size > MAX_VALUES:
+        message = (
+            f"the document nests more than {MAX_NESTING} levels deep"
+            if depth > MAX_NESTING
+            else f"the document holds more than {MAX_VALUES:,} values"
+        )
+        message += f"; the verifier validates documents up to {MAX_NESTING} levels and {MAX_VALUES:,} values"
         return ParsedOpenApi(parsed, (SpecError(message, (), 1, "limit"),))
-    reading = _read_references(parsed, references)
+    reading = _read_references(parsed, references, size, refs)
     if reading.errors:
         # the validator would need the documents it may not read: the refs are the finding
         return ParsedOpenApi(parsed, (*reading.cycle_errors, *reading.errors))
@@ -122,17 +128,48 @@ def validate_openapi(parsed: ParsedYaml, references: References | None = None) -
     return ParsedOpenApi(parsed, tuple(errors))
 
 
-def _nesting(value: object) -> int:
-    """How many dicts and lists deep `value` nests (level by level: no recursion)."""
-    depth, frontier = 0, [value]
-    while True:
-        containers = [item for item in frontier if isinstance(item, Mapping | list)]
-        if not containers:
-            return depth
-        depth += 1
-        if depth > MAX_NESTING + 1:
-            return depth
-        frontier = [child for item in containers for child in (item.values() if isinstance(item, Mapping) else item)]
+_Path = tuple[str | int, ...]
+
+
+def _scan(value: object) -> tuple[int, int, list[tuple[_Path, str]]]:
+    """How deep a document nests dicts and lists, how many values it holds, and its `$ref`s (the path of each
+    `$ref` key and its value, in document order). One walk without recursion over containers only (most values
+    are strings); each container keeps a link to its parent, and only a `$ref`'s path is spelled out. It stops a
+    little past the bounds."""
+    depth = size = 0
+    found: list[tuple[int, str]] = []
+    links: list[tuple[int, str | int]] = [(-1, "")]  # container -> (its parent container, its key there)
+    stack: list[tuple[object, int, int]] = [(value, 1, 0)]  # (container, its depth, its link)
+    while stack:
+        item, level, link = stack.pop()
+        depth = max(depth, level)
+        if depth > MAX_NESTING or size > MAX_VALUES:
+            break
+        children: list[tuple[object, int, int]] = []
+        if type(item) is dict:
+            size += len(item)
+            reference = item.get("$ref")
+            if type(reference) is str:
+                found.append((link, reference))
+            pairs: Iterable[tuple[str | int, object]] = item.items()
+        elif type(item) is list:
+            size += len(item)
+            pairs = enumerate(item)
+        else:
+            continue
+        for key, child in pairs:
+            if type(child) is dict or type(child) is list:
+                links.append((link, key))
+                children.append((child, level + 1, len(links) - 1))
+        stack.extend(reversed(children))
+    refs = []
+    for link, reference in found:
+        path: list[str | int] = ["$ref"]
+        while link > 0:
+            link, key = links[link]
+            path.append(key)
+        refs.append((tuple(reversed(path)), reference))
+    return depth, size, refs
 
 
 def _written_at(document: Mapping[str, object], path: tuple[str | int, ...]) -> tuple[str | int, ...]:
@@ -254,26 +291,14 @@ class _OnlyKnownDocuments(dict[str, Callable[[str], object]]):
         raise LookupError(f"{uri} is not a document the verifier may read")
 
 
-def _refs(value: object, path: tuple[str | int, ...] = ()) -> Iterator[tuple[tuple[str | int, ...], str]]:
-    """Every `$ref` string in a document: (path of the `$ref` key, its value), in document order."""
-    pending: list[tuple[tuple[str | int, ...], object]] = [(path, value)]
-    while pending:
-        where, item = pending.pop()
-        if isinstance(item, Mapping):
-            reference = item.get("$ref")
-            if isinstance(reference, str):
-                yield (*where, "$ref"), reference
-            pending.extend(reversed([((*where, key), child) for key, child in item.items() if key != "$ref"]))
-        elif isinstance(item, list):
-            pending.extend(reversed([((*where, index), child) for index, child in enumerate(item)]))
-
-
-def _read_references(parsed: ParsedYaml, references: References | None) -> _ReferenceReading:
+def _read_references(
+    parsed: ParsedYaml, references: References | None, size: int, refs: list[tuple[_Path, str]]
+) -> _ReferenceReading:
     """Classify every `$ref` of the document and of the documents it reaches, reading allowed files only."""
     document_path = references.document if references is not None else "openapi.yaml"
     base_uri = _VIRTUAL_ROOT + quote(document_path)
     reading = _ReferenceReading(base_uri, {base_uri: parsed.data}, [], [], [])
-    reading.cycles = _ref_cycles(parsed.data)
+    reading.cycles = _ref_cycles(refs)
     for cycle in reading.cycles:
         pointers = " → ".join(_pointer_of(path) for path in cycle)
         message = (
@@ -282,12 +307,12 @@ def _read_references(parsed: ParsedYaml, references: References | None) -> _Refe
         )
         line = parsed.line_of((*cycle[0], "$ref"))
         reading.cycle_errors.append(SpecError(message, (*cycle[0], "$ref"), line, "reference"))
-    queue: list[tuple[str, ParsedYaml]] = [(document_path, parsed)]
+    queue: list[tuple[str, ParsedYaml, list[tuple[_Path, str]]]] = [(document_path, parsed, refs)]
     done = {document_path}
     while queue:
-        here, current = queue.pop(0)
+        here, current, found = queue.pop(0)
         file = None if here == document_path else here
-        for path, reference in _refs(current.data):
+        for path, reference in found:
             target, problem = _reference_target(here, reference, references)
             if problem is None and target is not None and target not in done:
                 if len(done) >= MAX_REFERENCED_DOCUMENTS:
@@ -299,12 +324,14 @@ def _read_references(parsed: ParsedYaml, references: References | None) -> _Refe
                         problem = f"there is no such file below {references.root} (or it is a link leading out)"
                     elif not loaded.ok:
                         problem = f"{target} is not valid YAML: {loaded.error}"
-                    elif _nesting(loaded.data) > MAX_NESTING:
+                    elif (shape := _scan(loaded.data))[0] > MAX_NESTING:
                         problem = f"{target} nests deeper than {MAX_NESTING} levels, past what the verifier validates"
+                    elif (size := size + shape[1]) > MAX_VALUES:
+                        problem = f"the documents hold more than {MAX_VALUES:,} values, past what is validated"
                     else:
                         done.add(target)
                         reading.documents[_VIRTUAL_ROOT + quote(target)] = loaded.data
-                        queue.append((target, loaded))
+                        queue.append((target, loaded, shape[2]))
             if problem is not None:
                 message = f"`$ref: {reference}` is not followed: {problem}"
                 reading.errors.append(SpecError(message, path, current.line_of(path), "reference", file))
@@ -334,10 +361,10 @@ def _pointer_of(path: tuple[str | int, ...]) -> str:
     return "#/" + "/".join(str(part).replace("~", "~0").replace("/", "~1") for part in path)
 
 
-def _ref_cycles(data: object) -> list[tuple[tuple[str | int, ...], ...]]:
+def _ref_cycles(refs: list[tuple[_Path, str]]) -> list[tuple[_Path, ...]]:
     """Chains of local `$ref`s, each pointing straight at the next, that come back to where they started."""
-    pointing: dict[tuple[str | int, ...], tuple[str | int, ...] | None] = {}
-    for path, reference in _refs(data):
+    pointing: dict[_Path, _Path | None] = {}
+    for path, reference in refs:
         holder = path[:-1]
         pointing[holder] = _local_path(reference) if reference.startswith("#") else None
     cycles: list[tuple[tuple[str | int, ...], ...]] = []

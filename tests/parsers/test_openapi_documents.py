@@ -214,3 +214,14 @@ def test_a_referenced_document_nesting_beyond_the_bound_is_named() -> None:
     text = BASE.replace('"#/components/schemas/Node"}\ncomponents', '"./deep.yaml"}\ncomponents')
     (error,) = _errors(text, _repo({"services/billing/deep.yaml": "x: " + "[" * 100 + "]" * 100 + "\n"}))
     assert error.kind == "reference" and "levels" in error.message and "./deep.yaml" in error.message
+
+
+def test_size_beyond_the_bound_is_reported_not_fatal(monkeypatch: pytest.MonkeyPatch) -> None:
+    from scaffold.parsers import openapi
+
+    monkeypatch.setattr(openapi, "MAX_VALUES", 40)
+    (error,) = _errors(BASE.replace("components:\n", "x-list: [" + ", ".join(["1"] * 50) + "]\ncomponents:\n"))
+    assert error.kind == "limit" and "values" in error.message
+    text = BASE.replace('"#/components/schemas/Node"}\ncomponents', '"./big.yaml"}\ncomponents')
+    (error,) = _errors(text, _repo({"services/billing/big.yaml": "x: [" + ", ".join(["1"] * 50) + "]\n"}))
+    assert error.kind == "reference" and "values" in error.message
