@@ -22,6 +22,7 @@ from scaffold.checks._service import (
     not_applicable,
     parse_typescript_files,
     passed,
+    route_reading_problems,
     service_routes,
     sources,
     typescript_files,
@@ -199,8 +200,11 @@ def routes_have_integration_tests(repo: RepoView, subject: Subject) -> Iterator[
             )
         return
     strings = [value for test in tests for value, _ in ts_parser.strings(test.parsed)]
-    found = service_routes(repo, subject, code).routes
-    problems = 0
+    served = service_routes(repo, subject, code)
+    found = served.routes
+    unread = route_reading_problems("SVC-TEST-02", served)
+    yield from unread
+    problems = len(unread)
     for at in found:
         if not _hits(path_pattern(at.path), strings):
             problems += 1
