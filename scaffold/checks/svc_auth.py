@@ -169,7 +169,7 @@ def _scope_uses(repo: RepoView, subject: Subject, check_id: str = "") -> tuple[l
                 literal = argument.string if argument.is_literal else None
                 uses.append(ScopeUse(literal, file.path, argument.line, REQUIRE_SCOPE, argument.text))
     path = openapi_path(repo, subject)
-    spec = openapi_structure(repo, path)
+    spec = openapi_structure(repo, path, subject.path)
     if spec is not None and not spec.yaml.ok:
         failures.append(
             fail(

@@ -47,11 +47,11 @@ def openapi_path(repo: RepoView, subject: Subject) -> str:
     return subject.join(declared if isinstance(declared, str) and declared else platform.SERVICE_OPENAPI)
 
 
-def openapi_structure(repo: RepoView, path: str) -> openapi_parser.ParsedOpenApi | None:
-    """The OpenAPI document read for its structure only (operations, scopes, lines), skipping the slow spec
-    validation: SVC-CODE-03 reports an invalid document; these checks only need what it declares."""
-    parsed = repo.yaml(path)
-    return None if parsed is None else openapi_parser.ParsedOpenApi(parsed, ())
+def openapi_structure(repo: RepoView, path: str, within: str | None = None) -> openapi_parser.ParsedOpenApi | None:
+    """The OpenAPI document read for its structure only (operations, scopes, lines), with the files below
+    `within` its relative `$ref`s name, skipping the slow spec validation: SVC-CODE-03 reports an invalid
+    document; these checks only need what it declares."""
+    return repo.openapi_structure(path, within)
 
 
 def served_routes(repo: RepoView, subject: Subject, files: list[TsFile]) -> list[RouteAt]:
@@ -376,7 +376,7 @@ def routes_documented(repo: RepoView, subject: Subject) -> Iterator[Finding]:
     nothing serves), or write the placeholder out.
     """
     path = openapi_path(repo, subject)
-    spec = openapi_structure(repo, path)
+    spec = openapi_structure(repo, path, subject.path)
     if spec is None or not spec.yaml.ok:
         line = spec.yaml.error_line if spec is not None else None
         yield fail(

@@ -13,7 +13,7 @@ import copy
 import posixpath
 import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import quote, unquote, urlsplit
 
 from scaffold.parsers.manifests import ParsedYaml, load_yaml
@@ -37,6 +37,10 @@ class SpecError:
 class ParsedOpenApi:
     yaml: ParsedYaml
     errors: tuple[SpecError, ...]
+    # where the document is and the documents its relative `$ref`s name (root-relative paths, see References),
+    # when it was read with References: `operations` follows those refs too
+    document: str | None = None
+    referenced: Mapping[str, object] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -102,9 +106,10 @@ def validate_openapi(parsed: ParsedYaml, references: References | None = None) -
         message += f"; the verifier validates documents up to {MAX_NESTING} levels and {MAX_VALUES:,} values"
         return ParsedOpenApi(parsed, (SpecError(message, (), 1, "limit"),))
     reading = _read_references(parsed, references, size, refs)
+    where = references.document if references is not None else None
     if reading.errors:
         # the validator would need the documents it may not read: the refs are the finding
-        return ParsedOpenApi(parsed, (*reading.cycle_errors, *reading.errors))
+        return ParsedOpenApi(parsed, (*reading.cycle_errors, *reading.errors), where, reading.by_path)
     document = reading.without_cycles(parsed.data)
     from scaffold.parsers.openapi_validation import spec_validator_class  # ~0.2 s of imports: only when validating
 
@@ -125,7 +130,7 @@ def validate_openapi(parsed: ParsedYaml, references: References | None = None) -
         )
         errors.append(SpecError(message, path, parsed.line_of(path), "validator"))
     errors += _templated_path_clashes(parsed)
-    return ParsedOpenApi(parsed, tuple(errors))
+    return ParsedOpenApi(parsed, tuple(errors), where, reading.by_path)
 
 
 _Path = tuple[str | int, ...]
@@ -170,6 +175,18 @@ def _scan(value: object) -> tuple[int, int, list[tuple[_Path, str]]]:
             path.append(key)
         refs.append((tuple(reversed(path)), reference))
     return depth, size, refs
+
+
+def with_references(parsed: ParsedYaml, references: References) -> ParsedOpenApi:
+    """The document read for its structure, with the files its relative `$ref`s name (read as `validate_openapi`
+    reads them), but not validated: for checks that need what the document declares, not whether it is valid."""
+    if not parsed.ok or not isinstance(parsed.data, Mapping):
+        return ParsedOpenApi(parsed, ())
+    depth, size, refs = _scan(parsed.data)
+    if depth > MAX_NESTING or size > MAX_VALUES:
+        return ParsedOpenApi(parsed, (), references.document)
+    reading = _read_references(parsed, references, size, refs)
+    return ParsedOpenApi(parsed, (), references.document, reading.by_path)
 
 
 def _written_at(document: Mapping[str, object], path: tuple[str | int, ...]) -> tuple[str | int, ...]:
@@ -250,6 +267,7 @@ _VIRTUAL_ROOT = "file:///scaffold-document-root/"  # the base URI the validator 
 class _ReferenceReading:
     base_uri: str
     documents: dict[str, object]  # URI (no fragment) -> contents, for every document the validator may read
+    by_path: dict[str, object]  # the referenced documents by root-relative path
     errors: list[SpecError]  # refs not followed
     cycles: list[tuple[tuple[str | int, ...], ...]]  # each: the paths of the refs of one cycle, in the document
     cycle_errors: list[SpecError]
@@ -297,7 +315,7 @@ def _read_references(
     """Classify every `$ref` of the document and of the documents it reaches, reading allowed files only."""
     document_path = references.document if references is not None else "openapi.yaml"
     base_uri = _VIRTUAL_ROOT + quote(document_path)
-    reading = _ReferenceReading(base_uri, {base_uri: parsed.data}, [], [], [])
+    reading = _ReferenceReading(base_uri, {base_uri: parsed.data}, {}, [], [], [])
     reading.cycles = _ref_cycles(refs)
     for cycle in reading.cycles:
         pointers = " → ".join(_pointer_of(path) for path in cycle)
@@ -331,6 +349,7 @@ def _read_references(
                     else:
                         done.add(target)
                         reading.documents[_VIRTUAL_ROOT + quote(target)] = loaded.data
+                        reading.by_path[target] = loaded.data
                         queue.append((target, loaded, shape[2]))
             if problem is not None:
                 message = f"`$ref: {reference}` is not followed: {problem}"
@@ -432,23 +451,49 @@ def resolve(document: Mapping[str, object], value: object, depth: int = 0) -> ob
     return value
 
 
-def _media_has_example(document: Mapping[str, object], holder: object) -> bool:
+class _Documents:
+    """The document and those its relative `$ref`s name: a `$ref` followed from where it is written."""
+
+    def __init__(self, spec: ParsedOpenApi) -> None:
+        self.main = spec.data
+        self.here = spec.document or ""
+        self.referenced = spec.referenced
+
+    def follow(self, value: object, here: str) -> tuple[object, str]:
+        """`value`, or what its chain of `$ref`s (at most 20) leads to, and the document that is in; a ref the
+        reader has no document for comes back as it is."""
+        for _ in range(20):
+            reference = value.get("$ref") if isinstance(value, Mapping) else None
+            if not isinstance(reference, str):
+                break
+            address, _, fragment = reference.partition("#")
+            if address:
+                target = posixpath.normpath(posixpath.join(posixpath.dirname(here), unquote(address)))
+                if target != self.here and target not in self.referenced:
+                    break
+                here = target
+            document = self.referenced.get(here) if here != self.here else self.main
+            value = _at(document, _local_path("#" + fragment))
+        return value, here
+
+
+def _media_has_example(documents: _Documents, holder: object, here: str) -> bool:
     """Whether a request body, response or parameter carries an example: on itself, on a media type, or anywhere
     in a schema (a schema's properties and items count: documents often give each property its example)."""
-    holder = resolve(document, holder)
+    holder, here = documents.follow(holder, here)
     if not isinstance(holder, Mapping):
         return False
     if holder.get("example") is not None or holder.get("examples"):
         return True
-    if _schema_has_example(document, holder.get("schema")):
+    if _schema_has_example(documents, holder.get("schema"), here):
         return True
     content = holder.get("content")
     if isinstance(content, Mapping):
         for media in content.values():
-            media = resolve(document, media)
+            media, at = documents.follow(media, here)
             if isinstance(media, Mapping) and (media.get("example") is not None or media.get("examples")):
                 return True
-            if isinstance(media, Mapping) and _schema_has_example(document, media.get("schema")):
+            if isinstance(media, Mapping) and _schema_has_example(documents, media.get("schema"), at):
                 return True
     return False
 
@@ -457,14 +502,13 @@ _SUBSCHEMA_LISTS = ("allOf", "anyOf", "oneOf", "prefixItems")
 _SUBSCHEMAS = ("items", "additionalProperties", "not")
 
 
-def _schema_has_example(document: Mapping[str, object], schema: object) -> bool:
-    """Whether a schema or one it contains (properties, items, compositions; local `$ref`s followed, each schema
-    once, so cycles end) has `example` or `examples`."""
-    pending, seen = [schema], 0
+def _schema_has_example(documents: _Documents, schema: object, here: str) -> bool:
+    """Whether a schema or one it contains (properties, items, compositions; `$ref`s followed, each schema once,
+    so cycles end) has `example` or `examples`."""
+    pending: list[tuple[object, str]] = [(schema, here)]
     visited: set[int] = set()
-    while pending and seen < 10_000:
-        current = resolve(document, pending.pop())
-        seen += 1
+    while pending and len(visited) < 10_000:
+        current, at = documents.follow(*pending.pop())
         if not isinstance(current, Mapping) or id(current) in visited:
             continue
         visited.add(id(current))
@@ -472,27 +516,27 @@ def _schema_has_example(document: Mapping[str, object], schema: object) -> bool:
             return True
         properties = current.get("properties")
         if isinstance(properties, Mapping):
-            pending.extend(properties.values())
-        pending.extend(current.get(key) for key in _SUBSCHEMAS)
+            pending.extend((value, at) for value in properties.values())
+        pending.extend((current.get(key), at) for key in _SUBSCHEMAS)
         for key in _SUBSCHEMA_LISTS:
             items = current.get(key)
             if isinstance(items, list):
-                pending.extend(items)
+                pending.extend((item, at) for item in items)
     return False
 
 
 def _has_example(
-    document: Mapping[str, object], operation: Mapping[str, object], path_parameters: object = None
+    documents: _Documents, operation: Mapping[str, object], path_parameters: object, here: str
 ) -> bool:
-    if _media_has_example(document, operation.get("requestBody")):
+    if _media_has_example(documents, operation.get("requestBody"), here):
         return True
     responses = operation.get("responses")
-    if isinstance(responses, Mapping) and any(_media_has_example(document, r) for r in responses.values()):
+    if isinstance(responses, Mapping) and any(_media_has_example(documents, r, here) for r in responses.values()):
         return True
     own = operation.get("parameters")
     shared = path_parameters if isinstance(path_parameters, list) else []
     parameters = [*(own if isinstance(own, list) else []), *shared]
-    return any(_media_has_example(document, p) for p in parameters)
+    return any(_media_has_example(documents, p, here) for p in parameters)
 
 
 def _scopes(requirements: object) -> tuple[str, ...]:
@@ -513,8 +557,10 @@ def operations(spec: ParsedOpenApi) -> list[Operation]:
     if not isinstance(paths, Mapping):
         return []
     top_security = document.get("security")
+    documents = _Documents(spec)
     found: list[Operation] = []
-    for path, item in paths.items():
+    for path, written in paths.items():
+        item, here = documents.follow(written, documents.here)  # a Path Item may be a `$ref` (to another file)
         if not isinstance(item, Mapping):
             continue
         for method, operation in item.items():
@@ -534,7 +580,7 @@ def operations(spec: ParsedOpenApi) -> list[Operation]:
                     scopes=_scopes(security),
                     security_declared=declared,
                     public=not security,
-                    has_example=_has_example(document, operation, item.get("parameters")),
+                    has_example=_has_example(documents, operation, item.get("parameters"), here),
                     statuses=statuses,
                     line=spec.yaml.line_of(("paths", str(path), method)),
                 )

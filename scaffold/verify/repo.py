@@ -168,6 +168,18 @@ class RepoView:
             f"openapi {root}", relative, lambda _text: openapi_parser.validate_openapi(document, references)
         )
 
+    def openapi_structure(self, relative: str, within: str | None = None) -> openapi_parser.ParsedOpenApi | None:
+        """`openapi` without the validation (no `.errors`): what the document declares, with the files below
+        `within` its relative `$ref`s name, for checks that do not judge validity."""
+        document = self.yaml(relative)
+        if document is None:
+            return None
+        root = (within if within is not None else relative.rpartition("/")[0]).strip("/")
+        references = openapi_parser.References(relative, root, lambda target: self._reference(target, root))
+        return self._parsed(
+            f"openapi structure {root}", relative, lambda _text: openapi_parser.with_references(document, references)
+        )
+
     def _reference(self, relative: str, within: str) -> manifest_parser.ParsedYaml | None:
         """A file a `$ref` names, when it is in the repo below `within` and its real path is too (a link inside
         the folder may point anywhere)."""

@@ -225,3 +225,37 @@ def test_size_beyond_the_bound_is_reported_not_fatal(monkeypatch: pytest.MonkeyP
     text = BASE.replace('"#/components/schemas/Node"}\ncomponents', '"./big.yaml"}\ncomponents')
     (error,) = _errors(text, _repo({"services/billing/big.yaml": "x: [" + ", ".join(["1"] * 50) + "]\n"}))
     assert error.kind == "reference" and "values" in error.message
+
+
+def test_examples_and_operations_in_referenced_files_are_found() -> None:
+    text = """openapi: 3.1.0
+info: {title: t, version: "1"}
+paths:
+  /items:
+    $ref: "./paths/items.yaml"
+  /local:
+    get:
+      responses:
+        "200": {$ref: "./responses.yaml#/Item"}
+"""
+    references = _repo(
+        {
+            "services/billing/paths/items.yaml": (
+                "get:\n  responses:\n    '200':\n      description: ok\n"
+                "      content: {application/json: {schema: {$ref: '../schemas.yaml#/Item'}}}\n"
+            ),
+            "services/billing/schemas.yaml": (
+                "Item:\n  type: object\n  properties: {id: {$ref: '#/Id'}}\nId: {example: x}\n"
+            ),
+            "services/billing/responses.yaml": (
+                "Item:\n  description: ok\n  content: {application/json: {example: {}}}\n"
+            ),
+        }
+    )
+    spec = load_openapi(text, references)
+    assert spec.errors == ()
+    assert [(op.method, op.path, op.has_example) for op in operations(spec)] == [
+        ("get", "/items", True),
+        ("get", "/local", True),
+    ]
+    assert [op.has_example for op in operations(load_openapi(text))] == [False]  # no files: /items is unseen
