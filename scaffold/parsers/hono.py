@@ -79,7 +79,7 @@ class _Reader:
         if memo in self._resolved:
             return self._resolved[memo]
         if memo in self._resolving or depth > _MAX_DEPTH:
-            return f"`{ts.compact(ts.text_of(node))}` refers to itself"
+            return f"`{ts.quoted_text(node)}` refers to itself"
         self._resolving.add(memo)
         try:
             found = self._app_of(file, node, depth)
@@ -89,12 +89,14 @@ class _Reader:
         return found
 
     def _app_of(self, file: str, node: Node, depth: int) -> tuple[_AppKey, str] | str:
-        text = ts.compact(ts.text_of(node))
+        def text() -> str:  # only for a reason: a node may span a whole file
+            return ts.quoted_text(node)
+
         if node.type == "new_expression":
             constructor = node.child_by_field_name("constructor")
             if constructor is not None and "Hono" in ts.text_of(constructor):
                 return (file, node.start_byte, "new"), ""
-            return f"`{text}` is not a Hono app"
+            return f"`{text()}` is not a Hono app"
         if node.type == "call_expression":
             function = node.child_by_field_name("function")
             if function is not None and function.type == "member_expression":
@@ -105,12 +107,12 @@ class _Reader:
                     arguments = ts.arguments_of(node)
                     prefix = ts.evaluate_string(self.files[file], arguments[0]) if arguments else None
                     if prefix is None:
-                        return f"the base path in `{text}` is computed"
+                        return f"the base path in `{text()}` is computed"
                     inner = self.app_of(file, receiver, depth + 1)
                     return inner if isinstance(inner, str) else (inner[0], join_paths(inner[1], prefix))
                 if receiver is not None and method in _CHAINING:
                     return self.app_of(file, receiver, depth + 1)
-                return f"`{text}` is not a call the reader can follow to a Hono app"
+                return f"`{text()}` is not a call the reader can follow to a Hono app"
             if function is not None and function.type == "identifier":
                 target = self.definition(file, function, depth)
                 if isinstance(target, str):
@@ -119,7 +121,7 @@ class _Reader:
                 if target_node.type not in ts.FUNCTION_TYPES:
                     return f"`{ts.text_of(function)}` is not a function the reader can see"
                 return self.returned_app(target_file, target_node, depth)
-            return f"`{text}` is not a call the reader can follow to a Hono app"
+            return f"`{text()}` is not a call the reader can follow to a Hono app"
         if node.type == "identifier":
             target = self.definition(file, node, depth)
             if isinstance(target, str):
@@ -130,7 +132,7 @@ class _Reader:
             if target_node.type == "identifier":  # a conventional name nobody declares
                 return (target_file, 0, ts.text_of(target_node)), ""
             return self.app_of(target_file, target_node, depth + 1)
-        return f"`{text}` is not an expression the reader can follow to a Hono app"
+        return f"`{text()}` is not an expression the reader can follow to a Hono app"
 
     def returned_app(self, file: str, function: Node, depth: int) -> tuple[_AppKey, str] | str:
         """The app a factory function returns (its first `return` the reader can follow, or its expression body)."""
@@ -251,11 +253,11 @@ class _Reader:
             return  # not a Hono app (e.g. some other object's `route` method)
         prefix = ts.evaluate_string(parsed, arguments[0])
         child = self.app_of(file, arguments[1])
-        mount = f"{ts.compact(ts.text_of(receiver))}.route({ts.compact(ts.text_of(arguments[0]))}, ...)"
+        mount = f"{ts.quoted_text(receiver)}.route({ts.quoted_text(arguments[0])}, ...)"
         if prefix is None:
             self.problem(file, call.line, f"{mount}: the prefix is computed, so the routes mounted there are unknown")
         elif isinstance(child, str):
-            what = ts.compact(ts.text_of(arguments[1]))
+            what = ts.quoted_text(arguments[1])
             self.problem(file, call.line, f"{mount} mounts `{what}`, which the reader cannot follow: {child}")
         else:
             self.mounts.setdefault(child[0], []).append((parent[0], join_paths(parent[1], prefix)))
@@ -293,7 +295,7 @@ class _Reader:
                         continue
                     app = self.app_of(file, argument)
                     if isinstance(app, str):
-                        what = ts.compact(ts.text_of(argument))
+                        what = ts.quoted_text(argument)
                         reason = f"`{what}` is passed as an app, but the reader cannot follow it: {app}"
                         self.problem(file, call.line, reason)
                     else:
@@ -386,7 +388,7 @@ def route_table(files: Mapping[str, ts.ParsedTs]) -> RouteTable:
         if isinstance(app, str):
             if (file, route.line) not in unplaced:
                 unplaced.add((file, route.line))
-                where = ts.compact(ts.text_of(route.receiver)) if route.receiver is not None else "?"
+                where = ts.quoted_text(route.receiver) if route.receiver is not None else "?"
                 reader.problem(file, route.line, f"cannot tell where `{where}` is served: {app}")
             served.append(ServedRoute(file, route, None))
             continue

@@ -209,6 +209,13 @@ def compact(text: str) -> str:
     return "".join(text.split())
 
 
+def quoted_text(node: Node, limit: int = 60) -> str:
+    """An expression's text for a message: whitespace removed, cut at `limit` characters (a receiver may be a
+    whole chain of calls)."""
+    text = compact(text_of(node))
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def string_value(node: Node) -> str | None:
     """The value of a string literal or a template string (substitutions kept as `${...}`), else None."""
     if node.type == "string":
@@ -671,8 +678,8 @@ def _read_routes(parsed: ParsedTs) -> tuple[list[Route], list[RouteProblem]]:
                 problems.append(
                     RouteProblem(
                         line,
-                        f"`{compact(text_of(receiver))}.{method}(...)` looks like a route registration, but "
-                        f"`{compact(text_of(receiver))}` is not known to be a Hono app",
+                        f"`{quoted_text(receiver)}.{method}(...)` looks like a route registration, but "
+                        f"`{quoted_text(receiver)}` is not known to be a Hono app",
                         node,
                     )
                 )
@@ -686,14 +693,14 @@ def _read_routes(parsed: ParsedTs) -> tuple[list[Route], list[RouteProblem]]:
             read = (
                 ([method], paths, arguments[1:-1], arguments[-1])
                 if paths is not None
-                else f"the path `{compact(text_of(arguments[0]))}` is computed: the reader cannot tell what it serves"
+                else f"the path `{quoted_text(arguments[0])}` is computed: the reader cannot tell what it serves"
             )
         else:
             continue
         if isinstance(read, str):
             name = unwrap(arguments[0]) if method == "openapi" and arguments else None
             undeclared = name if name is not None and name.type == "identifier" else None
-            problems.append(RouteProblem(line, f"{compact(text_of(receiver))}.{method}(...): {read}", node, undeclared))
+            problems.append(RouteProblem(line, f"{quoted_text(receiver)}.{method}(...): {read}", node, undeclared))
             continue
         methods, paths, middleware_nodes, handler_argument = read
         handler_node = unwrap(handler_argument) if handler_argument is not None else None
@@ -757,10 +764,10 @@ def _on_registration(parsed: ParsedTs, arguments: list[Node]) -> _Registration |
         return "expected methods, a path and a handler"
     methods = _constant_strings(parsed, arguments[0])
     if methods is None:
-        return f"the methods `{compact(text_of(arguments[0]))}` are computed: the reader cannot tell what it serves"
+        return f"the methods `{quoted_text(arguments[0])}` are computed: the reader cannot tell what it serves"
     paths = _constant_strings(parsed, arguments[1])
     if paths is None:
-        return f"the path `{compact(text_of(arguments[1]))}` is computed: the reader cannot tell what it serves"
+        return f"the path `{quoted_text(arguments[1])}` is computed: the reader cannot tell what it serves"
     return [m.lower() for m in methods], paths, arguments[2:-1], arguments[-1]
 
 
@@ -779,7 +786,7 @@ def _openapi_registration(
         config = unwrap(arguments_of(config)[0])
     if config.type != "object":
         return (
-            f"the route config `{compact(text_of(arguments[0]))}` is not a createRoute({{...}}) the reader can see: "
+            f"the route config `{quoted_text(arguments[0])}` is not a createRoute({{...}}) the reader can see: "
             "it cannot tell what it serves"
         )
     method_node, path_node = object_property(config, "method"), object_property(config, "path")
