@@ -10,6 +10,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from scaffold import platform
+from scaffold.checks._cache import memo
+from scaffold.parsers import hono as hono_parser
 from scaffold.parsers import manifests as manifest_parser
 from scaffold.parsers import sql as sql_parser
 from scaffold.parsers import typescript as ts_parser
@@ -141,14 +143,53 @@ def sources(repo: RepoView, subject: Subject, check_id: str) -> tuple[list[TsFil
 class RouteAt:
     file: TsFile
     route: ts_parser.Route
+    served_at: str | None = None  # the path it is served at (mounts and base paths applied); None: unknown
+
+    @property
+    def path(self) -> str:
+        """Where the route is served, or the path as registered when the reader could not tell where its app is
+        mounted (a `needs_human` from `route_reading_problems` says so)."""
+        return self.served_at if self.served_at is not None else self.route.path
 
     @property
     def label(self) -> str:
-        return f"{self.route.method.upper()} {self.route.path}"
+        return f"{self.route.method.upper()} {self.path}"
+
+
+@dataclass(frozen=True)
+class ServedRoutes:
+    routes: list[RouteAt]
+    problems: tuple[hono_parser.RouteReadingProblem, ...]  # registrations and mounts the reader could not follow
+
+
+def read_routes(files: list[TsFile]) -> ServedRoutes:
+    """Every route the files serve, across files (mounts, base paths, factories), and what could not be read."""
+    by_path = {f.path: f for f in files}
+    table = hono_parser.route_table({f.path: f.parsed for f in files})
+    return ServedRoutes([RouteAt(by_path[r.file], r.route, r.path) for r in table.routes], table.problems)
+
+
+def service_routes(repo: RepoView, subject: Subject, files: list[TsFile]) -> ServedRoutes:
+    """`read_routes` over the service's sources, computed once per service and view."""
+    return memo(repo, ("served routes", subject.path), lambda: read_routes(files))
 
 
 def routes(files: list[TsFile]) -> list[RouteAt]:
-    return [RouteAt(f, route) for f in files for route in ts_parser.routes(f.parsed)]
+    return read_routes(files).routes
+
+
+def route_reading_problems(check_id: str, served: ServedRoutes) -> list[Finding]:
+    """One `needs_human` per registration or mount the reader could not follow: the check cannot vouch for it."""
+    return [
+        needs_human(
+            check_id,
+            f"a route registration the verifier cannot read ({problem.reason}); check by hand that it follows "
+            f"{check_id}",
+            problem.file,
+            problem.line,
+        )
+        for problem in served.problems
+    ]
 
 
 def app_level_middleware(files: list[TsFile]) -> set[str]:

@@ -406,7 +406,7 @@ def dev_deploy_healthy(repo: RepoView, subject: Subject) -> Iterator[Finding]:
     files, failures = sources(repo, subject, "SVC-DEP-05")
     yield from failures
     if not any(
-        at.route.method == "get" and at.route.path == platform.HEALTH_PATH for at in served_routes(repo, subject, files)
+        at.route.method == "get" and at.path == platform.HEALTH_PATH for at in served_routes(repo, subject, files)
     ):
         yield fail(
             "SVC-DEP-05",
