@@ -127,8 +127,12 @@ def test_a_file_created_after_the_plan_is_not_overwritten(tmp_path: Path) -> Non
 
 
 def test_the_verify_cache_is_not_stored_while_another_command_writes(pristine: Path, tmp_path: Path) -> None:
+    from datetime import UTC, datetime, timedelta
+
     from scaffold.verify import cache
 
+    now = datetime.now(UTC)
+    span = (now - timedelta(minutes=1), now + timedelta(hours=1))
     repo = copy_platform(pristine, tmp_path / "platform")
     held = subprocess.Popen(  # another process holds the lock (flock is per open file: a thread would not do)
         [sys.executable, "-c", "import sys\nfrom pathlib import Path\nfrom scaffold.repofs.lock import repo_lock\n"
@@ -138,9 +142,9 @@ def test_the_verify_cache_is_not_stored_while_another_command_writes(pristine: P
     )
     try:
         assert held.stdout is not None and held.stdout.readline() == "held\n"
-        cache.store(repo, "key", "report\n", 0)
+        cache.store(repo, "key", "report\n", 0, *span)
         assert not (repo / ".scaffold" / "cache" / cache.KEY_FILE).exists()
     finally:
         held.communicate("")
-    cache.store(repo, "key", "report\n", 0)
-    assert cache.load(repo, "key") == (b"report\n", 0)
+    cache.store(repo, "key", "report\n", 0, *span)
+    assert cache.load(repo, "key", now) == (b"report\n", 0)
