@@ -1,7 +1,10 @@
 """A service's infra.ts read as SST resources: secrets, queues, the service, topics, subscriptions and alarms.
 
 What SVC-DOC-02, SVC-OBS-03..05 and SVC-DEP-* share. Everything comes from tree-sitter (`new X(...)`
-constructions, their option objects, and constant folding of strings per stage); nothing is matched by text.
+constructions and their option objects) and from running the file through the partial evaluator
+(scaffold/parsers/ts_eval.py): alarms built by a helper or in a loop, hostnames computed by a function per stage and
+secrets kept in an object are read the way a reviewer reads them; nothing is matched by text. Where the evaluator
+stops (an alarm built in a function it cannot follow), `unresolved_alarms` says where and why.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from tree_sitter import Node
 
 from scaffold import platform
 from scaffold.checks._cache import memo
+from scaffold.parsers import ts_eval
 from scaffold.parsers import typescript as ts
 from scaffold.verify.model import Finding, Status
 from scaffold.verify.repo import RepoView, Subject
@@ -45,7 +49,7 @@ class Metric:
     namespace: str | None
     name: str | None
     statistic: str | None  # statistic / extendedStatistic / stat, e.g. "Sum", "p99"
-    dimensions: ts.Value | None
+    dimensions: object  # the evaluated `dimensions` ({"QueueName": Ref(...)}), None when absent
 
 
 @dataclass(frozen=True)
@@ -55,11 +59,8 @@ class Alarm:
     logical_name: str
     severity: str | None  # tags.severity
     metrics: tuple[Metric, ...]
-    actions: tuple[str, ...]  # alarmActions as source text
-
-    @property
-    def line(self) -> int:
-        return self.construction.line
+    actions: tuple[str, ...]  # alarmActions as source text ("critical.arn"), evaluated through helpers
+    line: int  # the `new` expression, or the top-level call of the helper that built it
 
 
 class Infra:
@@ -69,8 +70,11 @@ class Infra:
         self.path = path
         self.parsed = parsed
         self.all = ts.constructions(parsed)
-        self.by_variable = {c.variable: c for c in self.all if c.variable}
+        # Only `const x = new X(...)` names a construction; `const secrets = { a: new X(...) }` does not.
+        self.by_variable = {c.variable: c for c in self.all if c.variable and _is_initializer(c.node)}
+        self.by_node = {c.node.start_byte: c for c in self.all}
         self.consts = ts.declarations(parsed)
+        self.run = ts_eval.run(parsed, {STAGE_EXPRESSION: _STAGE_MARK})
 
     def of(self, predicate: str) -> list[ts.Construction]:
         tests = {"secret": _is_secret, "topic": _is_topic, "subscription": _is_subscription, "alarm": _is_alarm}
@@ -86,7 +90,7 @@ class Infra:
         return self.of("secret")
 
     # --- resolving expressions to resources ------------------------------------------------------------------
-    def resource(self, expression: str) -> ts.Construction | None:
+    def _declared_resource(self, expression: str) -> ts.Construction | None:
         """The construction an expression refers to: `sentryDsn.value` → the Secret, `routeTo.critical` → (through
         `const routeTo = { critical: critical.arn }`) the Topic. None when it names no construction."""
         for _ in range(10):
@@ -102,6 +106,20 @@ class Infra:
             expression = ts.text_of(value) + "".join(f".{p}" for p in parts[2:])
         return None
 
+    def resource(self, expression: str) -> ts.Construction | None:
+        """The construction an expression names: through declared consts, then through what the evaluator bound
+        it to (`secrets.sentryDsn.value` with `const secrets = { sentryDsn: new sst.Secret(...) }`)."""
+        found = self._declared_resource(expression)
+        if found is not None:
+            return found
+        return self.static(self.run.lookup(expression))
+
+    def static(self, value: object) -> ts.Construction | None:
+        """The construction an evaluated value refers to (a Constructed or a Ref to one), else None."""
+        if isinstance(value, ts_eval.Ref):
+            value = value.target
+        return self.by_node.get(value.node.start_byte) if isinstance(value, ts_eval.Constructed) else None
+
     def evaluate(self, node: Node | None, stage: str | None = None) -> str | None:
         """The string a node evaluates to in `stage` (None: leave the stage as a marker), or None."""
         if node is None:
@@ -111,33 +129,40 @@ class Infra:
     # --- alarms ----------------------------------------------------------------------------------------------
     @cached_property
     def alarms(self) -> list[Alarm]:
-        return [self._alarm(c) for c in self.of("alarm")]
+        return [self._alarm(c) for c in self.run.constructed if _is_alarm(c.constructor)]
 
-    def _alarm(self, construction: ts.Construction) -> Alarm:
-        logical = construction.first_string() or (construction.variable or f"line {construction.line}")
-        raw_name = self.evaluate(construction.option("name"))
-        name = re.sub(rf"[-_.]?{re.escape(_STAGE_MARK)}", "", raw_name) if raw_name else logical
-        options = construction.options()
-        plain = options.plain() if options is not None else {}
-        fields = plain if isinstance(plain, dict) else {}
-        tags = fields.get("tags")
-        severity = tags.get("severity") if isinstance(tags, dict) else None
-        metrics = [_metric(options.value if options is not None and isinstance(options.value, dict) else {})]
-        queries = (
-            options.value.get("metricQueries") if options is not None and isinstance(options.value, dict) else None
-        )
-        for query in queries.value if queries is not None and isinstance(queries.value, list) else []:
-            metric = query.value.get("metric") if isinstance(query.value, dict) else None
-            if metric is not None and isinstance(metric.value, dict):
-                metrics.append(_metric(metric.value))
-        actions = fields.get("alarmActions")
+    @cached_property
+    def unresolved_alarms(self) -> list[tuple[int, str]]:
+        """MetricAlarms the evaluator did not reach: (line, why)."""
+        found: list[tuple[int, str]] = []
+        for node, why in self.run.unreached:
+            target = node.child_by_field_name("constructor")
+            if target is not None and _is_alarm(ts.compact(ts.text_of(target))):
+                found.append((ts.line_of(node), why))
+        return found
+
+    def _alarm(self, built: ts_eval.Constructed) -> Alarm:
+        construction = self.by_node[built.node.start_byte]
+        raw_logical = built.first_string()
+        logical = raw_logical or (construction.variable or f"line {built.line}")
+        raw_name = built.option("name")
+        name = re.sub(rf"[-_.]?{re.escape(_STAGE_MARK)}", "", raw_name) if isinstance(raw_name, str) else logical
+        severity = built.option("tags", "severity")
+        metrics = [_metric(built.options())]
+        queries = built.option("metricQueries")
+        for query in queries if isinstance(queries, list) else []:
+            metric = query.get("metric") if isinstance(query, dict) else None
+            if isinstance(metric, dict):
+                metrics.append(_metric(metric))
+        actions = built.option("alarmActions")
         return Alarm(
             construction,
             name,
             logical,
             severity if isinstance(severity, str) else None,
             tuple(m for m in metrics if m.name),
-            tuple(str(a) for a in actions) if isinstance(actions, list) else (),
+            tuple(_source_text(a) for a in actions) if isinstance(actions, list) else (),
+            built.line,
         )
 
     def dead_letter_queues(self) -> set[str]:
@@ -189,13 +214,37 @@ class Infra:
     def _hostnames(self) -> dict[str, str | None]:
         """Folded once per infra.ts: the DNS, deploy and smoke-test checks each ask, some once per stage."""
         node = self.hostname_node()
-        return {stage: self.evaluate(node, stage) for stage in platform.DEPLOY_STAGES}
+        return {stage: self._hostname(node, stage) for stage in platform.DEPLOY_STAGES}
+
+    def _hostname(self, node: Node | None, stage: str) -> str | None:
+        literal = self.evaluate(node, stage)
+        if literal is not None:
+            return literal
+        # Computed (a function of the stage, a helper): run the file for that stage and read the service's domain.
+        staged = ts_eval.run(self.parsed, {STAGE_EXPRESSION: stage})
+        service = next((c for c in staged.constructed if c.constructor == "sst.aws.Service"), None)
+        domain = service.option("loadBalancer", "domain") if service is not None else None
+        name = domain.get("name") if isinstance(domain, dict) else domain
+        return name if isinstance(name, str) and name else None
 
 
-def _metric(fields: dict[str, ts.Value]) -> Metric:
+def _is_initializer(node: Node) -> bool:
+    parent = node.parent
+    while parent is not None and parent.type in {"parenthesized_expression", "as_expression", "satisfies_expression"}:
+        parent = parent.parent
+    return parent is not None and parent.type == "variable_declarator"
+
+
+def _source_text(value: object) -> str:
+    if isinstance(value, ts_eval.Unknown):
+        return value.text
+    return str(value)
+
+
+def _metric(fields: dict[str, object]) -> Metric:
     def text(key: str) -> str | None:
         value = fields.get(key)
-        return value.value if value is not None and isinstance(value.value, str) else None
+        return value if isinstance(value, str) else None
 
     return Metric(
         text("namespace"),
@@ -254,9 +303,8 @@ def is_dlq_depth(infra: Infra, alarm: Alarm) -> bool:
             "ApproximateNumberOfMessages",
         }:
             continue
-        dimensions = metric.dimensions.plain() if metric.dimensions is not None else None
-        queue = dimensions.get("QueueName") if isinstance(dimensions, dict) else None
-        resource = infra.resource(str(queue)) if queue is not None else None
+        queue = metric.dimensions.get("QueueName") if isinstance(metric.dimensions, dict) else None
+        resource = infra.static(queue) or (infra.resource(_source_text(queue)) if queue is not None else None)
         if resource is not None and resource.variable in queues:
             return True
     return False
