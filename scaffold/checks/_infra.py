@@ -17,6 +17,7 @@ from tree_sitter import Node
 
 from scaffold import platform
 from scaffold.checks._cache import memo
+from scaffold.checks._service import TsFile
 from scaffold.parsers import ts_eval
 from scaffold.parsers import typescript as ts
 from scaffold.verify.model import Finding, Status
@@ -308,3 +309,29 @@ def is_dlq_depth(infra: Infra, alarm: Alarm) -> bool:
         if resource is not None and resource.variable in queues:
             return True
     return False
+
+
+# --- SST `link` + `Resource.<Name>.value` (SVC-OBS-03, SVC-DEP-03) ------------------------------------------
+SST_PACKAGE = "sst"
+
+
+def linked(infra: Infra) -> list[ts.Construction]:
+    """The resources in the service's `link: [...]`, evaluated (a secret kept in an object is still found)."""
+    service = next((c for c in infra.run.constructed if c.constructor == "sst.aws.Service"), None)
+    items = service.option("link") if service is not None else None
+    found = [infra.static(item) for item in items] if isinstance(items, list) else []
+    return [c for c in found if c is not None]
+
+
+def resource_reads(files: list[TsFile]) -> dict[str, tuple[str, int]]:
+    """`Resource.<Name>` reads in code that imports `Resource` from "sst" (SST's linked resources) → where."""
+    found: dict[str, tuple[str, int]] = {}
+    for file in files:
+        for declaration in ts.imports(file.parsed):
+            if declaration.module != SST_PACKAGE or declaration.type_only:
+                continue
+            for local, imported in declaration.names.items():
+                if imported == "Resource":
+                    for name, line in ts.member_properties(file.parsed, local):
+                        found.setdefault(name, (file.path, line))
+    return found

@@ -10,8 +10,8 @@ from collections.abc import Iterator
 from scaffold import platform
 from scaffold.checks import check
 from scaffold.checks._contracts import needs_evidence, needs_human
-from scaffold.checks._infra import Infra, load_infra
-from scaffold.checks._service import fail, not_applicable, parse_typescript_files, passed, sources
+from scaffold.checks._infra import Infra, linked, load_infra, resource_reads
+from scaffold.checks._service import TsFile, fail, not_applicable, parse_typescript_files, passed, sources
 from scaffold.checks._service import typescript_files as service_typescript_files
 from scaffold.checks.svc_docs import served_routes
 from scaffold.checks.svc_observability import environment_entries
@@ -243,17 +243,56 @@ def secrets_declared(repo: RepoView, subject: Subject) -> Iterator[Finding]:
     Why it matters: An SST secret holds one value per stage; a secret that is read but never declared, or a value
     hard-coded in infra.ts, breaks the deploy or leaks the same credential into every stage.
 
-    How to fix: Declare `new sst.Secret("<Name><What>")`, pass `<secret>.value` in `environment`, then
-    `sst secret set <Name><What> <value> --stage <stage>` for dev, staging and prod and record it with
-    `scaffold attest SVC-DEP-03 --evidence ...`.
+    Secrets reached through SST's `link: [...]` count when the code reads them as `Resource.<Name>.value` (imported
+    from "sst") and the secret is in the service's `link`. A live-looking credential written into src/ (a Stripe
+    `sk_live_` key, an AWS access key id, a private-key PEM, a GitHub or Slack token) fails at its line. With no
+    secret seen at all while infra.ts declares some, a person has to say how the code gets them.
+
+    How to fix: Declare `new sst.Secret("<Name><What>")`, pass `<secret>.value` in `environment` (or link it and
+    read `Resource.<Name>.value`), then `sst secret set <Name><What> <value> --stage <stage>` for dev, staging and
+    prod and record it with `scaffold attest SVC-DEP-03 --evidence ...`. Move a hard-coded credential into such a
+    secret and rotate it: it is in the git history.
     """
     infra = load_infra("SVC-DEP-03", repo, subject)
     if isinstance(infra, Finding):
         yield infra
         return
-    _, failures = sources(repo, subject, "SVC-DEP-03")
+    files, failures = sources(repo, subject, "SVC-DEP-03")
     yield from failures
+    hard_coded = list(live_credentials(files))
+    for path, line, kind in hard_coded:
+        yield fail(
+            "SVC-DEP-03",
+            path,
+            line,
+            f"a live-looking {kind} is written into the source, the same in every stage and in the git history",
+            "Move it into an SST secret (new sst.Secret, read per stage) and rotate it.",
+        )
     wanted = secret_variables(repo, subject)
+    by_name = {s.first_string(): s for s in infra.secrets if s.first_string()}
+    read_linked = {name: where for name, where in resource_reads(files).items() if name in by_name}
+    links = linked(infra)
+    for name, (path, line) in sorted(read_linked.items()):
+        if by_name[name] not in links:
+            hard_coded.append((path, line, name))
+            yield fail(
+                "SVC-DEP-03",
+                path,
+                line,
+                f"Resource.{name} is read here but the service's `link` in infra.ts does not include it",
+                f"Add the secret {name} to the service's `link: [...]`.",
+            )
+    if hard_coded:
+        return
+    if not wanted and not read_linked and infra.secrets:
+        names = ", ".join(s.first_string() or s.variable or "?" for s in infra.secrets)
+        yield needs_human(
+            "SVC-DEP-03",
+            subject,
+            f"infra.ts declares {names} but the code reads no secret verify can trace (no secret-like variable,"
+            " no linked `Resource.<Name>.value`): say how the service gets its secrets in each stage",
+        )
+        return
     if not wanted and not infra.secrets:
         yield not_applicable("SVC-DEP-03", f"{subject.name} reads no secrets and infra.ts declares none")
         return
@@ -288,7 +327,10 @@ def secrets_declared(repo: RepoView, subject: Subject) -> Iterator[Finding]:
         return
     names = [s.first_string() or s.variable or "?" for s in infra.secrets]
     yield passed(
-        "SVC-DEP-03", f"{len(wanted)} secret variable(s) come from SST secrets: {', '.join(names)}", infra.path
+        "SVC-DEP-03",
+        f"{len(wanted)} secret variable(s) and {len(read_linked)} linked secret(s) come from SST secrets: "
+        f"{', '.join(names)}",
+        infra.path,
     )
     yield needs_evidence(
         "SVC-DEP-03",
@@ -296,6 +338,27 @@ def secrets_declared(repo: RepoView, subject: Subject) -> Iterator[Finding]:
         f"the SST secrets {', '.join(names)} are set in {', '.join(platform.DEPLOY_STAGES)} "
         "(`sst secret list --stage <stage>`)",
     )
+
+
+# Credentials whose shape says they are live (not a placeholder): vendors publish these prefixes so that
+# scanners can find leaks (Stripe, AWS, GitHub, Slack), and a PEM private key is one whatever its issuer.
+LIVE_CREDENTIALS = (
+    ("Stripe live key", re.compile(r"\b[sr]k_live_[0-9A-Za-z]{16,}")),
+    ("AWS access key id", re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b")),
+    ("private key", re.compile(r"-----BEGIN (?:[A-Z]+ )?PRIVATE KEY-----")),
+    ("GitHub token", re.compile(r"\bgh[pousr]_[0-9A-Za-z]{36,}")),
+    ("Slack token", re.compile(r"\bxox[baprs]-[0-9A-Za-z-]{10,}")),
+)
+
+
+def live_credentials(files: list[TsFile]) -> Iterator[tuple[str, int, str]]:
+    """(path, line, kind) of every string literal in the code that holds a live-looking credential."""
+    for file in files:
+        for value, line in ts.strings(file.parsed):
+            for kind, pattern in LIVE_CREDENTIALS:
+                if pattern.search(value):
+                    yield file.path, line, kind
+                    break
 
 
 # --- SVC-DEP-04 --------------------------------------------------------------------------------------------

@@ -13,7 +13,15 @@ from scaffold import platform
 from scaffold.checks import check
 from scaffold.checks._cache import memo
 from scaffold.checks._contracts import function_name, needs_evidence
-from scaffold.checks._infra import Infra, is_dlq_depth, is_error_rate, is_latency_p99, load_infra
+from scaffold.checks._infra import (
+    Infra,
+    is_dlq_depth,
+    is_error_rate,
+    is_latency_p99,
+    linked,
+    load_infra,
+    resource_reads,
+)
 from scaffold.checks._service import TsFile, fail, manifest_data, manifest_unreadable, passed, sources
 from scaffold.parsers import typescript as ts
 from scaffold.verify.model import Finding, Kind
@@ -374,16 +382,26 @@ def sentry_dsn_per_stage(repo: RepoView, subject: Subject) -> Iterator[Finding]:
     for key, value in environment_entries(environment) if environment is not None else []:
         if infra.resource(ts.text_of(value)) is secret:
             variable = key
+    read: tuple[TsFile, int] | None = None
+    if variable is None and secret in linked(infra):
+        # SST `link`: the code reads the secret as `Resource.<Name>.value` from "sst".
+        name = secret.first_string() or ""
+        where = resource_reads(files).get(name)
+        if where is not None:
+            variable = f"Resource.{name}"
+            read = next(((f, where[1]) for f in files if f.path == where[0]), None)
     if variable is None:
         yield fail(
             "SVC-OBS-03",
             infra.path,
             anchor,
-            f"the secret {secret.first_string()} (line {secret.line}) is not passed to the service's environment",
-            f"Add `SENTRY_DSN: {secret.variable or 'secret'}.value` to the service's `environment`.",
+            f"the secret {secret.first_string()} (line {secret.line}) is not passed to the service's environment"
+            " nor linked and read as `Resource.<Name>.value`",
+            f"Add `SENTRY_DSN: {secret.variable or 'secret'}.value` to the service's `environment` (or link it and"
+            f" read `Resource.{secret.first_string()}.value`).",
         )
         return
-    read = _reads_variable(files, variable)
+    read = read or _reads_variable(files, variable)
     config_path = subject.join(platform.SERVICE_CONFIG)
     if read is None:
         yield fail(
