@@ -7,6 +7,8 @@ import posixpath
 import re
 from collections.abc import Iterator
 
+from tree_sitter import Node
+
 from scaffold import platform
 from scaffold.checks import check
 from scaffold.checks._contracts import needs_evidence, needs_human
@@ -448,6 +450,44 @@ def stage_url(repo: RepoView, subject: Subject, check_id: str, stage: str) -> st
     return f"https://{host}"
 
 
+def health_middleware(files: list[TsFile]) -> list[tuple[str, int]]:
+    """Where a middleware answers the health path itself: a function that compares the request's path with
+    "/healthz" (`c.req.path === "/healthz"`) and is mounted with `<app>.use(...)` — inline, or by its name
+    (`app.use(healthz())`)."""
+    mounted: set[str] = set()
+    inline: set[int] = set()
+    for file in files:
+        for call in ts.calls(file.parsed, lambda callee: callee.endswith(".use")):
+            for argument in call.arguments:
+                node = ts.unwrap(argument.node)
+                if node.type in {"arrow_function", "function_expression", "function"}:
+                    inline.add(node.start_byte)
+                for identifier in ts.nodes(file.parsed, "identifier", within=node):
+                    mounted.add(ts.text_of(identifier))
+    found: list[tuple[str, int]] = []
+    for file in files:
+        for comparison in ts.nodes(file.parsed, "binary_expression"):
+            sides = [comparison.child_by_field_name("left"), comparison.child_by_field_name("right")]
+            operator = comparison.child_by_field_name("operator")
+            if operator is None or ts.text_of(operator) not in {"===", "=="} or None in sides:
+                continue
+            texts = [ts.string_value(side) if side.type == "string" else None for side in sides if side is not None]
+            paths = [ts.compact(ts.text_of(side)) for side in sides if side is not None]
+            if platform.HEALTH_PATH not in texts or not any(p.endswith((".path", ".pathname")) for p in paths):
+                continue
+            for function in ts.enclosing_functions(comparison):
+                name = ts.declared_name(function) or _function_name(function)
+                if function.start_byte in inline or (name is not None and name in mounted):
+                    found.append((file.path, ts.line_of(comparison)))
+                    break
+    return found
+
+
+def _function_name(function: Node) -> str | None:
+    name = function.child_by_field_name("name")
+    return ts.text_of(name) if name is not None else None
+
+
 @check(
     "SVC-DEP-05",
     "Deploy to dev succeeds, healthz returns 200",
@@ -457,7 +497,8 @@ def stage_url(repo: RepoView, subject: Subject, check_id: str, stage: str) -> st
 )
 def dev_deploy_healthy(repo: RepoView, subject: Subject) -> Iterator[Finding]:
     """
-    What it does: Checks what the probe needs: the service serves `GET /healthz` (a route in src/) and infra.ts
+    What it does: Checks what the probe needs: the service serves `GET /healthz` (a route in src/, or a middleware
+    mounted with `app.use(...)` that answers when `c.req.path === "/healthz"`) and infra.ts
     gives it a dev hostname. Then asks for the outside fact: a dev deploy whose `https://<dev host>/healthz`
     answered 200 — probed live by `scaffold verify --probe`, or recorded as evidence.
 
@@ -470,7 +511,7 @@ def dev_deploy_healthy(repo: RepoView, subject: Subject) -> Iterator[Finding]:
     yield from failures
     if not any(
         at.route.method == "get" and at.route.path == platform.HEALTH_PATH for at in served_routes(repo, subject, files)
-    ):
+    ) and not health_middleware(files):
         yield fail(
             "SVC-DEP-05",
             subject.join(platform.SERVICE_SRC_DIR),
