@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 
 from tree_sitter import Node
@@ -45,6 +46,20 @@ SAFE_LOG_PROPERTIES = frozenset({"method", "routePath", "port", "stage", "status
 # An error's class name and code (e.g. a SQLSTATE) identify it without its message, which can quote row values.
 SAFE_ERROR_FIELDS = frozenset({"name", "code"})
 ERROR_NAMES = frozenset({"error", "err", "e", "cause"})
+# Opaque identifiers the platform generates (`id`, `visitId`, `brand_id`) and counts (`rows.length`, `total`)
+# say which record and how many, never what is in it: LAYOUT.md's log allowlist names them.
+_ID_NAME = re.compile(r"^(?:id|ids|uuid)$|[a-z0-9](?:Id|Ids|ID|Uuid)$|_(?:id|ids|uuid)$")
+_COUNT_NAME = re.compile(
+    r"^(?:count|total|limit|offset|size|length|attempts|retries|page|pages|batch|n)$"
+    r"|[a-z0-9](?:Count|Total|Size|Ms|Seconds)$|_(?:count|total|size|ms|seconds)$"
+)
+# Names that are PHI (or a direct identifier under HIPAA) even when they look like an id or a count.
+_PHI_WORD = re.compile(r"ssn|mrn|email|phone|name|birth|dob|address|diagnos|insurance|member", re.IGNORECASE)
+
+
+def is_id_or_count(name: str) -> bool:
+    """Whether a variable or property name says it holds an opaque id or a count (SVC-CODE-08's allowlist)."""
+    return bool(_ID_NAME.search(name) or _COUNT_NAME.search(name)) and not _PHI_WORD.search(name)
 FETCH_CALLEES = frozenset({"fetch", "globalThis.fetch", "window.fetch"})
 CIRCUIT_BREAKER = "withCircuitBreaker"
 
@@ -689,8 +704,12 @@ def unsafe_log_values(node: Node) -> Iterator[Node]:
                 value = child.child_by_field_name("value")
                 if value is not None:
                     yield from unsafe_log_values(value)
+            elif child.type == "shorthand_property_identifier" and is_id_or_count(ts_parser.text_of(child)):
+                continue
             elif child.type != "comment":
                 yield child
+        return
+    if node.type == "identifier" and is_id_or_count(ts_parser.text_of(node)):
         return
     if node.type == "array":
         for child in node.named_children:
@@ -712,7 +731,7 @@ def unsafe_log_values(node: Node) -> Iterator[Node]:
         prop = node.child_by_field_name("property")
         owner = node.child_by_field_name("object")
         name = ts_parser.text_of(prop) if prop is not None else ""
-        if name in SAFE_LOG_PROPERTIES:
+        if name in SAFE_LOG_PROPERTIES or is_id_or_count(name):
             return
         if name in SAFE_ERROR_FIELDS and owner is not None and ts_parser.text_of(owner) in ERROR_NAMES:
             return
