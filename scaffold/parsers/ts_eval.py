@@ -94,6 +94,12 @@ class Run:
     scope: Scope
     constructed: list[Constructed]
     unreached: list[tuple[Node, str]]  # (a `new` expression, why the run did not reach it)
+    parsed: ParsedTs = field(repr=False)
+    bindings: dict[str, object] = field(default_factory=dict, repr=False)
+
+    def evaluate(self, node: Node) -> object:
+        """The value of an expression of the file over the top-level bindings (e.g. a test table's rows)."""
+        return _Evaluator(self.parsed, self.bindings).value(node, self.scope)
 
     def lookup(self, expression: str) -> object:
         """The value of a dotted path over top-level bindings (`secrets.sentryDsn`), Unknown when not known."""
@@ -515,7 +521,7 @@ def run(parsed: ParsedTs, bindings: dict[str, object] | None = None) -> Run:
         if new.start_byte in evaluator.reached:
             continue
         unreached.append((new, _why_unreached(new, evaluator.skipped)))
-    return Run(scope, evaluator.constructed, unreached)
+    return Run(scope, evaluator.constructed, unreached, parsed, evaluator.bindings)
 
 
 def _why_unreached(node: Node, skipped: dict[int, str]) -> str:
