@@ -94,8 +94,32 @@ def infra_gaps(infra: Infra) -> Iterator[tuple[int, str, str]]:
             "the service has no health check (loadBalancer.health with a path)",
             (f'Add loadBalancer.health: {{ "<port>/http": {{ path: "{platform.HEALTH_PATH}" }} }}.'),
         )
+    probed = _health_paths(infra)
+    if probed and platform.HEALTH_PATH not in probed:
+        yield (
+            service.line,
+            f"the health check probes {', '.join(sorted(probed))}, not {platform.HEALTH_PATH} (the one route served"
+            " without a token)",
+            f'Point loadBalancer.health at path: "{platform.HEALTH_PATH}".',
+        )
     if not infra.alarms:
         yield service.line, "infra.ts declares no CloudWatch alarms", "Add the alarms of SVC-OBS-04."
+
+
+def _health_paths(infra: Infra) -> set[str]:
+    """The paths the load balancer's health checks probe, evaluated (a computed `[`${PORT}/http`]` key too)."""
+    service = next((c for c in infra.run.constructed if c.constructor == "sst.aws.Service"), None)
+    health = service.option("loadBalancer", "health") if service is not None else None
+    found: set[str] = set()
+    pending = [health]
+    while pending:
+        value = pending.pop()
+        if isinstance(value, dict):
+            path = value.get("path")
+            if isinstance(path, str):
+                found.add(path)
+            pending += list(value.values())
+    return found
 
 
 @check(
