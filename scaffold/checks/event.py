@@ -554,23 +554,19 @@ def payload_assertions(repo: RepoView, name: str) -> list[tuple[str, int, str]]:
 
 
 def published_assertions(calls: list[ts.Call]) -> list[tuple[str, int]]:
-    """`expect(...).toMatchObject([{ name: "<event>", payload: ... }])`-style assertions, as (event, line): the
-    producer ran (its enqueue validated the payload against EVENT_SCHEMAS) and the test checks what it published."""
+    """`expect(...).toMatchObject([{ name: "<event>", ... }])`-style assertions, as (event, line): the producer ran
+    (its enqueue validated the payload against EVENT_SCHEMAS) and the test checks what it published."""
     found = []
     for call in calls:
         if not call.callee.startswith("expect("):
             continue
         for argument in call.arguments:
             for node in ts.walk(argument.node):
+                # The event's name is what matters: enqueue() already ran the payload through EVENT_SCHEMAS, so
+                # an assertion on `{ name: "<event>", ... }` shows it was accepted, whether or not it also spells
+                # `payload:` (shorthand `payload`, a separate expect on `event.payload`, or none).
                 name = object_string_field(node, "name") if node.type == "object" else None
-                if name is None:
-                    continue
-                keys = {
-                    ts.text_of(k)
-                    for c in node.named_children
-                    if c.type == "pair" and (k := c.child_by_field_name("key"))
-                }
-                if "payload" in keys:
+                if name is not None:
                     found.append((name, ts.line_of(node)))
     return found
 
@@ -582,7 +578,7 @@ def schema_accepts_producer_payload(repo: RepoView, subject: Subject) -> Iterabl
     """What it does: Looks in packages/contracts tests and the publishers' tests for a call that runs the event's
     schema on a payload — `EVENT_SCHEMAS["<event>"].parse(payload)`, `family.schema.safeParse(payload)`, ... —,
     that enqueues the event, or that asserts on the event the producer published
-    (`expect(published).toMatchObject([{ name: "<event>", payload: ... }])`): `enqueue` validates the payload
+    (`expect(published).toMatchObject([{ name: "<event>", ... }])`, with or without `payload`): `enqueue` validates the payload
     against EVENT_SCHEMAS, so both show the schema accepts it.
 
     Why it matters: A schema no producer payload was ever run through drifts from what the producer sends, and
