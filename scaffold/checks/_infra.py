@@ -142,6 +142,10 @@ class Infra:
                 found.append((ts.line_of(node), why))
         return found
 
+    def unresolved_note(self) -> str:
+        """Where and why the evaluator stopped on MetricAlarms, for a needs_human finding ("" when it did not)."""
+        return "; ".join(f"line {line}: {why}" for line, why in self.unresolved_alarms)
+
     def _alarm(self, built: ts_eval.Constructed) -> Alarm:
         construction = self.by_node[built.node.start_byte]
         raw_logical = built.first_string()

@@ -102,7 +102,7 @@ def infra_gaps(infra: Infra) -> Iterator[tuple[int, str, str]]:
             " without a token)",
             f'Point loadBalancer.health at path: "{platform.HEALTH_PATH}".',
         )
-    if not infra.alarms:
+    if not infra.alarms and not infra.unresolved_alarms:
         yield service.line, "infra.ts declares no CloudWatch alarms", "Add the alarms of SVC-OBS-04."
 
 
@@ -605,7 +605,7 @@ def staging_soak(repo: RepoView, subject: Subject) -> Iterator[Finding]:
     if isinstance(infra, Finding):
         yield infra
         return
-    if not infra.alarms:
+    if not infra.alarms and not infra.unresolved_alarms:
         yield fail(
             "SVC-DEP-08",
             infra.path,

@@ -12,7 +12,7 @@ from tree_sitter import Node
 from scaffold import platform
 from scaffold.checks import check
 from scaffold.checks._cache import memo
-from scaffold.checks._contracts import function_name, needs_evidence
+from scaffold.checks._contracts import function_name, needs_evidence, needs_human
 from scaffold.checks._infra import (
     Infra,
     is_dlq_depth,
@@ -495,6 +495,14 @@ def cloudwatch_alarms_defined(repo: RepoView, subject: Subject) -> Iterator[Find
     }
     anchor = infra.service.line if infra.service else 1
     missing = [kind for kind, alarms in wanted.items() if not alarms]
+    if missing and infra.unresolved_alarms:
+        yield needs_human(
+            "SVC-OBS-04",
+            subject,
+            f"no {', '.join(missing)} alarm among those the verifier could evaluate, but infra.ts builds MetricAlarms "
+            f"it could not follow ({infra.unresolved_note()}): check that they include them",
+        )
+        return
     for kind in missing:
         yield fail(
             "SVC-OBS-04",
@@ -562,7 +570,7 @@ def pagerduty_routing(repo: RepoView, subject: Subject) -> Iterator[Finding]:
     if isinstance(infra, Finding):
         yield infra
         return
-    if not infra.alarms:
+    if not infra.alarms and not infra.unresolved_alarms:
         yield fail(
             "SVC-OBS-05",
             infra.path,
@@ -581,6 +589,14 @@ def pagerduty_routing(repo: RepoView, subject: Subject) -> Iterator[Finding]:
             "Route critical alarms to the PagerDuty topic and warnings to the Slack topic.",
         )
     if problems:
+        return
+    if infra.unresolved_alarms:
+        yield needs_human(
+            "SVC-OBS-05",
+            subject,
+            f"infra.ts builds MetricAlarms the verifier could not follow ({infra.unresolved_note()}): check that "
+            "each routes critical → PagerDuty, warning → Slack",
+        )
         return
     critical = sum(1 for a in infra.alarms if a.severity == "critical")
     yield passed(
