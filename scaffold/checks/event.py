@@ -132,7 +132,8 @@ def _local_consts(parsed: ts.ParsedTs) -> dict[str, tuple[Node, Node]]:
     """Top-level consts, exported or not: name -> (value, statement)."""
     found: dict[str, tuple[Node, Node]] = {}
     for statement in parsed.root.named_children:
-        declaration = statement.child_by_field_name("declaration") if statement.type == "export_statement" else statement
+        exported = statement.type == "export_statement"
+        declaration = statement.child_by_field_name("declaration") if exported else statement
         if declaration is None or declaration.type != "lexical_declaration":
             continue
         for declarator in (d for d in declaration.named_children if d.type == "variable_declarator"):
@@ -578,8 +579,8 @@ def schema_accepts_producer_payload(repo: RepoView, subject: Subject) -> Iterabl
     """What it does: Looks in packages/contracts tests and the publishers' tests for a call that runs the event's
     schema on a payload — `EVENT_SCHEMAS["<event>"].parse(payload)`, `family.schema.safeParse(payload)`, ... —,
     that enqueues the event, or that asserts on the event the producer published
-    (`expect(published).toMatchObject([{ name: "<event>", ... }])`, with or without `payload`): `enqueue` validates the payload
-    against EVENT_SCHEMAS, so both show the schema accepts it.
+    (`expect(published).toMatchObject([{ name: "<event>", ... }])`, with or without `payload`): `enqueue`
+    validates the payload against EVENT_SCHEMAS, so both show the schema accepts it.
 
     Why it matters: A schema no producer payload was ever run through drifts from what the producer sends, and
     the first mismatch shows up as a rejected publish in production.

@@ -653,7 +653,10 @@ def _typed_with(file: TsFile, types: set[str]) -> set[str]:
         target = node.child_by_field_name("pattern") or node.child_by_field_name("name")
         if annotation is None or target is None or target.type not in {"identifier", "property_identifier"}:
             continue
-        named = {ts_parser.text_of(i) for i in ts_parser.nodes(file.parsed, "type_identifier", "identifier", within=annotation)}
+        named = {
+            ts_parser.text_of(i)
+            for i in ts_parser.nodes(file.parsed, "type_identifier", "identifier", within=annotation)
+        }
         if not named & types:
             continue
         is_member = node.type == "public_field_definition" or any(

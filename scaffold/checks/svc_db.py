@@ -547,14 +547,15 @@ def brand_id_required_and_indexed(repo: RepoView, subject: Subject) -> Iterator[
                 f"CREATE INDEX {name}_brand_id_idx ON {name} (brand_id, ...) in a new migration.",
             )
     scoped = {name for name, (_, table) in tables.items() if any(c.name == "brand_id" for c in table.columns)}
-    for file, line, table in unscoped_reads(code, scoped):
+    for file, line, read in unscoped_reads(code, scoped):
         problems += 1
         yield fail(
             "SVC-DB-04",
             file,
             line,
-            f"this query reads {table}, a brand-scoped table, without brand_id in its WHERE: it sees every brand's rows",
-            f"Add `brand_id = $n` (the caller's c.var.auth.brand_id) to the WHERE clause for {table}.",
+            f"this query reads {read}, a brand-scoped table, without brand_id in its WHERE: it sees every "
+            "brand's rows",
+            f"Add `brand_id = $n` (the caller's c.var.auth.brand_id) to the WHERE clause for {read}.",
         )
     if not failures and not code_failures and not problems:
         yield passed("SVC-DB-04", f"{len(tables)} tables: brand_id NOT NULL, indexed for {len(reads)} brand reads")

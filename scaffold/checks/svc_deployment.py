@@ -351,17 +351,17 @@ def secrets_declared(repo: RepoView, subject: Subject) -> Iterator[Finding]:
     if findings:
         yield from findings
         return
-    names = [s.first_string() or s.variable or "?" for s in infra.secrets]
+    declared = [s.first_string() or s.variable or "?" for s in infra.secrets]
     yield passed(
         "SVC-DEP-03",
         f"{len(wanted)} secret variable(s) and {len(read_linked)} linked secret(s) come from SST secrets: "
-        f"{', '.join(names)}",
+        f"{', '.join(declared)}",
         infra.path,
     )
     yield needs_evidence(
         "SVC-DEP-03",
         subject,
-        f"the SST secrets {', '.join(names)} are set in {', '.join(platform.DEPLOY_STAGES)} "
+        f"the SST secrets {', '.join(declared)} are set in {', '.join(platform.DEPLOY_STAGES)} "
         "(`sst secret list --stage <stage>`)",
     )
 

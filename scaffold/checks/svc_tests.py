@@ -457,8 +457,9 @@ def covers(case: SuiteCase, method: str, path: str, is_mutation: bool) -> bool:
         return True
     pattern = path_pattern(path)
     upper = method.upper()
-    if any(row_method == upper and pattern.match(row_path.split("?")[0]) for row_method, row_path in case.table_operations):
-        return True
+    for row_method, row_path in case.table_operations:
+        if row_method == upper and pattern.match(row_path.split("?")[0]):
+            return True
     for match in re.finditer(r"\b(GET|POST|PUT|PATCH|DELETE)\s+(/\S*)", title):
         if match.group(1) == upper and pattern.match(match.group(2)):
             return True
@@ -479,7 +480,8 @@ def every_error_path_has_a_case(repo: RepoView, subject: Subject) -> Iterator[Fi
     `toEqual(404)`, `toHaveProperty("status", 404)`). A case exercises an operation when its title or describe
     block names `METHOD /path`, or its body requests the path and names the method, or its title says it runs on
     "every route" ("every mutation" for POST/PUT/PATCH/DELETE), or it is data-driven (`describe.each(TABLE)`,
-    `it.each(TABLE)`) over a table that lists the operation (read by evaluating TABLE). Not applicable when no operation declares a 4xx.
+    `it.each(TABLE)`) over a table that lists the operation (read by evaluating TABLE). Not applicable when no
+    operation declares a 4xx.
 
     Why it matters: Happy paths get tested by habit; the 400s, 403s and 404s are what clients hit in production
     and what breaks unnoticed.

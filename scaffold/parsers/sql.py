@@ -744,8 +744,8 @@ def tables_read_without(query: str, column: str) -> set[str] | None:
                 sources, where = (node.relation,), node.whereClause
             else:
                 continue
-            tables = {
-                (r.alias.aliasname if r.alias is not None else r.relname): r.relname
+            tables: dict[str, str] = {
+                str(r.alias.aliasname if r.alias is not None else r.relname): str(r.relname)
                 for r in _direct_relations(sources)
             }
             conditions = [where, *(j.quals for j in _nodes(sources) if isinstance(j, ast.JoinExpr))]

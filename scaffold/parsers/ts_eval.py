@@ -14,6 +14,7 @@ the TypeScript parser.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -186,9 +187,11 @@ class _Evaluator:
         elif kind == "return_statement":
             expression = node.named_children[0] if node.named_children else None
             raise _Return(self.value(expression, scope) if expression is not None else None)
-        elif kind in {"function_declaration", "comment", "import_statement", "empty_statement"}:
-            return
-        elif kind in {"interface_declaration", "type_alias_declaration", "enum_declaration"}:
+        elif kind in {"function_declaration", "comment", "import_statement", "empty_statement"} or kind in {
+            "interface_declaration",
+            "type_alias_declaration",
+            "enum_declaration",
+        }:
             return
         else:
             self._skip(node, f"a `{kind}` statement is not evaluated")
@@ -256,7 +259,7 @@ class _Evaluator:
         finally:
             self.depth -= 1
 
-    def _value(self, node: Node, scope: Scope) -> object:  # noqa: C901 - one branch per expression kind
+    def _value(self, node: Node, scope: Scope) -> object:
         text = compact(text_of(node))
         if text in self.bindings:
             return self.bindings[text]
@@ -512,10 +515,8 @@ def run(parsed: ParsedTs, bindings: dict[str, object] | None = None) -> Run:
     (`{"$app.stage": "dev"}`)."""
     evaluator = _Evaluator(parsed, dict(bindings or {}))
     scope = Scope()
-    try:
+    with contextlib.suppress(_Return):  # a top-level `return` (not valid TypeScript) ends the run
         evaluator.execute_all(list(parsed.root.named_children), scope)
-    except _Return:
-        pass
     unreached: list[tuple[Node, str]] = []
     for new in nodes(parsed, "new_expression"):
         if new.start_byte in evaluator.reached:

@@ -97,7 +97,14 @@ _FORBIDDEN_CASE = """  it("is refused without its scope", async () => {
 """
 
 SLIPS = [
-    Slip("alarm missing among helper-built ones", "SVC-OBS-04", "infra.ts", _DLQ_ALARM, "", 'new sst.aws.Service("Visits"'),
+    Slip(
+        "alarm missing among helper-built ones",
+        "SVC-OBS-04",
+        "infra.ts",
+        _DLQ_ALARM,
+        "",
+        'new sst.aws.Service("Visits"',
+    ),
     Slip(
         "runbook section missing for a helper-built alarm",
         "SVC-DOC-02",
