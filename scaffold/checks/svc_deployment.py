@@ -500,7 +500,7 @@ def health_middleware(files: list[TsFile]) -> list[tuple[str, int]]:
             if platform.HEALTH_PATH not in texts or not any(p.endswith((".path", ".pathname")) for p in paths):
                 continue
             for function in ts.enclosing_functions(comparison):
-                name = ts.declared_name(function) or _function_name(function)
+                name = _function_name(function)
                 if function.start_byte in inline or (name is not None and name in mounted):
                     found.append((file.path, ts.line_of(comparison)))
                     break
@@ -508,7 +508,11 @@ def health_middleware(files: list[TsFile]) -> list[tuple[str, int]]:
 
 
 def _function_name(function: Node) -> str | None:
+    """`f` for `function f() {}` and for `const f = () => ...`; None for an anonymous function."""
     name = function.child_by_field_name("name")
+    parent = function.parent
+    if name is None and parent is not None and parent.type == "variable_declarator":
+        name = parent.child_by_field_name("name")
     return ts.text_of(name) if name is not None else None
 
 
