@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import sys
-from collections.abc import Sequence
-from typing import NoReturn
+from collections.abc import Callable, Sequence
+from types import FrameType
+from typing import Any, NoReturn
 
 from scaffold import __version__
 from scaffold.commands import (
@@ -24,7 +26,7 @@ from scaffold.commands import (
     verify,
 )
 from scaffold.commands.common import Parser
-from scaffold.errors import ScaffoldError
+from scaffold.errors import Interrupted, ScaffoldError
 from scaffold.terminal import CLOSED_PIPE_STATUS, silence_closed_stdout
 
 NEW_KINDS = (new_service, new_event, new_job, new_integration, new_endpoint)  # one module per `scaffold new <kind>`
@@ -72,6 +74,10 @@ def build_parser(command: str | None = None) -> Parser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from scaffold.repofs import WRITTEN
+
+    WRITTEN.clear()  # what this command writes (main may run more than once in a process: tests)
+    restore = _stop_cleanly_on_signals()
     try:
         arguments = list(sys.argv[1:] if argv is None else argv)
         command = arguments[0] if arguments and arguments[0] in COMMAND_MODULES else None
@@ -84,9 +90,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ScaffoldError as error:
         print(f"scaffold: error: {error}", file=sys.stderr)
         return error.exit_code
-    except KeyboardInterrupt:
-        print("scaffold: interrupted; nothing was written", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as interrupt:
+        print(f"scaffold: interrupted; {_what_was_written()}", file=sys.stderr)
+        return 128 + (interrupt.signum if isinstance(interrupt, Interrupted) else signal.SIGINT)
     except BrokenPipeError:  # the reader went away (`scaffold checklist | head -1`): end quietly, as other CLIs do
         silence_closed_stdout()
         return CLOSED_PIPE_STATUS
@@ -98,6 +104,44 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 1
+    finally:
+        from scaffold.repofs.lock import release_held
+
+        release_held()  # a generator's lock, when an error ended it between planning and applying
+        restore()
+
+
+def _stop_cleanly_on_signals() -> Callable[[], None]:
+    """SIGTERM and SIGHUP end a command like Ctrl-C does — an exception, so that `finally` blocks and temporary
+    folders clean up and an apply in progress rolls back — instead of killing the process where it stands.
+    Returns what puts the previous handlers back."""
+    previous: dict[int, Any] = {}
+
+    def stop(signum: int, _frame: FrameType | None) -> None:
+        raise Interrupted(signum)
+
+    with contextlib.suppress(ValueError):  # not the main thread (an embedding program): leave its signals alone
+        for signum in (signal.SIGTERM, signal.SIGHUP):
+            previous[signum] = signal.signal(signum, stop)
+
+    def restore() -> None:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+    return restore
+
+
+def _what_was_written() -> str:
+    """The truth about the files, for a message about a command cut short."""
+    from scaffold.repofs import WRITTEN
+
+    if not WRITTEN:
+        return "nothing was written"
+    shown = ", ".join(WRITTEN[:3]) + (f" and {len(WRITTEN) - 3} more" if len(WRITTEN) > 3 else "")
+    return (
+        f"{len(WRITTEN)} file(s) had already been written in full ({shown}); the rest of the command did not run "
+        "(run `scaffold verify` to see where the repo stands)"
+    )
 
 
 # The commands whose process may end without the interpreter's teardown (see `run`), and what `main` was asked.

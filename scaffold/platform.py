@@ -124,3 +124,16 @@ def find_platform_root(start: Path) -> Path | None:
         if (folder / MARKER).is_file():
             return folder
     return None
+
+# What a production deploy ships, as globs from the repo root (`*` crosses `/`): the DEPLOY sign-offs (DEPLOY-03
+# reviewer, DEPLOY-06 on-call) are bound to these files, so a code change after the sign-off makes it stale.
+DEPLOYED_FILES = (
+    f"{CHANGESET_DIR}/*.md",
+    f"{SERVICES_DIR}/*",
+    f"{INTEGRATIONS_DIR}/*",
+    "packages/*",
+    SST_CONFIG,
+    ROOT_PACKAGE_JSON,
+    "pnpm-lock.yaml",
+    "pnpm-workspace.yaml",
+)

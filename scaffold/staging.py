@@ -2,8 +2,10 @@
 
 Generators never write to the user's tree directly: they collect every new file and every edited file in a
 ChangeSet, which can show the unified diff (`--dry-run`) or apply everything in one step. If anything fails or the
-user presses Ctrl-C while applying, every file already replaced is put back and every file or folder created is
-removed, so the tree is exactly as it was.
+user presses Ctrl-C (or the process gets SIGTERM or SIGHUP) while applying, every file already replaced is put
+back and every file or folder created is removed, so the tree is exactly as it was; after a SIGKILL or a power
+loss, the apply journal (scaffold/repofs/journal.py) lets the next scaffold command do the same. Every write goes
+through scaffold/repofs: never through a symlink, temp files under unpredictable names, one writer at a time.
 """
 
 from __future__ import annotations
@@ -17,6 +19,23 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
+
+from scaffold import platform
+from scaffold.errors import Interrupted, ScaffoldError
+from scaffold.repofs import WRITTEN, journal
+from scaffold.repofs.lock import repo_lock
+from scaffold.repofs.paths import check_no_symlink
+from scaffold.repofs.write import (
+    default_mode,
+    open_folder,
+    read_regular,
+    split,
+    target_mode,
+    temporary_name,
+    write_temporary,
+)
+
+READ_LIMIT_BYTES = 64 * 1024 * 1024  # far above any file a generator edits
 
 
 @dataclass(frozen=True)
@@ -39,16 +58,12 @@ class ChangeSet:
         """The text a later edit should start from: what this change set already holds, else the file on disk."""
         if path in self._changes:
             return self._changes[path].new.decode("utf-8")
-        target = self.root / path
-        return target.read_text(encoding="utf-8") if target.is_file() else None
+        data = _read(self.root, path)
+        return None if data is None else data.decode("utf-8")
 
     def write(self, path: str, content: str | bytes) -> None:
         new = content.encode("utf-8") if isinstance(content, str) else content
-        if path in self._changes:
-            old = self._changes[path].old
-        else:
-            target = self.root / path
-            old = target.read_bytes() if target.is_file() else None
+        old = self._changes[path].old if path in self._changes else _read(self.root, path)
         self._changes[path] = Change(path, old, new)
 
     def overlay(self) -> dict[str, bytes]:
@@ -80,77 +95,136 @@ class ChangeSet:
         return f"{added} file(s) to create, {edited} file(s) to edit"
 
     def apply(self) -> list[str]:
-        """Write every change, or none of them. Returns the paths written."""
+        """Write every change, or none of them. Returns the paths written.
+
+        Under the repo lock: an interrupted earlier apply is rolled back first; then every target is checked
+        before anything is written — no target, and no folder on its way, may be a symlink (UnsafePath), and each
+        must still hold the bytes the plan was made from (PlanOutdated). The journal is written, then the folders
+        and temp files (unpredictable names, O_EXCL|O_NOFOLLOW), then the renames, then the journal is removed.
+        SIGINT, SIGTERM and SIGHUP are held back while applying and end it between two steps, rolled back."""
         changes = self.changes
-        created_dirs: list[Path] = []
-        temporaries: dict[str, Path] = {}
-        replaced: list[Change] = []
-        with _deferred_interrupt() as interrupted:
-            try:
-                for change in changes:
-                    interrupted.raise_if_set()
-                    target = self.root / change.path
-                    created_dirs.extend(_make_parents(target.parent))
-                    temporary = target.with_name(f".{target.name}.scaffold-tmp")
-                    temporary.write_bytes(change.new)
-                    if change.old is not None:
-                        os.chmod(temporary, (self.root / change.path).stat().st_mode & 0o7777)
-                    temporaries[change.path] = temporary
-                for change in changes:
-                    interrupted.raise_if_set()
-                    os.replace(temporaries[change.path], self.root / change.path)
-                    del temporaries[change.path]
-                    replaced.append(change)
-            except BaseException:
-                for change in reversed(replaced):
-                    target = self.root / change.path
-                    if change.old is None:
-                        target.unlink(missing_ok=True)
-                    else:
-                        target.write_bytes(change.old)
-                for temporary in temporaries.values():
-                    temporary.unlink(missing_ok=True)
-                for directory in reversed(created_dirs):
-                    with contextlib.suppress(OSError):  # not empty: something else wrote there meanwhile
-                        directory.rmdir()
-                raise
+        if not changes:
+            return []
+        self.root.mkdir(parents=True, exist_ok=True)  # `scaffold init`: the new repo's own folder
+        with repo_lock(self.root, "write"):
+            journal.recover(self.root)
+            self._check(changes)
+            record = journal.Journal(
+                [journal.Entry(c.path, c.old, temporary_name(split(c.path)[1])) for c in changes],
+                _missing_folders(self.root, [c.path for c in changes]),
+            )
+            with _deferred_signals() as interrupted:
+                self._write(record, interrupted)
+            WRITTEN.extend(c.path for c in changes)
+            interrupted.raise_if_set()  # a signal that came after the last step: the apply is complete
         return [c.path for c in changes]
 
+    def _check(self, changes: list[Change]) -> None:
+        for change in changes:
+            check_no_symlink(self.root, change.path)
+        for change in changes:
+            if _read(self.root, change.path) != change.old:
+                state = "was created" if change.old is None else "changed"
+                raise PlanOutdated(f"{change.path} {state} since the plan was made; nothing written — run it again")
 
-def _make_parents(directory: Path) -> list[Path]:
-    """Create `directory` and its missing parents; return those created, outermost first."""
-    missing: list[Path] = []
-    while not directory.exists():
-        missing.append(directory)
-        directory = directory.parent
-    missing.reverse()
-    for folder in missing:
-        folder.mkdir()
-    return missing
+    def _write(self, record: journal.Journal, interrupted: _Interrupt) -> None:
+        folders: dict[str, int] = {}
+        renamed = 0
+        journaled = False
+        current = platform.APPLY_JOURNAL  # what is being written, for the message when that fails
+        try:
+            with contextlib.ExitStack() as stack:
+                interrupted.raise_if_set()
+                journal.write(self.root, record)
+                journaled = True
+                for entry in record.entries:
+                    interrupted.raise_if_set()
+                    current = entry.path
+                    folder_path, name = split(entry.path)
+                    if folder_path not in folders:
+                        folders[folder_path] = stack.enter_context(open_folder(self.root, folder_path, create=True))[0]
+                    folder = folders[folder_path]
+                    mode = target_mode(folder, name, entry.path)
+                    data = self._changes[entry.path].new
+                    write_temporary(
+                        folder, name, data, default_mode() if mode is None else mode, temporary=entry.temporary
+                    )
+                crash_after = _crash_hook()
+                for entry in record.entries:
+                    interrupted.raise_if_set()
+                    current = entry.path
+                    folder_path, name = split(entry.path)
+                    os.replace(entry.temporary, name, src_dir_fd=folders[folder_path], dst_dir_fd=folders[folder_path])
+                    renamed += 1
+                    if renamed == crash_after:
+                        os.kill(os.getpid(), signal.SIGKILL)
+                for folder in folders.values():
+                    os.fsync(folder)
+            journal.remove(self.root)
+        except BaseException as error:
+            if journaled:
+                journal.roll_back(self.root, record)
+            if isinstance(error, OSError):
+                raise ScaffoldError(f"could not write {current}: {error.strerror or error}; nothing written") from error
+            raise
+
+
+class PlanOutdated(ScaffoldError):
+    """A file the plan read was changed (or created) by something else before the apply."""
+
+
+def _read(root: Path, path: str) -> bytes | None:
+    """The bytes of a repo file, None when absent, never through a link (UnsafePath)."""
+    return read_regular(root, path, limit=READ_LIMIT_BYTES)
+
+
+def _missing_folders(root: Path, paths: list[str]) -> list[str]:
+    """The folders on the way to `paths` that do not exist yet, outermost first (what the apply creates)."""
+    missing: list[str] = []
+    for path in paths:
+        parts = split(path)[0].split("/") if split(path)[0] else []
+        for depth in range(1, len(parts) + 1):
+            folder = "/".join(parts[:depth])
+            if folder not in missing and not os.path.lexists(root / folder):
+                missing.append(folder)
+    return sorted(missing, key=lambda folder: (folder.count("/"), folder))
+
+
+def _crash_hook() -> int | None:
+    """SCAFFOLD_TEST_CRASH_AFTER_RENAMES=N: SIGKILL this process after the Nth rename (tests of the journal)."""
+    value = os.environ.get("SCAFFOLD_TEST_CRASH_AFTER_RENAMES", "")
+    return int(value) if value.isdigit() else None
 
 
 class _Interrupt:
     def __init__(self) -> None:
-        self.received = False
+        self.signum: int | None = None
 
-    def remember(self, _signum: int, _frame: FrameType | None) -> None:
-        self.received = True
+    def remember(self, signum: int, _frame: FrameType | None) -> None:
+        self.signum = self.signum or signum
 
     def raise_if_set(self) -> None:
-        if self.received:
-            raise KeyboardInterrupt
+        if self.signum is not None:
+            signum, self.signum = self.signum, None
+            raise Interrupted(signum)
+
+
+DEFERRED_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 
 @contextmanager
-def _deferred_interrupt() -> Iterator[_Interrupt]:
-    """Turn Ctrl-C into a KeyboardInterrupt raised between two steps, so a rollback is never itself interrupted."""
+def _deferred_signals() -> Iterator[_Interrupt]:
+    """Turn Ctrl-C, SIGTERM and SIGHUP into an Interrupted raised between two steps, so that neither a rename nor
+    a rollback is cut in half (SIGKILL cannot be caught: the journal covers it)."""
     interrupt = _Interrupt()
+    previous: dict[int, signal._HANDLER] = {}
     try:
-        previous = signal.signal(signal.SIGINT, interrupt.remember)
+        for signum in DEFERRED_SIGNALS:
+            previous[signum] = signal.signal(signum, interrupt.remember)
     except ValueError:  # not the main thread: signals go elsewhere
-        yield interrupt
-        return
+        pass
     try:
         yield interrupt
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for deferred, handler in previous.items():
+            signal.signal(deferred, handler)

@@ -12,7 +12,10 @@ from __future__ import annotations
 
 import functools
 import shutil
+import signal
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -52,7 +55,7 @@ def render(kind: str, data: dict[str, Any], templates_url: str, templates_ref: s
     """Render template `kind` with `data`; return every file as {relative path: bytes}. Writes only to temp dirs."""
     import copier  # ~230 ms to import: only when rendering
 
-    with tempfile.TemporaryDirectory(prefix="scaffold-render-") as scratch:
+    with _scratch_folder() as scratch:
         source = Path(scratch) / "template"
         (source / "templates").mkdir(parents=True)
         shutil.copy2(templates_root() / "copier.yml", source / "copier.yml")
@@ -76,6 +79,24 @@ def render(kind: str, data: dict[str, Any], templates_url: str, templates_ref: s
     if answers is not None:
         files[ANSWERS_FILE] = _record_source(answers, templates_url, templates_ref)
     return files
+
+
+@contextmanager
+def _scratch_folder() -> Iterator[str]:
+    """A temporary folder removed on every exit that Python sees — an error, Ctrl-C, SIGTERM or SIGHUP (raised as
+    exceptions by scaffold/cli.py) — including one that arrives just after the folder is made: those signals are
+    blocked from before the folder exists until the block that removes it has begun. (SIGKILL cannot be seen.)"""
+    signals = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, signals)
+    try:
+        folder = tempfile.mkdtemp(prefix="scaffold-render-")
+        try:
+            signal.pthread_sigmask(signal.SIG_SETMASK, previous)  # a pending signal is raised from here on
+            yield folder
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def _record_source(answers_file: bytes, templates_url: str, templates_ref: str) -> bytes:

@@ -7,11 +7,17 @@ from pathlib import Path
 
 import pytest
 
+from scaffold.errors import ScaffoldError
 from scaffold.staging import ChangeSet
 
 
 def _tree(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+    """Every file with its bytes, but the repo lock's (empty, kept) file, which the first apply creates."""
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and p.relative_to(root).as_posix() != ".scaffold/lock"
+    }
 
 
 def test_diff_lists_new_and_edited_files_and_skips_unchanged(tmp_path: Path) -> None:
@@ -51,14 +57,14 @@ def test_failure_midway_restores_the_tree_exactly(tmp_path: Path, monkeypatch: p
     real_replace = os.replace
     calls = {"n": 0}
 
-    def failing_replace(src: str | os.PathLike[str], dst: str | os.PathLike[str]) -> None:
+    def failing_replace(src: str | os.PathLike[str], dst: str | os.PathLike[str], **fds: int) -> None:
         calls["n"] += 1
         if calls["n"] == 3:
-            raise OSError("disk full")
-        real_replace(src, dst)
+            raise OSError(28, "disk full")
+        real_replace(src, dst, **fds)
 
     monkeypatch.setattr(os, "replace", failing_replace)
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(ScaffoldError, match="disk full; nothing written"):
         changes.apply()
     assert _tree(tmp_path) == before
     assert not (tmp_path / "new").exists()
@@ -75,8 +81,8 @@ def test_ctrl_c_during_apply_rolls_back(tmp_path: Path, monkeypatch: pytest.Monk
     changes.write("other.txt", "x\n")
     real_replace = os.replace
 
-    def replace_then_interrupt(src: str | os.PathLike[str], dst: str | os.PathLike[str]) -> None:
-        real_replace(src, dst)
+    def replace_then_interrupt(src: str | os.PathLike[str], dst: str | os.PathLike[str], **fds: int) -> None:
+        real_replace(src, dst, **fds)
         os.kill(os.getpid(), signal.SIGINT)  # arrives while the first file is already replaced
 
     monkeypatch.setattr(os, "replace", replace_then_interrupt)

@@ -62,6 +62,7 @@ def check(
     kind: Kind,
     fixable: bool = False,
     covers: tuple[str, ...] = (),
+    independent: bool = False,
 ) -> Callable[[CheckFunction], CheckFunction]:
     """Register a check under its checklist ID. `title` and `mode` are CHECKLIST.md's text (a drift test holds them)."""
 
@@ -78,6 +79,7 @@ def check(
             run=function,
             fixable=fixable,
             covers=covers,
+            independent=independent,
         )
         return function
 

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from weakref import WeakKeyDictionary
 
 from tree_sitter import Node
 
 from scaffold import platform
 from scaffold.checks._cache import memo
+from scaffold.parsers import hono
 from scaffold.parsers import typescript as ts
 from scaffold.verify.model import Finding, Status
 from scaffold.verify.repo import RepoView, Subject
@@ -65,25 +66,14 @@ def parse_failure(check_id: str, repo: RepoView, path: str) -> Finding | None:
 
 
 # --- sign-offs and evidence --------------------------------------------------------------------------------
-def _subject_option(subject: Subject) -> str:
-    return "" if subject.label == "repo" else f" --subject {subject.label}"
-
-
+# The `scaffold attest` hint is the engine's to add (it knows the subject): see engine._run_one.
 def needs_human(check_id: str, subject: Subject, judgement: str) -> Finding:
-    return Finding(
-        check_id,
-        Status.NEEDS_HUMAN,
-        f"needs a person's judgement: {judgement}",
-        fix=f'record the sign-off: scaffold attest {check_id}{_subject_option(subject)} --by NAME --note "..."',
-    )
+    return Finding(check_id, Status.NEEDS_HUMAN, f"needs a person's judgement: {judgement}", subject=subject.label)
 
 
 def needs_evidence(check_id: str, subject: Subject, fact: str) -> Finding:
     return Finding(
-        check_id,
-        Status.NEEDS_EVIDENCE,
-        f"needs evidence from outside the repo: {fact}",
-        fix=f'record it: scaffold attest {check_id}{_subject_option(subject)} --evidence LINK --by NAME --note "..."',
+        check_id, Status.NEEDS_EVIDENCE, f"needs evidence from outside the repo: {fact}", subject=subject.label
     )
 
 
@@ -269,20 +259,54 @@ def first_difference(expected: str, actual: str) -> int:
     return min(len(expected_lines), len(actual_lines)) + 1
 
 
-_ROUTES: WeakKeyDictionary[RepoView, dict[str, list[tuple[str, ts.Route, ts.ParsedTs]]]] = WeakKeyDictionary()
+_ROUTES: WeakKeyDictionary[
+    RepoView, dict[str, tuple[list[tuple[str, ts.Route, ts.ParsedTs]], tuple[hono.RouteReadingProblem, ...]]]
+] = WeakKeyDictionary()
+
+
+def _route_table(
+    repo: RepoView, service: str
+) -> tuple[list[tuple[str, ts.Route, ts.ParsedTs]], tuple[hono.RouteReadingProblem, ...]]:
+    cache = _ROUTES.setdefault(repo, {})
+    if service not in cache:
+        files = {}
+        for path in code_files(repo, f"{platform.service_dir(service)}/src"):
+            parsed = source(repo, path)
+            if parsed is not None and parsed.error_line is None:
+                files[path] = parsed
+        table = hono.route_table(files)
+        # each route at the path it is served under (mounts, base paths); as registered where that is unknown
+        cache[service] = (
+            [
+                (served.file, replace(served.route, path=served.path or served.route.path), files[served.file])
+                for served in table.routes
+            ],
+            table.problems,
+        )
+    return cache[service]
 
 
 def service_routes(repo: RepoView, service: str) -> list[tuple[str, ts.Route, ts.ParsedTs]]:
     """Every Hono route declared in the service's production code: (file, route, parsed file). Cached per view."""
-    cache = _ROUTES.setdefault(repo, {})
-    if service not in cache:
-        found = []
-        for path in code_files(repo, f"{platform.service_dir(service)}/src"):
-            parsed = source(repo, path)
-            if parsed is not None and parsed.error_line is None:
-                found += [(path, route, parsed) for route in ts.routes(parsed)]
-        cache[service] = found
-    return cache[service]
+    return _route_table(repo, service)[0]
+
+
+def route_not_found(repo: RepoView, service: str, check_id: str, missing: Finding) -> Finding:
+    """`missing` (a route was looked for and not found), unless the service has route registrations the verifier
+    could not read: then the route may be one of them, and a person has to look (at the first of them)."""
+    problems = _route_table(repo, service)[1]
+    if not problems:
+        return missing
+    first = problems[0]
+    return Finding(
+        check_id,
+        Status.NEEDS_HUMAN,
+        f"{missing.message}, as far as the verifier can read: {len(problems)} route registration(s) in "
+        f"services/{service}/src could not be read (first: {first.reason})",
+        file=first.file,
+        line=first.line,
+        fix=f"check by hand, then record it: scaffold attest {check_id} --by NAME --note \"...\"",
+    )
 
 
 def find_route(repo: RepoView, service: str, method: str, path: str) -> tuple[str, ts.Route, ts.ParsedTs] | None:
@@ -291,7 +315,7 @@ def find_route(repo: RepoView, service: str, method: str, path: str) -> tuple[st
         (
             found
             for found in service_routes(repo, service)
-            if found[1].method == method.lower() and found[1].path == path
+            if found[1].method in {method.lower(), "all"} and found[1].path == path
         ),
         None,
     )

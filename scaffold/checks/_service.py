@@ -9,7 +9,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from tree_sitter import Node
+
 from scaffold import platform
+from scaffold.checks._cache import memo
+from scaffold.parsers import hono as hono_parser
 from scaffold.parsers import manifests as manifest_parser
 from scaffold.parsers import sql as sql_parser
 from scaffold.parsers import typescript as ts_parser
@@ -30,8 +34,8 @@ def not_applicable(check_id: str, reason: str, file: str | None = None) -> Findi
 
 
 def needs_human(check_id: str, judgement: str, file: str | None = None, line: int | None = None) -> Finding:
-    how = f'record it with `scaffold attest {check_id} --by NAME --note "..."`'
-    return Finding(check_id, Status.NEEDS_HUMAN, f"{judgement}; {how}", file=file, line=line)
+    # The `scaffold attest` hint, with the subject, is added by the engine (engine._run_one).
+    return Finding(check_id, Status.NEEDS_HUMAN, judgement, file=file, line=line)
 
 
 # --- service.yaml ------------------------------------------------------------------------------------------
@@ -141,14 +145,53 @@ def sources(repo: RepoView, subject: Subject, check_id: str) -> tuple[list[TsFil
 class RouteAt:
     file: TsFile
     route: ts_parser.Route
+    served_at: str | None = None  # the path it is served at (mounts and base paths applied); None: unknown
+
+    @property
+    def path(self) -> str:
+        """Where the route is served, or the path as registered when the reader could not tell where its app is
+        mounted (a `needs_human` from `route_reading_problems` says so)."""
+        return self.served_at if self.served_at is not None else self.route.path
 
     @property
     def label(self) -> str:
-        return f"{self.route.method.upper()} {self.route.path}"
+        return f"{self.route.method.upper()} {self.path}"
+
+
+@dataclass(frozen=True)
+class ServedRoutes:
+    routes: list[RouteAt]
+    problems: tuple[hono_parser.RouteReadingProblem, ...]  # registrations and mounts the reader could not follow
+
+
+def read_routes(files: list[TsFile]) -> ServedRoutes:
+    """Every route the files serve, across files (mounts, base paths, factories), and what could not be read."""
+    by_path = {f.path: f for f in files}
+    table = hono_parser.route_table({f.path: f.parsed for f in files})
+    return ServedRoutes([RouteAt(by_path[r.file], r.route, r.path) for r in table.routes], table.problems)
+
+
+def service_routes(repo: RepoView, subject: Subject, files: list[TsFile]) -> ServedRoutes:
+    """`read_routes` over the service's sources, computed once per service and view."""
+    return memo(repo, ("served routes", subject.path), lambda: read_routes(files))
 
 
 def routes(files: list[TsFile]) -> list[RouteAt]:
-    return [RouteAt(f, route) for f in files for route in ts_parser.routes(f.parsed)]
+    return read_routes(files).routes
+
+
+def route_reading_problems(check_id: str, served: ServedRoutes) -> list[Finding]:
+    """One `needs_human` per registration or mount the reader could not follow: the check cannot vouch for it."""
+    return [
+        needs_human(
+            check_id,
+            f"a route registration the verifier cannot read ({problem.reason}); check by hand that it follows "
+            f"{check_id}",
+            problem.file,
+            problem.line,
+        )
+        for problem in served.problems
+    ]
 
 
 def app_level_middleware(files: list[TsFile]) -> set[str]:
@@ -246,3 +289,47 @@ def live_tables(parsed_migrations: list[Migration]) -> dict[str, tuple[str, sql_
             else:
                 tables[name] = (migration.path, created)
     return tables
+
+
+# --- the health route answered by a middleware (SVC-DEP-05, SVC-DOC-04) -------------------------------------
+def health_middleware(files: list[TsFile]) -> list[tuple[str, int]]:
+    """Where a middleware answers the health path itself: a function that compares the request's path with
+    "/healthz" (`c.req.path === "/healthz"`) and is mounted with `<app>.use(...)` — inline, or by its name
+    (`app.use(healthz())`)."""
+    mounted: set[str] = set()
+    inline: set[int] = set()
+    for file in files:
+        for call in ts_parser.calls(file.parsed, lambda callee: callee.endswith(".use")):
+            for argument in call.arguments:
+                node = ts_parser.unwrap(argument.node)
+                if node.type in {"arrow_function", "function_expression", "function"}:
+                    inline.add(node.start_byte)
+                for identifier in ts_parser.nodes(file.parsed, "identifier", within=node):
+                    mounted.add(ts_parser.text_of(identifier))
+    found: list[tuple[str, int]] = []
+    for file in files:
+        for comparison in ts_parser.nodes(file.parsed, "binary_expression"):
+            sides = [comparison.child_by_field_name("left"), comparison.child_by_field_name("right")]
+            operator = comparison.child_by_field_name("operator")
+            if operator is None or ts_parser.text_of(operator) not in {"===", "=="} or None in sides:
+                continue
+            present = [side for side in sides if side is not None]
+            texts = [ts_parser.string_value(side) if side.type == "string" else None for side in present]
+            paths = [ts_parser.compact(ts_parser.text_of(side)) for side in present]
+            if platform.HEALTH_PATH not in texts or not any(p.endswith((".path", ".pathname")) for p in paths):
+                continue
+            for function in ts_parser.enclosing_functions(comparison):
+                name = _function_name(function)
+                if function.start_byte in inline or (name is not None and name in mounted):
+                    found.append((file.path, ts_parser.line_of(comparison)))
+                    break
+    return found
+
+
+def _function_name(function: Node) -> str | None:
+    """`f` for `function f() {}` and for `const f = () => ...`; None for an anonymous function."""
+    name = function.child_by_field_name("name")
+    parent = function.parent
+    if name is None and parent is not None and parent.type == "variable_declarator":
+        name = parent.child_by_field_name("name")
+    return ts_parser.text_of(name) if name is not None else None

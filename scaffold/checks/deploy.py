@@ -172,7 +172,7 @@ def ci_green(repo: RepoView, subject: Subject) -> Iterable[Finding]:
     Why it matters: A deploy of a commit CI never passed is a deploy of untested code.
 
     How to fix: Keep `"typecheck": "pnpm -r typecheck"` and `"test": "pnpm -r test"` in package.json; link the
-    green CI run with `scaffold attest DEPLOY-02 --evidence LINK --by NAME --note "..."`.
+    green CI run with `scaffold attest DEPLOY-02 --evidence <CI run URL>`.
     """
     path = platform.ROOT_PACKAGE_JSON
     data = repo.json(path)
@@ -210,15 +210,23 @@ def ci_green(repo: RepoView, subject: Subject) -> Iterable[Finding]:
 
 
 # --- DEPLOY-03 -----------------------------------------------------------------------------------------------
-@check("DEPLOY-03", "At least one human reviewer approved", mode="human", kind=Kind.REPO, covers=(".changeset/*.md",))
+@check(
+    "DEPLOY-03",
+    "At least one human reviewer approved",
+    mode="human",
+    kind=Kind.REPO,
+    covers=platform.DEPLOYED_FILES,
+    independent=True,
+)
 def human_reviewer_approved(repo: RepoView, subject: Subject) -> Iterable[Finding]:
-    """What it does: Asks for the approving reviewer's sign-off; the sign-off is bound to the pending changesets,
-    so a new change makes it stale. Sign-offs recorded by bot accounts are rejected.
+    """What it does: Asks for the approving reviewer's sign-off; the sign-off is bound to what the deploy ships
+    (the pending changesets, the services', integrations' and packages' code, the root manifests), so a later
+    change makes it stale. Sign-offs by bot accounts, and by an author of the commits the sign-off covers, fail.
 
     Why it matters: A second person is the cheapest way to catch what every automated check missed.
 
     How to fix: Have the reviewer approve the pull request, then
-    `scaffold attest DEPLOY-03 --by <reviewer> --note "approved PR #<n>" --link <PR URL>`.
+    `scaffold attest DEPLOY-03 --by "Dana Reviewer" --note "approved PR #4711"` (without `--by`, the git identity).
     """
     return [needs_human("DEPLOY-03", subject, "a reviewer other than the author approved the change")]
 
@@ -240,6 +248,20 @@ def _is_date_only(value: object) -> bool:
     return isinstance(value, date) or (isinstance(value, str) and "T" not in value and " " not in value.strip())
 
 
+def freeze_window_boundaries(repo: RepoView) -> list[datetime]:
+    """The instants at which DEPLOY-04's verdict can change: each window's start and the first instant after its
+    end. The verify cache keeps a report only until the next of these (scaffold/verify/cache.py)."""
+    parsed = repo.yaml(platform.FREEZE_WINDOWS)
+    data = parsed.data if parsed is not None and parsed.ok else None
+    windows = data.get("windows") if isinstance(data, Mapping) else data
+    boundaries = []
+    for window in windows if isinstance(windows, list) else []:
+        bounds = _window_bounds(window) if isinstance(window, Mapping) else None
+        if bounds is not None:
+            boundaries += [bounds[0], bounds[1] + timedelta(microseconds=1)]
+    return boundaries
+
+
 @check("DEPLOY-04", "No merge during a freeze window", mode="auto (against a freeze calendar)", kind=Kind.REPO)
 def outside_freeze_window(repo: RepoView, subject: Subject) -> Iterable[Finding]:
     """What it does: Reads release/freeze-windows.yaml, which must be valid against
@@ -250,7 +272,7 @@ def outside_freeze_window(repo: RepoView, subject: Subject) -> Iterable[Finding]
     Why it matters: Freezes cover the times when an incident costs most and the fewest people can respond.
 
     How to fix: Wait for the window to end, or get a waiver from the release owner:
-    `scaffold attest DEPLOY-04 --waive --by NAME --note "..." --ticket T --expires YYYY-MM-DD`.
+    `scaffold attest DEPLOY-04 --waive --ticket OPS-12 --expires 2027-01-31 --note "hotfix for the outage"`.
     """
     path = platform.FREEZE_WINDOWS
     parsed = repo.yaml(path)
@@ -389,16 +411,21 @@ def rollback_documented(repo: RepoView, subject: Subject) -> Iterable[Finding]:
 
 # --- DEPLOY-06 -----------------------------------------------------------------------------------------------
 @check(
-    "DEPLOY-06", "Alarms acknowledged for the deploy window", mode="human", kind=Kind.REPO, covers=(".changeset/*.md",)
+    "DEPLOY-06",
+    "Alarms acknowledged for the deploy window",
+    mode="human",
+    kind=Kind.REPO,
+    covers=platform.DEPLOYED_FILES,
 )
 def alarms_acknowledged(repo: RepoView, subject: Subject) -> Iterable[Finding]:
     """What it does: Asks for the on-call's sign-off that they know the deploy window and will watch its alarms;
-    bound to the pending changesets, so a later change makes it stale. Sign-offs by bot accounts are rejected.
+    bound to what the deploy ships (as DEPLOY-03), so a later change makes it stale. Sign-offs by bot accounts
+    are rejected.
 
     Why it matters: Alarms firing during a deploy are read as the deploy's fault — or ignored as noise — unless
     someone expected them.
 
     How to fix: Tell the on-call the window, then
-    `scaffold attest DEPLOY-06 --by <on-call> --note "watching alarms 14:00-15:00 UTC"`.
+    `scaffold attest DEPLOY-06 --by "Sam On-Call" --note "watching alarms 14:00-15:00 UTC"`.
     """
     return [needs_human("DEPLOY-06", subject, "the on-call acknowledged the alarms for this deploy window")]

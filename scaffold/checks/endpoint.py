@@ -26,6 +26,7 @@ from scaffold.checks._contracts import (
     find_route,
     first_difference,
     needs_human,
+    route_not_found,
     scopes,
     source,
     webhook_filters,
@@ -169,15 +170,14 @@ def baa_gate_if_phi(repo: RepoView, subject: Subject) -> Iterable[Finding]:
         repo, endpoint.service, endpoint.operation.method, openapi_parser.hono_path(endpoint.operation.path)
     )
     if found is None:
-        return [
-            _at_operation(
-                "EP-02",
-                endpoint,
-                f"no route in services/{endpoint.service}/src implements "
-                f"{_title(endpoint)}, so its BAA gate cannot be checked",
-                "implement the route with requireScope(...) and requireBaa()",
-            )
-        ]
+        missing = _at_operation(
+            "EP-02",
+            endpoint,
+            f"no route in services/{endpoint.service}/src implements "
+            f"{_title(endpoint)}, so its BAA gate cannot be checked",
+            "implement the route with requireScope(...) and requireBaa()",
+        )
+        return [route_not_found(repo, endpoint.service, "EP-02", missing)]
     route_file, route, _ = found
     if route.uses("requireBaa") is None:
         return [
@@ -310,7 +310,7 @@ def rate_limit_declared(repo: RepoView, subject: Subject) -> Iterable[Finding]:
     gateway enforces the declared limit and partners read it in the API reference.
 
     How to fix: Declare the limit on the operation, then have the service owner sign it off:
-    `scaffold attest EP-04 --subject endpoint:<service>:<operationId> --by NAME --note "..."`.
+    `scaffold attest EP-04 --subject endpoint:<service>:<operationId>`.
     """
     endpoint = _endpoint("EP-04", repo, subject)
     if isinstance(endpoint, Finding):
@@ -356,14 +356,13 @@ def webhooks_emitted(repo: RepoView, subject: Subject) -> Iterable[Finding]:
         repo, endpoint.service, endpoint.operation.method, openapi_parser.hono_path(endpoint.operation.path)
     )
     if found is None:
-        return [
-            _at_operation(
-                "EP-05",
-                endpoint,
-                f"no route in services/{endpoint.service}/src implements {_title(endpoint)}",
-                "implement the route; its handler enqueues the webhook event",
-            )
-        ]
+        missing = _at_operation(
+            "EP-05",
+            endpoint,
+            f"no route in services/{endpoint.service}/src implements {_title(endpoint)}",
+            "implement the route; its handler enqueues the webhook event",
+        )
+        return [route_not_found(repo, endpoint.service, "EP-05", missing)]
     route_file, route, parsed = found
     emitted = {name for name, _ in enqueued_events(parsed, route.handler or parsed.root)}
     filters = webhook_filters(repo) or {}

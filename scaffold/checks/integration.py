@@ -767,8 +767,8 @@ def baa_signed_if_phi(repo: RepoView, subject: Subject) -> Iterable[Finding]:
 
     Why it matters: Sharing PHI with a partner without a BAA is a HIPAA violation, whatever the code does.
 
-    How to fix: Get the BAA signed, then `scaffold attest INT-10 --subject integration:<name> --by NAME --note
-    "BAA <reference> signed on <date>"`.
+    How to fix: Get the BAA signed, then `scaffold attest INT-10 --subject integration:<name> --note
+    "BAA <reference> signed on <date>"` (`--by` defaults to your git identity).
     """
     manifest = _manifest("INT-10", repo, subject)
     if not isinstance(manifest, Mapping):

@@ -16,7 +16,7 @@ from tree_sitter import Node
 
 from scaffold import platform
 from scaffold.checks import check
-from scaffold.checks._contracts import find_route, needs_evidence, unreadable
+from scaffold.checks._contracts import find_route, needs_evidence, route_not_found, unreadable
 from scaffold.parsers import manifests
 from scaffold.parsers import typescript as ts
 from scaffold.verify.model import Finding, Kind, Status
@@ -140,17 +140,16 @@ def target_endpoint_is_idempotent(repo: RepoView, subject: Subject) -> Iterable[
         ]
     found = find_route(repo, service, method, path)
     if found is None:
-        return [
-            Finding(
-                "JOB-01",
-                Status.FAIL,
-                f"services/{service}/src has no `{method} {path}` route",
-                file=platform.JOBS_REGISTRY,
-                line=target_line,
-                fix=f'add `app.{method.lower()}("{path}", requireScope("{service}:admin"), idempotency(), '
-                "handler)` to the target service",
-            )
-        ]
+        absent = Finding(
+            "JOB-01",
+            Status.FAIL,
+            f"services/{service}/src has no `{method} {path}` route",
+            file=platform.JOBS_REGISTRY,
+            line=target_line,
+            fix=f'add `app.{method.lower()}("{path}", requireScope("{service}:admin"), idempotency(), '
+            "handler)` to the target service",
+        )
+        return [route_not_found(repo, service, "JOB-01", absent)]
     route_file, route, _ = found
     missing = [name for name in ("requireScope", "idempotency") if route.uses(name) is None]
     if missing:
@@ -521,7 +520,7 @@ def cycle_verified_in_dev(repo: RepoView, subject: Subject) -> Iterable[Finding]
 
     How to fix: Deploy to dev, invoke the job's Lambda (services/jobs/RUNBOOK.md, "Re-running a job"), check the
     `job run succeeded` log line and the target's effect, then
-    `scaffold attest JOB-06 --subject job:<name> --evidence LINK --by NAME --note "..."`.
+    `scaffold attest JOB-06 --subject job:<name> --evidence LINK`.
     """
     entry = _entry(repo, subject)
     if entry is None:

@@ -18,6 +18,8 @@ from scaffold.checks._service import (
     manifest_unreadable,
     not_applicable,
     passed,
+    route_reading_problems,
+    service_routes,
     sources,
 )
 from scaffold.checks.svc_docs import looks_unfinished, openapi_path, openapi_structure, served_routes
@@ -167,7 +169,7 @@ def _scope_uses(repo: RepoView, subject: Subject, check_id: str = "") -> tuple[l
                 literal = argument.string if argument.is_literal else None
                 uses.append(ScopeUse(literal, file.path, argument.line, REQUIRE_SCOPE, argument.text))
     path = openapi_path(repo, subject)
-    spec = openapi_structure(repo, path)
+    spec = openapi_structure(repo, path, subject.path)
     if spec is not None and not spec.yaml.ok:
         failures.append(
             fail(
@@ -290,7 +292,8 @@ def baa_gate_on_phi_scopes(repo: RepoView, subject: Subject) -> Iterator[Finding
         return
     files, _ = sources(repo, subject, "SVC-AUTH-03")
     app_wide = REQUIRE_BAA in app_level_middleware(files)
-    gated, findings = 0, []
+    # a registration the reader cannot follow may be a PHI route without the gate
+    gated, findings = 0, route_reading_problems("SVC-AUTH-03", service_routes(repo, subject, files))
     for at in served_routes(repo, subject, files):
         scope_gate = at.route.uses(REQUIRE_SCOPE)
         route_phi = [s for s in (scope_gate.strings if scope_gate else ()) if s in phi]
@@ -332,7 +335,7 @@ def consent_text_reviewed(repo: RepoView, subject: Subject) -> Iterator[Finding]
     access; misleading text is a consent (and compliance) problem.
 
     How to fix: Write a plain description for each scope in SCOPES, have someone review it, and record it:
-    `scaffold attest SVC-AUTH-04 --by NAME --note "..."`.
+    `scaffold attest SVC-AUTH-04`.
     """
     uses, failures = scope_uses(repo, subject, "SVC-AUTH-04")
     yield from failures

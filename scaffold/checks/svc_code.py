@@ -27,7 +27,8 @@ from scaffold.checks._service import (
     needs_human,
     not_applicable,
     passed,
-    routes,
+    route_reading_problems,
+    service_routes,
     sources,
 )
 from scaffold.parsers import manifests as manifest_parser
@@ -185,7 +186,7 @@ def service_manifest_complete(repo: RepoView, subject: Subject) -> Iterator[Find
     placeholder owner means nobody is paged when the service breaks.
 
     How to fix: Fill in the field named in the finding. If a value that looks like a placeholder is real, record
-    that with `scaffold attest SVC-CODE-02 --by NAME --note "..."`.
+    that with `scaffold attest SVC-CODE-02`.
     """
     unreadable = manifest_unreadable("SVC-CODE-02", repo, subject)
     if unreadable is not None:
@@ -260,7 +261,7 @@ def openapi_documents_every_route(repo: RepoView, subject: Subject) -> Iterator[
     the validation error at the line given.
     """
     path = openapi_path(repo, subject)
-    spec = repo.openapi(path)
+    spec = repo.openapi(path, within=subject.path)
     if spec is None:
         yield fail(
             "SVC-CODE-03",
@@ -270,16 +271,7 @@ def openapi_documents_every_route(repo: RepoView, subject: Subject) -> Iterator[
             "Write the service's OpenAPI 3.1 document (`scaffold new service` renders one).",
         )
         return
-    findings = [
-        fail(
-            "SVC-CODE-03",
-            path,
-            error.line,
-            f"{path} is not valid OpenAPI: {error.message}",
-            "Fix the document at that line (openapi-spec-validator names the rule).",
-        )
-        for error in spec.errors
-    ]
+    findings = [_openapi_error_finding(path, error) for error in spec.errors]
     operations = openapi_parser.operations(spec)
     if not operations and not findings:
         findings.append(
@@ -316,12 +308,39 @@ def openapi_documents_every_route(repo: RepoView, subject: Subject) -> Iterator[
     yield from findings or [passed("SVC-CODE-03", f"{len(operations)} operations documented with examples", path)]
 
 
+def _openapi_error_finding(path: str, error: openapi_parser.SpecError) -> Finding:
+    """A document that breaks the specification or names a `$ref` the verifier will not follow fails; one the
+    verifier could not validate (its validator failed, an unsupported version, past the size bounds) needs a
+    person: its validity is unknown, not disproved."""
+    where = error.file or path
+    if error.kind == "reference":
+        return fail(
+            "SVC-CODE-03",
+            where,
+            error.line,
+            f"{where}: {error.message}",
+            "Make the `$ref` local (`#/components/...`) or a relative path to a file inside the service folder.",
+        )
+    if error.kind in {"validator", "limit", "unsupported"}:
+        return needs_human("SVC-CODE-03", f"{where} could not be validated: {error.message}", where, error.line)
+    return fail(
+        "SVC-CODE-03",
+        where,
+        error.line,
+        f"{where} is not valid OpenAPI: {error.message}",
+        "Fix the document at that line (openapi-spec-validator names the rule).",
+    )
+
+
 # --- SVC-CODE-04 / 05 / 09: route conventions --------------------------------------------------------------
 def _service_routes(
     repo: RepoView, subject: Subject, check_id: str
 ) -> tuple[list[TsFile], list[RouteAt], list[Finding]]:
+    """The service's sources, the routes they serve, and the failures and `needs_human`s of reading them (a file
+    that does not parse; a registration or mount the reader cannot follow)."""
     files, failures = sources(repo, subject, check_id)
-    return files, routes(files), failures
+    served = service_routes(repo, subject, files)
+    return files, served.routes, failures + route_reading_problems(check_id, served)
 
 
 @check(
@@ -333,9 +352,12 @@ def _service_routes(
 )
 def every_route_requires_scope(repo: RepoView, subject: Subject) -> Iterator[Finding]:
     """
-    What it does: Finds every route registered as `app.<get|post|put|patch|delete>(path, ..., handler)` in the
-    service's `src/` (tree-sitter) and checks that its middleware includes `requireScope("<service>:<action>")`
-    with at least one scope string. `GET /healthz` is the only exemption.
+    What it does: Finds every route the service's `src/` serves (tree-sitter; every way Hono registers one:
+    `app.<method>(path, ...)`, `app.on(...)`, `app.all(...)`, chains, `app.openapi(createRoute(...))`, mounted
+    sub-apps and factories, at the path they are served under) and checks that its middleware includes
+    `requireScope("<service>:<action>")` with at least one scope string. `GET /healthz` is the only exemption. A
+    registration or mount the verifier cannot follow (a computed path, an unknown receiver) is `needs_human` at
+    its line: it cannot vouch for what it cannot read.
 
     Why it matters: Scopes are how the platform limits what a token may do; a route without one is open to any
     authenticated caller of any brand's app.
@@ -345,7 +367,7 @@ def every_route_requires_scope(repo: RepoView, subject: Subject) -> Iterator[Fin
     """
     _, found, failures = _service_routes(repo, subject, "SVC-CODE-04")
     yield from failures
-    checked = [r for r in found if (r.route.method, r.route.path) not in platform.UNSCOPED_ROUTES]
+    checked = [r for r in found if (r.route.method, r.path) not in platform.UNSCOPED_ROUTES]
     for at in checked:
         scope = at.route.uses("requireScope")
         if scope is None or not scope.strings:

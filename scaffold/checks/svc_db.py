@@ -286,7 +286,7 @@ def migrations_take_no_long_locks(repo: RepoView, subject: Subject) -> Iterator[
     How to fix: Follow squawk's advice in the finding (CREATE INDEX CONCURRENTLY alone in a migration that
     starts with `-- scaffold: no-transaction`, ADD
     CONSTRAINT ... NOT VALID then VALIDATE, `SET lock_timeout = '5s'`), then record the timing with
-    `scaffold attest SVC-DB-03 --by NAME --note "runs off-peak"`.
+    `scaffold attest SVC-DB-03 --note "runs off-peak"`.
     """
     parsed, failures = migrations(repo, subject, "SVC-DB-03")
     yield from failures

@@ -7,13 +7,19 @@ import posixpath
 import re
 from collections.abc import Iterator
 
-from tree_sitter import Node
-
 from scaffold import platform
 from scaffold.checks import check
 from scaffold.checks._contracts import needs_evidence, needs_human
 from scaffold.checks._infra import Infra, linked, load_infra, resource_reads
-from scaffold.checks._service import TsFile, fail, not_applicable, parse_typescript_files, passed, sources
+from scaffold.checks._service import (
+    TsFile,
+    fail,
+    health_middleware,
+    not_applicable,
+    parse_typescript_files,
+    passed,
+    sources,
+)
 from scaffold.checks._service import typescript_files as service_typescript_files
 from scaffold.checks.svc_docs import served_routes
 from scaffold.checks.svc_observability import environment_entries
@@ -474,48 +480,6 @@ def stage_url(repo: RepoView, subject: Subject, check_id: str, stage: str) -> st
     return f"https://{host}"
 
 
-def health_middleware(files: list[TsFile]) -> list[tuple[str, int]]:
-    """Where a middleware answers the health path itself: a function that compares the request's path with
-    "/healthz" (`c.req.path === "/healthz"`) and is mounted with `<app>.use(...)` — inline, or by its name
-    (`app.use(healthz())`)."""
-    mounted: set[str] = set()
-    inline: set[int] = set()
-    for file in files:
-        for call in ts.calls(file.parsed, lambda callee: callee.endswith(".use")):
-            for argument in call.arguments:
-                node = ts.unwrap(argument.node)
-                if node.type in {"arrow_function", "function_expression", "function"}:
-                    inline.add(node.start_byte)
-                for identifier in ts.nodes(file.parsed, "identifier", within=node):
-                    mounted.add(ts.text_of(identifier))
-    found: list[tuple[str, int]] = []
-    for file in files:
-        for comparison in ts.nodes(file.parsed, "binary_expression"):
-            sides = [comparison.child_by_field_name("left"), comparison.child_by_field_name("right")]
-            operator = comparison.child_by_field_name("operator")
-            if operator is None or ts.text_of(operator) not in {"===", "=="} or None in sides:
-                continue
-            texts = [ts.string_value(side) if side.type == "string" else None for side in sides if side is not None]
-            paths = [ts.compact(ts.text_of(side)) for side in sides if side is not None]
-            if platform.HEALTH_PATH not in texts or not any(p.endswith((".path", ".pathname")) for p in paths):
-                continue
-            for function in ts.enclosing_functions(comparison):
-                name = _function_name(function)
-                if function.start_byte in inline or (name is not None and name in mounted):
-                    found.append((file.path, ts.line_of(comparison)))
-                    break
-    return found
-
-
-def _function_name(function: Node) -> str | None:
-    """`f` for `function f() {}` and for `const f = () => ...`; None for an anonymous function."""
-    name = function.child_by_field_name("name")
-    parent = function.parent
-    if name is None and parent is not None and parent.type == "variable_declarator":
-        name = parent.child_by_field_name("name")
-    return ts.text_of(name) if name is not None else None
-
-
 @check(
     "SVC-DEP-05",
     "Deploy to dev succeeds, healthz returns 200",
@@ -538,7 +502,7 @@ def dev_deploy_healthy(repo: RepoView, subject: Subject) -> Iterator[Finding]:
     files, failures = sources(repo, subject, "SVC-DEP-05")
     yield from failures
     if not any(
-        at.route.method == "get" and at.route.path == platform.HEALTH_PATH for at in served_routes(repo, subject, files)
+        at.route.method == "get" and at.path == platform.HEALTH_PATH for at in served_routes(repo, subject, files)
     ) and not health_middleware(files):
         yield fail(
             "SVC-DEP-05",
@@ -710,6 +674,7 @@ def smoke_test_exists(repo: RepoView, subject: Subject) -> Iterator[Finding]:
     mode="human",
     kind=Kind.SERVICE,
     covers=("**",),
+    independent=True,
 )
 def prod_gate_approved(repo: RepoView, subject: Subject) -> Iterator[Finding]:
     """
@@ -719,7 +684,7 @@ def prod_gate_approved(repo: RepoView, subject: Subject) -> Iterator[Finding]:
     Why it matters: The prod gate is the last human look at a service before it takes real traffic and PHI.
 
     How to fix: Have a reviewer (not the author) check the staging evidence and approve:
-    `scaffold attest SVC-DEP-09 --by NAME --note "..."`.
+    `scaffold attest SVC-DEP-09`.
     """
     url = stage_url(repo, subject, "SVC-DEP-09", "prod")
     if isinstance(url, Finding):

@@ -221,7 +221,7 @@ def sdk_gen_current(repo: RepoView, subject: Subject) -> Iterator[Finding]:
             "Point the script at the service's openapi.yaml and the SDK's src/schema.ts.",
         )
         return
-    spec = openapi_structure(repo, spec_path)
+    spec = openapi_structure(repo, spec_path, subject.path)
     if spec is None or not spec.yaml.ok:
         yield fail(
             "SVC-SDK-01",
@@ -410,7 +410,7 @@ def sdk_has_consumer(repo: RepoView, subject: Subject) -> Iterator[Finding]:
     """
     package = platform.sdk_package_name(subject.name)
     sdk = sdk_package(repo, subject.name)
-    spec = openapi_structure(repo, openapi_path(repo, subject))
+    spec = openapi_structure(repo, openapi_path(repo, subject), subject.path)
     operation_ids = {op.operation_id for op in openapi_parser.operations(spec)} if spec is not None else set()
     method_names = CLIENT_METHODS | {o for o in operation_ids if o}
     for usage in sdk_imports(repo).get(package, []):

@@ -22,7 +22,8 @@ from scaffold.checks._service import (
     not_applicable,
     parse_typescript_files,
     passed,
-    routes,
+    route_reading_problems,
+    service_routes,
     sources,
     typescript_files,
 )
@@ -200,10 +201,13 @@ def routes_have_integration_tests(repo: RepoView, subject: Subject) -> Iterator[
             )
         return
     strings = [value for test in tests for value, _ in ts_parser.strings(test.parsed)]
-    found = routes(code)
-    problems = 0
+    served = service_routes(repo, subject, code)
+    found = served.routes
+    unread = route_reading_problems("SVC-TEST-02", served)
+    yield from unread
+    problems = len(unread)
     for at in found:
-        if not _hits(path_pattern(at.route.path), strings):
+        if not _hits(path_pattern(at.path), strings):
             problems += 1
             yield fail(
                 "SVC-TEST-02",
@@ -475,7 +479,8 @@ def covers(case: SuiteCase, method: str, path: str, is_mutation: bool) -> bool:
 )
 def every_error_path_has_a_case(repo: RepoView, subject: Subject) -> Iterator[Finding]:
     """
-    What it does: For every operation in openapi.yaml and every 4xx status it declares, looks for a test case
+    What it does: For every operation in openapi.yaml and every 4xx status it declares (a `4XX` range or a
+    `default` response counts as one, met by a case asserting any 4xx), looks for a test case
     under `test/` that exercises the operation and asserts that status (`expect(res.status).toBe(404)`,
     `toEqual(404)`, `toHaveProperty("status", 404)`). A case exercises an operation when its title or describe
     block names `METHOD /path`, or its body requests the path and names the method, or its title says it runs on
@@ -490,7 +495,7 @@ def every_error_path_has_a_case(repo: RepoView, subject: Subject) -> Iterator[Fi
     an unknown id", asserting `expect(res.status).toBe(404)`; or remove a status the operation cannot return.
     """
     spec_path = openapi_path(repo, subject)
-    spec = repo.openapi(spec_path)
+    spec = repo.openapi(spec_path, within=subject.path)
     if spec is None or not spec.yaml.ok:
         yield fail(
             "SVC-TEST-04",
@@ -503,26 +508,38 @@ def every_error_path_has_a_case(repo: RepoView, subject: Subject) -> Iterator[Fi
     tests, failures = _test_files(repo, subject, platform.SERVICE_TESTS_DIR, "SVC-TEST-04")
     yield from failures
     cases = suite_cases(tests)
+    # each declared client error as (lowest, highest, as written): `404`, and `4XX` or `default` (any 4xx will do)
     declared = [
-        (op, status) for op in openapi_parser.operations(spec) for status in op.error_statuses if 400 <= status < 500
+        (op, (status, status, str(status)))
+        for op in openapi_parser.operations(spec)
+        for status in op.error_statuses
+        if 400 <= status < 500
+    ] + [
+        (op, (max(low, 400), min(high, 499), written))
+        for op in openapi_parser.operations(spec)
+        for low, high, written in op.error_ranges
+        if low <= 499 and high >= 400
     ]
     if not declared:
         yield not_applicable("SVC-TEST-04", f"no operation in {spec_path} declares a 4xx response")
         return
     missing = 0
-    for operation, status in declared:
+    for operation, (low, high, written) in declared:
         is_mutation = operation.method in ts_parser.MUTATION_METHODS
         if not any(
-            status in case.statuses and covers(case, operation.method, operation.path, is_mutation) for case in cases
+            any(low <= status <= high for status in case.statuses)
+            and covers(case, operation.method, operation.path, is_mutation)
+            for case in cases
         ):
             missing += 1
             label = f"{operation.method.upper()} {operation.path}"
+            what = written if low == high else f"`{written}` (a 4xx)"
             yield fail(
                 "SVC-TEST-04",
                 spec_path,
                 operation.line,
-                f"{label} declares {status} but no test asserts it",
-                f"Add a test case for {label} that provokes {status} and asserts it.",
+                f"{label} declares {what} but no test asserts it",
+                f"Add a test case for {label} that provokes {'a 4xx' if low != high else written} and asserts it.",
             )
     if not failures and not missing:
         yield passed("SVC-TEST-04", f"{len(declared)} declared error responses each asserted by a test case")

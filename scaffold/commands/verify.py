@@ -52,12 +52,17 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
         "attest",
         help="record a sign-off, evidence or a waiver",
         description="Record in .scaffold/attestations.yaml who decided an item, when and why. The record is bound to "
-        "a hash of the files the item covers: when they change, verify reports it as stale.",
+        "a hash of the files the item covers: when they change, verify reports it as stale. Recording the same ID, "
+        "subject and kind again replaces the earlier record. A sign-off is refused for a bot, for an author of the "
+        "change when the item needs another reviewer, and when the item asks for none; a waiver only while the "
+        "item fails, and it covers only the failures of that moment.",
     )
     attest.add_argument("id", metavar="ID")
     attest.add_argument("--subject", help="e.g. service:billing (default: the repo, or the only subject)")
-    attest.add_argument("--by", required=True, help="who decides")
-    attest.add_argument("--note", required=True, help="why")
+    attest.add_argument(
+        "--by", help="who decides, e.g. 'Dana Reviewer <dana@example.com>' (default: your git user.name and user.email)"
+    )
+    attest.add_argument("--note", help="why (a sign-off's default: what the item asks, confirmed; waivers need one)")
     attest.add_argument("--evidence", metavar="LINK", help="record outside evidence (a deploy, a CI run) at LINK")
     attest.add_argument("--waive", action="store_true", help="waive a failing item (needs --ticket and --expires)")
     attest.add_argument("--ticket", help="ticket tracking a waiver")

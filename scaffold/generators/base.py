@@ -13,6 +13,7 @@ import yaml
 
 from scaffold import platform
 from scaffold.errors import ScaffoldError
+from scaffold.repofs import journal, lock
 from scaffold.staging import ChangeSet
 from scaffold.templates import DEFAULT_TEMPLATES_URL, TEMPLATES_REF
 
@@ -37,6 +38,10 @@ def open_platform(start: Path) -> PlatformSettings:
             f"{start.resolve()} is not inside a platform repo (no {platform.MARKER}); "
             "create one with `scaffold init DIR`"
         )
+    # One generator at a time: held from here (so the plan reads what the previous generator left) until `finish`
+    # has applied (released before the closing verify; scaffold/cli.py releases it on any other exit).
+    lock.hold(root, "generate")
+    journal.recover(root)
     marker = root / platform.MARKER
     try:
         settings = yaml.safe_load(marker.read_text(encoding="utf-8")) or {}
@@ -68,7 +73,15 @@ def plan_unless_exists(target_exists: bool, plan: Callable[[], ChangeSet], refus
 
 
 def finish(changes: ChangeSet, *, dry_run: bool, what: str) -> bool:
-    """Print the diff (dry run) or apply every change at once. Returns whether anything was written."""
+    """Print the diff (dry run) or apply every change at once, then release the repo lock. Returns whether
+    anything was written."""
+    try:
+        return _finish(changes, dry_run=dry_run, what=what)
+    finally:
+        lock.release_held()
+
+
+def _finish(changes: ChangeSet, *, dry_run: bool, what: str) -> bool:
     if not changes.changes:
         print(f"{what}: nothing to change — the tree already matches.", file=sys.stderr)
         return False

@@ -12,7 +12,6 @@ SVC-SDK-01 reports it, with the fix).
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +26,7 @@ from scaffold.edits import typescript_code as ts_code
 from scaffold.edits import typescript_registries as ts_edits
 from scaffold.edits import yaml_lists
 from scaffold.errors import ScaffoldError
+from scaffold.generators import free_text
 from scaffold.generators.base import PlatformSettings, plan_unless_exists
 from scaffold.naming import SERVICE_NAME, ServiceNames, camel
 from scaffold.staging import ChangeSet
@@ -131,8 +131,7 @@ def validate_answers(answers: EndpointAnswers, known_scopes: dict[str, bool]) ->
         ("description", answers.description),
         ("scope description", answers.scope_description or "-"),
     ):
-        if not value.strip() or "\n" in value:
-            raise ScaffoldError(f"{label} must be a non-empty single line")
+        free_text.check_line(label, value)
 
 
 def _render(template: str, context: dict[str, Any]) -> str:
@@ -141,7 +140,7 @@ def _render(template: str, context: dict[str, Any]) -> str:
         keep_trailing_newline=True,
         undefined=jinja2.StrictUndefined,
     )
-    return environment.get_template(template).render(context)
+    return free_text.register_filters(environment).get_template(template).render(context)
 
 
 def known_scopes(root: Path) -> dict[str, bool]:
@@ -350,7 +349,7 @@ def _add_operation(changes: ChangeSet, service_dir: str, answers: EndpointAnswer
 
 def _add_scope(changes: ChangeSet, service_dir: str, scope: str, description: str, returns_phi: bool) -> None:
     registry = changes.current(platform.SCOPES_REGISTRY) or ""
-    value = f"{{ description: {json.dumps(description)}, returnsPhi: {'true' if returns_phi else 'false'} }}"
+    value = f"{{ description: {free_text.ts_string(description)}, returnsPhi: {'true' if returns_phi else 'false'} }}"
     changes.write(
         platform.SCOPES_REGISTRY, ts_edits.add_object_entry(registry, platform.SCOPES_REGISTRY, "SCOPES", scope, value)
     )
@@ -370,14 +369,15 @@ def _make_webhook(changes: ChangeSet, names: ServiceNames, returns_phi: bool, kn
     changes.write(
         platform.WEBHOOK_FILTERS,
         ts_edits.add_array_element(
-            filters, platform.WEBHOOK_FILTERS, "WEBHOOK_EVENT_FILTERS", json.dumps(names.created_event)
+            filters, platform.WEBHOOK_FILTERS, "WEBHOOK_EVENT_FILTERS", free_text.ts_string(names.created_event)
         ),
     )
     scope = events_scope(names.created_event)
     if scope not in known:
         registry = changes.current(platform.SCOPES_REGISTRY) or ""
         description = f"Receive {names.name} events as webhooks."
-        value = f"{{ description: {json.dumps(description)}, returnsPhi: {'true' if returns_phi else 'false'} }}"
+        phi = "true" if returns_phi else "false"
+        value = f"{{ description: {free_text.ts_string(description)}, returnsPhi: {phi} }}"
         changes.write(
             platform.SCOPES_REGISTRY,
             ts_edits.add_object_entry(registry, platform.SCOPES_REGISTRY, "SCOPES", scope, value),

@@ -15,7 +15,6 @@ know the event. templates/event renders the new files; the rest are comment-pres
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +25,7 @@ from scaffold.checks.event import EVENT_NAME, default_export_name, events_scope,
 from scaffold.edits import typescript_registries as ts_edits
 from scaffold.edits import yaml_lists
 from scaffold.errors import ScaffoldError
+from scaffold.generators import free_text
 from scaffold.generators.base import PlatformSettings, plan_unless_exists
 from scaffold.generators.event_payload import (
     PayloadField,
@@ -286,14 +286,14 @@ def _make_user_facing(changes: ChangeSet, answers: EventAnswers) -> None:
     changes.write(
         platform.WEBHOOK_FILTERS,
         ts_edits.add_sorted_array_element(
-            filters, platform.WEBHOOK_FILTERS, "WEBHOOK_EVENT_FILTERS", json.dumps(answers.name)
+            filters, platform.WEBHOOK_FILTERS, "WEBHOOK_EVENT_FILTERS", free_text.ts_string(answers.name)
         ),
     )
     scopes = changes.current(platform.SCOPES_REGISTRY)
     if scopes is None:
         raise ScaffoldError(f"{platform.SCOPES_REGISTRY} is missing: is this a platform made by `scaffold init`?")
     description = f"Receive {answers.family} events as webhooks."
-    value = f"{{ description: {json.dumps(description)}, returnsPhi: false }}"
+    value = f"{{ description: {free_text.ts_string(description)}, returnsPhi: false }}"
     changes.write(
         platform.SCOPES_REGISTRY,
         ts_edits.add_object_entry(scopes, platform.SCOPES_REGISTRY, "SCOPES", events_scope(answers.name), value),

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from scaffold.errors import ScaffoldError
+from scaffold.generators import free_text
 
 FIELD_NAME = re.compile(r"^[a-z][A-Za-z0-9_]*$")
 SCALARS = ("string", "number", "integer", "boolean", "date-time", "uuid")
@@ -146,6 +147,8 @@ def _schema_field(name: str, schema: dict[str, object], optional: bool, where: s
             raise ScaffoldError(f"{where}: only a non-empty `enum` of strings is supported")
         if not all(isinstance(v, str) for v in values) or len(set(values)) != len(values):
             raise ScaffoldError(f"{where}: only a non-empty `enum` of distinct strings is supported")
+        for value in values:
+            free_text.check_line(f"{where}: enum value", value)
         return PayloadField(name, "enum", optional, values=tuple(str(v) for v in values))
     if kind == "string":
         _refuse_unknown(schema, {"type", "format"}, where)
@@ -189,7 +192,7 @@ def _zod_type(item: PayloadField, indent: str) -> str:
     if item.type == "uuid":
         return "z.uuid()"
     if item.type == "enum":
-        return f"z.enum([{', '.join(json.dumps(v) for v in item.values)}])"
+        return f"z.enum([{', '.join(free_text.ts_string(v) for v in item.values)}])"
     if item.type == "array" and item.items is not None:
         return f"z.array({_zod_type(item.items, indent)})"
     return f"z.object({zod_object_body(item.fields, indent + '  ')})"
@@ -240,7 +243,7 @@ def ts_literal(value: object, indent: str = "") -> str:
         return "{\n" + body + "\n" + indent + "}"
     if isinstance(value, list):
         return "[" + ", ".join(ts_literal(item, indent) for item in value) + "]"
-    return json.dumps(value)
+    return free_text.ts_string(value) if isinstance(value, str) else json.dumps(value)
 
 
 FIELD_FLAG_HELP = (

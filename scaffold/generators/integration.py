@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from scaffold import platform, templates
 from scaffold.errors import ScaffoldError
+from scaffold.generators import free_text
 from scaffold.generators.base import PlatformSettings, plan_unless_exists
 from scaffold.naming import SERVICE_NAME
 from scaffold.staging import ChangeSet
@@ -154,8 +155,7 @@ def validate_answers(answers: IntegrationAnswers, registries: PlatformRegistries
 
     validate_name(answers.name)
     for label, value in (("partner", answers.partner), ("client id", answers.client_id)):
-        if not value.strip() or "\n" in value:
-            raise ScaffoldError(f"{label} must be a non-empty single line")
+        free_text.check_line(label, value)
     if not answers.scopes:
         raise ScaffoldError("an integration needs at least one scope: --scope SERVICE:ACTION (from SCOPES)")
     unknown = [scope for scope in answers.scopes if scope not in registries.scopes]
@@ -168,6 +168,7 @@ def validate_answers(answers: IntegrationAnswers, registries: PlatformRegistries
         if not uris:
             raise ScaffoldError(f"no redirect URI for {stage}: --redirect-uri {stage}=URL")
         for uri in uris:
+            free_text.check_line(f"{stage} redirect URI", uri)
             problem = redirect_uri_problem(uri, stage)
             if problem:
                 raise ScaffoldError(f"{stage} redirect URI {uri!r} {problem}")

@@ -34,6 +34,7 @@ from scaffold.edits import typescript_code as code_edits
 from scaffold.edits import typescript_registries as ts_edits
 from scaffold.edits import yaml_lists
 from scaffold.errors import ScaffoldError
+from scaffold.generators import free_text
 from scaffold.generators.base import PlatformSettings, plan_unless_exists
 from scaffold.naming import pascal
 from scaffold.parsers import typescript as ts
@@ -147,8 +148,7 @@ def validate_answers(root: Path, answers: JobAnswers) -> None:
         raise ScaffoldError(f"unknown target service {answers.target!r} (services: {known})")
     if normalise_schedule(answers.schedule) != answers.schedule:
         raise ScaffoldError(f"invalid schedule {answers.schedule!r}")
-    if not answers.summary.strip() or "\n" in answers.summary or '"' in answers.summary:
-        raise ScaffoldError("what the job does must be one line without double quotes")
+    free_text.check_line("what the job does (--description)", answers.summary)
     if not 1 <= answers.consecutive_failures <= 100:
         raise ScaffoldError("--alarm-after must be between 1 and 100 failed runs")
 
@@ -187,7 +187,7 @@ def _plan_changes(settings: PlatformSettings, answers: JobAnswers) -> ChangeSet:
         "name": answers.name,
         "target": answers.target,
         "schedule": answers.schedule,
-        "summary": answers.summary,
+        "summary_comment": free_text.ts_comment(answers.summary),  # the route's comment (copier runs no filter of ours)
         "job_path": answers.path,
         "audit_event_type": answers.audit_event_type,
     }
@@ -290,14 +290,16 @@ def _add_operation(changes: ChangeSet, answers: JobAnswers) -> None:
 
 
 def _definition(answers: JobAnswers) -> str:
+    string = free_text.ts_string
     target = (
-        f'{{ service: "{answers.target}", method: "POST", path: "{answers.path}", urlSecret: "{answers.url_secret}" }}'
+        f'{{ service: {string(answers.target)}, method: "POST", path: {string(answers.path)}, '
+        f"urlSecret: {string(answers.url_secret)} }}"
     )
     lines = [
         "{",
-        f'  name: "{answers.name}",',
-        f'  schedule: "{answers.schedule}",',
-        f'  description: "{answers.summary}",',
+        f"  name: {string(answers.name)},",
+        f"  schedule: {string(answers.schedule)},",
+        f"  description: {string(answers.summary)},",
         f"  target: {target},",
         f"  alarm: {{ consecutiveFailures: {answers.consecutive_failures} }},",
         "}",

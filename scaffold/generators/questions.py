@@ -19,9 +19,12 @@ def _answer(question: Any) -> Any:
 
 
 def text(message: str, default: str = "") -> str:
+    """One line of visible text: an answer holding a control or format character is refused and asked again."""
     import questionary
 
-    return str(_answer(questionary.text(message, default=default)))
+    from scaffold.generators.free_text import validate_question
+
+    return str(_answer(questionary.text(message, default=default, validate=validate_question)))
 
 
 def _catalog_values(root: Path, key: str) -> list[str]:

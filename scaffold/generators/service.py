@@ -12,7 +12,6 @@ Edits outside the service folder (all idempotent, comment-preserving):
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -23,6 +22,7 @@ from scaffold import platform, templates
 from scaffold.edits import typescript_registries as ts_edits
 from scaffold.edits import yaml_lists
 from scaffold.errors import ScaffoldError
+from scaffold.generators import free_text
 from scaffold.generators.base import PlatformSettings, plan_unless_exists
 from scaffold.naming import MAX_SERVICE_NAME, RESOURCE_NAME, SERVICE_NAME, ServiceNames
 from scaffold.staging import ChangeSet
@@ -60,11 +60,8 @@ def validate_name(name: str, root: Path) -> None:
 def validate_answers(answers: ServiceAnswers) -> None:
     if not RESOURCE_NAME.match(answers.resource) or len(answers.resource) > 30:
         raise ScaffoldError(f"resource {answers.resource!r} is not valid: singular snake_case, e.g. care_plan")
-    for label, value in (("owner", answers.owner), ("on-call", answers.on_call)):
-        if not value.strip() or "\n" in value:
-            raise ScaffoldError(f"{label} must be a non-empty single line")
-    if "\n" in answers.description or not answers.description.strip():
-        raise ScaffoldError("description must be a non-empty single line")
+    for label, value in (("owner", answers.owner), ("on-call", answers.on_call), ("description", answers.description)):
+        free_text.check_line(label, value)
     if not 1024 <= answers.port <= 65535:
         raise ScaffoldError(f"port {answers.port} is out of range (1024–65535)")
 
@@ -190,7 +187,8 @@ def _add_scopes(changes: ChangeSet, answers: ServiceAnswers) -> None:
         names.write_scope: (f"Create and change {resources} of the {names.name} service.", False),
     }
     for scope, (description, returns_phi) in entries.items():
-        value = f"{{ description: {json.dumps(description)}, returnsPhi: {'true' if returns_phi else 'false'} }}"
+        phi = "true" if returns_phi else "false"
+        value = f"{{ description: {free_text.ts_string(description)}, returnsPhi: {phi} }}"
         registry = ts_edits.add_object_entry(registry, platform.SCOPES_REGISTRY, "SCOPES", scope, value)
     changes.write(platform.SCOPES_REGISTRY, registry)
 

@@ -3,7 +3,7 @@ scaffold.parsers.openapi because its imports cost ~0.2 s, which reading operatio
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from functools import lru_cache, partial
 from typing import Any, ClassVar, cast
 
@@ -20,8 +20,8 @@ from jsonschema_path.utils import is_ref
 from jsonschema_specifications import REGISTRY as JSON_SCHEMA_SPECIFICATIONS
 from openapi_schema_validator import OAS31_BASE_DIALECT_ID, OAS31Validator, oas31_format_checker
 from openapi_schema_validator._specifications import REGISTRY as OPENAPI_SCHEMA_SPECIFICATIONS
-from openapi_spec_validator import OpenAPIV30SpecValidator, OpenAPIV31SpecValidator
-from openapi_spec_validator.schemas import schema_v30, schema_v31
+from openapi_spec_validator import OpenAPIV30SpecValidator, OpenAPIV31SpecValidator, OpenAPIV32SpecValidator
+from openapi_spec_validator.schemas import schema_v30, schema_v31, schema_v32
 from openapi_spec_validator.validation import keywords
 from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
 from openapi_spec_validator.validation.registries import KeywordValidatorRegistry
@@ -125,7 +125,12 @@ class _OncePerPathDocument(SpecValidator):
     """A spec validator whose document is read through `_OncePerPathAccessor` (and without re-reading the library's
     settings, whose only use here is the size of the cache that accessor replaces)."""
 
-    def __init__(self, schema: Any, base_uri: str = "", spec_url: str | None = None) -> None:
+    def __init__(
+        self, schema: Any, base_uri: str = "", spec_url: str | None = None, handlers: Mapping[str, Any] | None = None
+    ) -> None:
+        """`handlers`: how each URI scheme is retrieved (as shipped: files and the network, through urllib)."""
+        if handlers is not None:
+            self.resolver_handlers = handlers  # type: ignore[assignment]
         if isinstance(schema, SchemaPath) or spec_url is not None:
             super().__init__(schema, base_uri, spec_url)
             return
@@ -236,9 +241,70 @@ def _conforms(format_name: str, value: object) -> bool:
 _REMEMBERED_SCHEMAS = 4096
 
 
-@lru_cache(maxsize=2)
-def spec_validator_class(version: str) -> type[SpecValidator]:
-    """openapi-spec-validator's validator for OpenAPI `3.0` or `3.1`, made fast with the same verdicts and errors:
+class _PathsWithExtensions(keywords.PathsValidator):
+    """The library's Paths check, skipping Specification Extensions: OpenAPI lets `x-` keys sit among the paths
+    with any value ("This object MAY be extended with Specification Extensions"); as shipped each is read as a
+    Path Item, and a scalar or list there raises KeyError / AssertionError instead of validating."""
+
+    def __call__(self, paths: SchemaPath) -> Iterator[ValidationError]:
+        for url, path_item in paths.items():
+            if str(url).startswith("x-"):
+                continue
+            yield from self.path_validator(str(url), path_item)
+
+
+class _ResponsesWithExtensions(keywords.ResponsesValidator):
+    """The library's Responses check, skipping Specification Extensions (the Responses Object MAY be extended)."""
+
+    def __call__(self, responses: SchemaPath) -> Iterator[ValidationError]:
+        for code, response in responses.items():
+            if str(code).startswith("x-"):
+                continue
+            yield from self.response_validator(str(code), response)
+
+
+def _mark(error: ValidationError, location: tuple[Any, ...]) -> OpenAPIValidationError:
+    """`error` as the library hands it out (it wraps each so on its way out, `wraps_errors`), marked with where in
+    the document it is (`scaffold_location`, an extra attribute) unless a deeper check marked it already."""
+    wrapped = error if isinstance(error, OpenAPIValidationError) else OpenAPIValidationError.create_from(error)
+    if getattr(wrapped, "scaffold_location", None) is None:
+        wrapped.scaffold_location = location  # type: ignore[attr-defined]
+    return wrapped
+
+
+def _locating_defaults(base: type[keywords.ValueValidator]) -> type[keywords.ValueValidator]:
+    """`base` (the check of a schema's `default` against the schema) marking each error with where that default
+    is: the library's errors carry only the path inside the value, so every one would point at the top of the
+    document. The errors are otherwise the library's."""
+
+    class LocatingDefaults(base):  # type: ignore[misc,valid-type]
+        def __call__(self, schema: SchemaPath, value: Any) -> Iterator[ValidationError]:
+            location = (*tuple(schema.parts), "default")
+            for error in super().__call__(schema, value):
+                yield _mark(error, location)
+
+    return LocatingDefaults
+
+
+def _locating_operations(base: type[keywords.OperationValidator]) -> type[keywords.OperationValidator]:
+    """`base` (the checks of one operation: its id, its path parameters ...) marking errors that carry no path of
+    their own with the operation's place, so that they do not all point at the top of the document."""
+
+    class LocatingOperations(base):  # type: ignore[misc,valid-type]
+        def __call__(
+            self, url: str, name: str, operation: SchemaPath, path_parameters: SchemaPath | None
+        ) -> Iterator[ValidationError]:
+            location = tuple(operation.parts)
+            for error in super().__call__(url, name, operation, path_parameters):
+                yield error if tuple(error.absolute_path) else _mark(error, location)
+
+    return LocatingOperations
+
+
+@lru_cache(maxsize=3)
+def spec_validator_class(version: str) -> type[_OncePerPathDocument]:
+    """openapi-spec-validator's validator for OpenAPI `3.0`, `3.1` or `3.2`, made fast with the same verdicts and
+    errors (but for `x-` keys among paths and responses, which it skips: see `_PathsWithExtensions`):
 
     - the document is checked against the OpenAPI JSON Schema by jsonschema-rs first (see `_PrefilteredValidator`);
     - jsonschema, for documents that fail, has that schema's references crawled once per process: as shipped, every
@@ -247,7 +313,11 @@ def spec_validator_class(version: str) -> type[SpecValidator]:
       to jsonschema-rs first (`_remembering_passes`);
     - the document is read through `_OncePerPathAccessor`, which resolves each path and each `$ref` once.
     The library's other checks (operation IDs, parameters, defaults, ...) run as shipped."""
-    base, schema = (OpenAPIV30SpecValidator, schema_v30) if version == "3.0" else (OpenAPIV31SpecValidator, schema_v31)
+    base, schema = {
+        "3.0": (OpenAPIV30SpecValidator, schema_v30),
+        "3.1": (OpenAPIV31SpecValidator, schema_v31),
+        "3.2": (OpenAPIV32SpecValidator, schema_v32),
+    }[version]
     contents: dict[str, Any] = dict(schema)
     resource = specification_with(str(contents.get("$schema", ""))).create_resource(contents)
     uri = resource.id() or ""
@@ -259,6 +329,12 @@ def spec_validator_class(version: str) -> type[SpecValidator]:
     keyword_validators = {
         **base.keyword_validators,
         "schema": _remembering_passes(cast(type[keywords.SchemaValidator], base.keyword_validators["schema"])),
+        "paths": _PathsWithExtensions,
+        "responses": _ResponsesWithExtensions,
+        "default": _locating_defaults(cast(type[keywords.ValueValidator], base.keyword_validators["default"])),
+        "operation": _locating_operations(
+            cast(type[keywords.OperationValidator], base.keyword_validators["operation"])
+        ),
     }
     return type(
         f"Fast{base.__name__}",

@@ -20,18 +20,16 @@ SQUAWK_LOCK_RULES / SQUAWK_BREAKING_RULES for the checks to use.
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
-import sys
-import sysconfig
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 
 from pglast import ast, parse_plpgsql, parse_sql
 from pglast.enums import AlterTableType, ConstrType, ObjectType
 from pglast.parser import ParseError, scan
 from pglast.stream import RawStream
+
+from scaffold.parsers.executables import squawk_executable
 
 # squawk rules whose finding is a statement that takes a long or blocking lock on an existing table.
 SQUAWK_LOCK_RULES = frozenset(
@@ -670,16 +668,6 @@ class SquawkFinding:
     rule: str
     message: str
     help: str | None
-
-
-def squawk_executable() -> str | None:
-    """squawk-cli installs its binary beside the Python scaffold runs on; pipx and `uv tool` run scaffold by its full
-    path without putting that folder on PATH, so look there before PATH."""
-    for folder in (Path(sys.executable).parent, Path(sysconfig.get_path("scripts"))):
-        found = shutil.which("squawk", path=str(folder))
-        if found is not None:
-            return found
-    return shutil.which("squawk")
 
 
 def squawk_available() -> bool:

@@ -22,6 +22,7 @@ byte offset. Remembered values are shared: treat them as read-only.
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass, field
@@ -36,9 +37,8 @@ _T = TypeVar("_T")
 
 HTTP_METHODS = frozenset({"get", "post", "put", "patch", "delete"})
 MUTATION_METHODS = frozenset({"post", "put", "patch", "delete"})
-_HTTP_METHOD_NAMES = tuple(sorted(HTTP_METHODS))
-_ROUTER_NAMES = frozenset({"app", "router", "routes", "api"})
-_FUNCTION_TYPES = frozenset(
+ROUTER_NAMES = frozenset({"app", "router", "routes", "api"})  # taken for a Hono app unless bound otherwise
+FUNCTION_TYPES = frozenset(
     {"arrow_function", "function_expression", "function_declaration", "method_definition", "generator_function"}
 )
 
@@ -207,6 +207,13 @@ def text_of(node: Node) -> str:
 def compact(text: str) -> str:
     """Text without whitespace: `log . info` and `log.info` compare equal."""
     return "".join(text.split())
+
+
+def quoted_text(node: Node, limit: int = 60) -> str:
+    """An expression's text for a message: whitespace removed, cut at `limit` characters (a receiver may be a
+    whole chain of calls)."""
+    text = compact(text_of(node))
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def string_value(node: Node) -> str | None:
@@ -494,19 +501,32 @@ class Middleware:
 
 @dataclass(frozen=True)
 class Route:
-    method: str  # lower case: get, post, put, patch, delete
-    path: str
+    method: str  # lower case: get, post, put, patch, delete, options, head, or "all" (every method)
+    path: str  # as registered on its receiver (see scaffold.parsers.hono for the path a mount serves it at)
     line: int
     middleware: tuple[Middleware, ...]
     handler: Node | None = field(compare=False, repr=False)  # the function node of the handler, resolved in-file
     node: Node = field(compare=False, repr=False)
+    receiver: Node | None = field(default=None, compare=False, repr=False)  # `app` in `app.get(...)`
 
     @property
     def is_mutation(self) -> bool:
-        return self.method in MUTATION_METHODS
+        return self.method in MUTATION_METHODS or self.method == "all"
 
     def uses(self, middleware_name: str) -> Middleware | None:
         return next((m for m in self.middleware if m.name == middleware_name), None)
+
+
+@dataclass(frozen=True)
+class RouteProblem:
+    """A call that registers (or looks like it registers) a route the reader cannot read, and why."""
+
+    line: int
+    reason: str
+    node: Node = field(compare=False, repr=False)
+    # `app.openapi(<name>, ...)` whose config `<name>` is not declared in the file: the identifier, which a reader
+    # of several files may follow (`openapi_routes`)
+    config_name: Node | None = field(default=None, compare=False, repr=False)
 
 
 def _router_names(parsed: ParsedTs) -> set[str]:
@@ -516,24 +536,49 @@ def _router_names(parsed: ParsedTs) -> set[str]:
 
 
 def _find_router_names(parsed: ParsedTs) -> set[str]:
-    names = set(_ROUTER_NAMES)
+    names = set(ROUTER_NAMES)
+    declarators: list[tuple[str, Node]] = []
     for node in nodes(parsed, "variable_declarator", "required_parameter", "optional_parameter"):
-        if node.type == "variable_declarator":
-            value = node.child_by_field_name("value")
-            name = node.child_by_field_name("name")
-            if (
-                value is not None
-                and name is not None
-                and unwrap(value).type == "new_expression"
-                and "Hono" in text_of(unwrap(value).child_by_field_name("constructor") or value)
-            ):
-                names.add(text_of(name))
-        if node.type in {"required_parameter", "optional_parameter", "variable_declarator"}:
-            annotation = node.child_by_field_name("type")
-            name = node.child_by_field_name("pattern") or node.child_by_field_name("name")
-            if annotation is not None and name is not None and "Hono" in text_of(annotation):
-                names.add(text_of(name))
+        annotation = node.child_by_field_name("type")
+        name = node.child_by_field_name("pattern") or node.child_by_field_name("name")
+        if name is None:
+            continue
+        if annotation is not None and "Hono" in text_of(annotation):
+            names.add(text_of(name))
+        value = node.child_by_field_name("value") if node.type == "variable_declarator" else None
+        if value is not None and unwrap(value).type in {"new_expression", "call_expression"}:
+            declarators.append((text_of(name), unwrap(value)))
+    # `const app = new Hono()`, `new Hono().basePath("/v1")`, `const v1 = app.basePath("/v1")`, each name
+    # possibly built from one declared after it in the file: repeat until nothing is added
+    added = True
+    while added:
+        added = False
+        for declared, value in declarators:
+            if declared not in names and _builds_app(value, names):
+                names.add(declared)
+                added = True
     return names
+
+
+# methods of a Hono app that return an app (itself, or a copy under a base path)
+_APP_CHAIN_METHODS = frozenset({*HTTP_METHODS, "options", "head", "all", "on", "openapi", "use", "route", "basePath"})
+
+
+def _builds_app(value: Node, names: set[str]) -> bool:
+    """Whether an initializer is `new Hono(...)` (any `*Hono*` constructor) or a chain of app methods on one."""
+    while value.type == "call_expression":
+        function = value.child_by_field_name("function")
+        prop = function.child_by_field_name("property") if function is not None else None
+        target = function.child_by_field_name("object") if function is not None else None
+        if function is None or function.type != "member_expression" or prop is None or target is None:
+            return False
+        if text_of(prop) not in _APP_CHAIN_METHODS:
+            return False
+        value = unwrap(target)
+    if value.type == "identifier":
+        return text_of(value) in names
+    constructor = value.child_by_field_name("constructor") if value.type == "new_expression" else None
+    return constructor is not None and "Hono" in text_of(constructor)
 
 
 def _receiver_root(node: Node) -> Node:
@@ -564,7 +609,7 @@ def _function_declarations(parsed: ParsedTs) -> dict[str, Node]:
         elif node.type == "variable_declarator":
             name = node.child_by_field_name("name")
             value = node.child_by_field_name("value")
-            if name is not None and value is not None and unwrap(value).type in _FUNCTION_TYPES:
+            if name is not None and value is not None and unwrap(value).type in FUNCTION_TYPES:
                 found.setdefault(text_of(name), unwrap(value))
     return found
 
@@ -579,49 +624,200 @@ def _middleware(node: Node) -> Middleware:
 
 
 def routes(parsed: ParsedTs) -> list[Route]:
-    """`<app>.<get|post|put|patch|delete>(path, ...middleware, handler)` calls, chained ones included.
+    """Every route the file registers on a Hono app, in source order, chained calls included:
+    `<app>.<get|post|put|patch|delete|options|head|all>(path, ...middleware, handler)`,
+    `<app>.on(method | [methods], path | [paths], ...middleware, handler)` (one Route per method and path), and
+    `@hono/zod-openapi`'s `<app>.openapi(createRoute({ method, path, middleware }), handler)` (its `{id}` path
+    given as Hono's `:id`).
 
     The receiver must be a Hono app: a conventional name (app, router, routes, api), a variable created with
-    `new Hono(...)`, or one annotated `Hono<...>`; the path must be a string literal. The last argument is the
-    handler; an identifier handler is resolved to a function declared in the same file."""
-    return list(_remembered(parsed, "routes", lambda: _routes(parsed)))
+    `new Hono(...)` / `new OpenAPIHono(...)`, one annotated `Hono<...>`, or a `new Hono()` chain itself. A path
+    must evaluate to a constant string (literals, consts, templates of consts); a registration this cannot read
+    is in `route_problems`, not here. The last argument is the handler; an identifier handler is resolved to a
+    function declared in the same file. Paths are as registered: mounts and base paths are scaffold.parsers.hono's."""
+    return list(_route_reading(parsed)[0])
 
 
-def _routes(parsed: ParsedTs) -> list[Route]:
+def route_problems(parsed: ParsedTs) -> list[RouteProblem]:
+    """Registrations `routes` could not read (a computed path or method, a route config it cannot see) and calls
+    that look like route registrations on a receiver not known to be a Hono app — each with its line and why."""
+    return list(_route_reading(parsed)[1])
+
+
+# Hono's registration methods; `on` takes the methods first and `openapi` a createRoute config.
+ROUTE_METHODS = frozenset({*HTTP_METHODS, "options", "head", "all"})
+_REGISTRATION_NAMES = (*sorted(ROUTE_METHODS), "on", "openapi")
+
+
+def _route_reading(parsed: ParsedTs) -> tuple[list[Route], list[RouteProblem]]:
+    return _remembered(parsed, "routes", lambda: _read_routes(parsed))
+
+
+def _read_routes(parsed: ParsedTs) -> tuple[list[Route], list[RouteProblem]]:
     names = _router_names(parsed)
     local_functions = function_declarations(parsed)
     found: list[Route] = []
+    problems: list[RouteProblem] = []
     for call in all_calls(parsed):
         # the callee ends with the property, so a call whose callee does not end with a method name is no route
-        if not call.callee.endswith(_HTTP_METHOD_NAMES):
+        if not call.callee.endswith(_REGISTRATION_NAMES):
             continue
         node = call.node
         function = node.child_by_field_name("function")
         if function is None or function.type != "member_expression":
             continue
         prop = function.child_by_field_name("property")
+        receiver = function.child_by_field_name("object")
         method = text_of(prop) if prop is not None else ""
-        if method not in HTTP_METHODS:
-            continue
-        root = _receiver_root(function)
-        if root.type != "identifier" or text_of(root) not in names:
+        if receiver is None or (method not in ROUTE_METHODS and method not in {"on", "openapi"}):
             continue
         arguments = arguments_of(node)
-        if len(arguments) < 2:
+        line = line_of(prop or node)
+        if not _is_hono_app(_receiver_root(function), names):
+            if _looks_like_registration(method, arguments, local_functions):
+                problems.append(
+                    RouteProblem(
+                        line,
+                        f"`{quoted_text(receiver)}.{method}(...)` looks like a route registration, but "
+                        f"`{quoted_text(receiver)}` is not known to be a Hono app",
+                        node,
+                    )
+                )
             continue
-        path = string_value(arguments[0])
-        if path is None or not path.startswith("/"):
+        if method == "openapi":
+            read = _openapi_registration(parsed, arguments)
+        elif method == "on":
+            read = _on_registration(parsed, arguments)
+        elif len(arguments) >= 2:
+            paths = _constant_strings(parsed, arguments[0])
+            read = (
+                ([method], paths, arguments[1:-1], arguments[-1])
+                if paths is not None
+                else f"the path `{quoted_text(arguments[0])}` is computed: the reader cannot tell what it serves"
+            )
+        else:
             continue
-        handler_node = unwrap(arguments[-1])
-        if handler_node.type == "identifier":
+        if isinstance(read, str):
+            name = unwrap(arguments[0]) if method == "openapi" and arguments else None
+            undeclared = name if name is not None and name.type == "identifier" else None
+            problems.append(RouteProblem(line, f"{quoted_text(receiver)}.{method}(...): {read}", node, undeclared))
+            continue
+        methods, paths, middleware_nodes, handler_argument = read
+        handler_node = unwrap(handler_argument) if handler_argument is not None else None
+        if handler_node is not None and handler_node.type == "identifier":
             handler = local_functions.get(text_of(handler_node))
-        elif handler_node.type in _FUNCTION_TYPES:
+        elif handler_node is not None and handler_node.type in FUNCTION_TYPES:
             handler = handler_node
         else:
             handler = None
-        middleware = tuple(_middleware(a) for a in arguments[1:-1])
-        found.append(Route(method, path, line_of(prop or node), middleware, handler, node))
-    return found
+        middleware = tuple(_middleware(m) for m in middleware_nodes)
+        for registered in methods:
+            for path in paths:
+                found.append(Route(registered, path, line, middleware, handler, node, receiver))
+    return found, problems
+
+
+_Registration = tuple[list[str], list[str], list[Node], Node | None]
+
+
+def _is_hono_app(root: Node, names: set[str]) -> bool:
+    if root.type == "identifier":
+        return text_of(root) in names
+    constructor = root.child_by_field_name("constructor") if root.type == "new_expression" else None
+    return constructor is not None and "Hono" in text_of(constructor)
+
+
+def _looks_like_registration(method: str, arguments: list[Node], local_functions: dict[str, Node]) -> bool:
+    """Whether a call on an unknown receiver has a route registration's shape: a path, then a handler (a
+    function, or the name of one declared in the file); for `on`, HTTP methods first."""
+    if len(arguments) < 2:
+        return False
+    if method == "openapi":
+        first = unwrap(arguments[0])
+        return first.type == "call_expression" and callee_of(first).endswith("createRoute")
+    if method == "on":
+        methods = [string_value(unwrap(n)) for n in _items(arguments[0])]
+        if not methods or any(m is None or m.lower() not in ROUTE_METHODS for m in methods):
+            return False
+        arguments = arguments[1:]
+    path = string_value(unwrap(arguments[0]))
+    last = unwrap(arguments[-1])
+    handler = last.type in FUNCTION_TYPES or (last.type == "identifier" and text_of(last) in local_functions)
+    return path is not None and path.startswith("/") and len(arguments) >= 2 and handler
+
+
+def _items(node: Node) -> list[Node]:
+    """The elements of an array literal, or the node itself."""
+    node = unwrap(node)
+    return [n for n in node.named_children if n.type != "comment"] if node.type == "array" else [node]
+
+
+def _constant_strings(parsed: ParsedTs, node: Node) -> list[str] | None:
+    """The strings a path (or method) argument is: one constant, or an array of them; None when any is computed."""
+    values = [evaluate_string(parsed, item) for item in _items(node)]
+    return None if not values or any(v is None for v in values) else [v for v in values if v is not None]
+
+
+def _on_registration(parsed: ParsedTs, arguments: list[Node]) -> _Registration | str:
+    """`app.on(method | [methods], path | [paths], ...middleware, handler)`."""
+    if len(arguments) < 3:
+        return "expected methods, a path and a handler"
+    methods = _constant_strings(parsed, arguments[0])
+    if methods is None:
+        return f"the methods `{quoted_text(arguments[0])}` are computed: the reader cannot tell what it serves"
+    paths = _constant_strings(parsed, arguments[1])
+    if paths is None:
+        return f"the path `{quoted_text(arguments[1])}` is computed: the reader cannot tell what it serves"
+    return [m.lower() for m in methods], paths, arguments[2:-1], arguments[-1]
+
+
+def _openapi_registration(
+    parsed: ParsedTs, arguments: list[Node], config_file: ParsedTs | None = None, config: Node | None = None
+) -> _Registration | str:
+    """`app.openapi(createRoute({ method, path, middleware }), handler)`; the config may be a const of the file, or
+    (`config_file`, `config`) its value found elsewhere (scaffold.parsers.hono follows imports)."""
+    if not arguments:
+        return "no route config"
+    where = config_file or parsed
+    config = unwrap(config if config is not None else arguments[0])
+    if config.type == "identifier":
+        config = unwrap(declarations(where).get(text_of(config), config))
+    if config.type == "call_expression" and callee_of(config).endswith("createRoute") and arguments_of(config):
+        config = unwrap(arguments_of(config)[0])
+    if config.type != "object":
+        return (
+            f"the route config `{quoted_text(arguments[0])}` is not a createRoute({{...}}) the reader can see: "
+            "it cannot tell what it serves"
+        )
+    method_node, path_node = object_property(config, "method"), object_property(config, "path")
+    method = None if method_node is None else evaluate_string(where, method_node)
+    path = None if path_node is None else evaluate_string(where, path_node)
+    if method is None or path is None:
+        return "the route config's method or path is missing or computed: the reader cannot tell what it serves"
+    middleware = object_property(config, "middleware")
+    # @hono/zod-openapi turns `/items/{id}` into Hono's `/items/:id` the same way
+    hono = re.sub(r"/\{(.+?)\}", r"/:\1", path)
+    handler = arguments[1] if len(arguments) > 1 else None
+    return [method.lower()], [hono], [] if middleware is None else _items(middleware), handler
+
+
+def openapi_routes(parsed: ParsedTs, call: Node, config_file: ParsedTs, config: Node) -> list[Route] | str:
+    """The routes of `<app>.openapi(<name>, handler)` (`call`, in `parsed`) whose config `<name>` is `config`, a
+    value declared in `config_file` — or why they cannot be read. For a config imported from another module."""
+    function = call.child_by_field_name("function")
+    receiver = function.child_by_field_name("object") if function is not None else None
+    prop = function.child_by_field_name("property") if function is not None else None
+    read = _openapi_registration(parsed, arguments_of(call), config_file, config)
+    if isinstance(read, str):
+        return read
+    methods, paths, middleware_nodes, handler_argument = read
+    handler_node = unwrap(handler_argument) if handler_argument is not None else None
+    handler = handler_node if handler_node is not None and handler_node.type in FUNCTION_TYPES else None
+    if handler_node is not None and handler_node.type == "identifier":
+        handler = function_declarations(parsed).get(text_of(handler_node))
+    middleware = tuple(_middleware(m) for m in middleware_nodes)
+    line = line_of(prop or call)
+    return [Route(m, p, line, middleware, handler, call, receiver) for m in methods for p in paths]
 
 
 def sets_context_value(parsed: ParsedTs, within: Node | None, key: str) -> bool:
@@ -642,7 +838,7 @@ def is_transaction_callee(callee: str) -> bool:
 def enclosing_functions(node: Node) -> Iterator[Node]:
     current = node.parent
     while current is not None:
-        if current.type in _FUNCTION_TYPES:
+        if current.type in FUNCTION_TYPES:
             yield current
         current = current.parent
 
@@ -765,7 +961,7 @@ def declared_name(node: Node) -> str | None:
         if current.type == "variable_declarator":
             name = current.child_by_field_name("name")
             return text_of(name) if name is not None and name.type == "identifier" else None
-        if current.type in _FUNCTION_TYPES or current.type in {"statement_block", "program"}:
+        if current.type in FUNCTION_TYPES or current.type in {"statement_block", "program"}:
             return None
         current = current.parent
     return None

@@ -8,3 +8,7 @@
 Writers (staging, attest, the verify cache) go through here; nothing here imports the rest of scaffold but
 `scaffold.errors` and `scaffold.platform`.
 """
+
+# Repo-relative paths the current command has written in full (applied changes), so that a message about a command
+# cut short afterwards says what was written. Here, not in `journal`, so the command line reads it without imports.
+WRITTEN: list[str] = []

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import re
 import secrets
 import stat
 from collections.abc import Iterator
@@ -73,9 +74,22 @@ def target_mode(folder: int, name: str, shown: str | None = None) -> int | None:
     return info.st_mode & 0o7777
 
 
-def write_temporary(folder: int, name: str, data: bytes, mode: int) -> str:
-    """Write `data` to a new, unpredictably named temp file beside `name` in `folder`; return its name."""
-    temporary = f".{name}.{secrets.token_hex(8)}{TEMP_SUFFIX}"
+def temporary_name(name: str) -> str:
+    """An unpredictable name for a temp file beside `name`: `.NAME.<16 hex digits>.scaffold-tmp`."""
+    return f".{name}.{secrets.token_hex(8)}{TEMP_SUFFIX}"
+
+
+def is_temporary_name(candidate: str, name: str) -> bool:
+    """Whether `candidate` is a name `temporary_name(name)` could have given (what a rollback may delete)."""
+    return re.fullmatch(rf"\.{re.escape(name)}\.[0-9a-f]{{16}}{re.escape(TEMP_SUFFIX)}", candidate) is not None
+
+
+def write_temporary(
+    folder: int, name: str, data: bytes, mode: int, *, temporary: str | None = None, fsync: bool = True
+) -> str:
+    """Write `data` to a new temp file beside `name` in `folder` (named `temporary`, else an unpredictable name);
+    return its name. O_EXCL|O_NOFOLLOW: a file or link already there under that name is an error, never reused."""
+    temporary = temporary or temporary_name(name)
     descriptor = os.open(
         temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600, dir_fd=folder
     )
@@ -84,7 +98,8 @@ def write_temporary(folder: int, name: str, data: bytes, mode: int) -> str:
             stream.write(data)
             stream.flush()
             os.fchmod(descriptor, mode)
-            os.fsync(descriptor)
+            if fsync:
+                os.fsync(descriptor)
     except BaseException:
         os.close(descriptor)
         with contextlib.suppress(OSError):
@@ -100,20 +115,23 @@ def default_mode() -> int:
     return 0o666 & ~umask
 
 
-def write_atomic(root: Path, relative: str, data: bytes, *, mode: int | None = None) -> None:
+def write_atomic(root: Path, relative: str, data: bytes, *, mode: int | None = None, fsync: bool = True) -> None:
     """Replace (or create) `root/relative` with `data` in one rename; missing folders are created. A crash leaves
-    either the old or the new file, never a mix; a full disk leaves the old file as it was."""
+    either the old or the new file, never a mix; a full disk leaves the old file as it was. `fsync=False` (for
+    files that may be lost, like the verify cache) skips waiting for the disk."""
     folder_path, name = split(relative)
     with open_folder(root, folder_path, create=True) as (folder, _created):
         existing = target_mode(folder, name, relative)
-        temporary = write_temporary(folder, name, data, mode if mode is not None else existing or default_mode())
+        chosen = mode if mode is not None else existing or default_mode()
+        temporary = write_temporary(folder, name, data, chosen, fsync=fsync)
         try:
             os.replace(temporary, name, src_dir_fd=folder, dst_dir_fd=folder)
         except BaseException:
             with contextlib.suppress(OSError):
                 os.unlink(temporary, dir_fd=folder)
             raise
-        os.fsync(folder)
+        if fsync:
+            os.fsync(folder)
 
 
 def read_regular(root: Path, relative: str, *, limit: int) -> bytes | None:

@@ -4,6 +4,7 @@ scaffold/commands/verify.py)."""
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from datetime import date
 from pathlib import Path
@@ -11,7 +12,7 @@ from pathlib import Path
 from scaffold import platform
 from scaffold.errors import ScaffoldError
 from scaffold.terminal import wants_color
-from scaffold.verify.model import Finding, Kind, Status
+from scaffold.verify.model import Finding, Kind, Status, attest_hint
 
 OPEN = (Status.NEEDS_HUMAN, Status.NEEDS_EVIDENCE, Status.STALE)
 
@@ -22,6 +23,10 @@ def _platform_root(start: Path) -> tuple[Path, str | None]:
     root = platform.find_platform_root(start if start.is_dir() else start.parent)
     if root is None:
         raise ScaffoldError(f"{start.resolve()} is not inside a platform repo (no {platform.MARKER})")
+    if os.path.lexists(root / platform.APPLY_JOURNAL):  # one lstat on the warm path
+        from scaffold.repofs import journal
+
+        journal.recover(root)
     resolved = start.resolve()
     return root, None if resolved == root else resolved.relative_to(root).as_posix()
 
@@ -48,9 +53,10 @@ def todo_lines(findings: list[Finding]) -> list[str]:
         label = finding.status.value.replace("_", " ")
         subject = f" [{finding.subject}]" if finding.subject else ""
         lines.append(f"  [ ] {finding.check_id}{subject} ({label}): {finding.message}")
-        where = f" --subject {finding.subject}" if finding.subject and finding.subject != "repo" else ""
-        evidence = " --evidence LINK" if finding.status is Status.NEEDS_EVIDENCE else ""
-        lines.append(f"        record: scaffold attest {finding.check_id}{where}{evidence} --by NAME --note WHY")
+        if finding.status is Status.STALE and finding.fix:  # the fix knows the record's kind (sign-off, evidence)
+            lines.append(f"        {finding.fix}")
+        else:
+            lines.append(f"        record: {attest_hint(finding)}")
     return lines
 
 
@@ -63,23 +69,26 @@ def run_verify(args: argparse.Namespace) -> int:
         raise ScaffoldError("--dry-run goes with --fix")
     if args.fix:
         from scaffold.generators.base import finish
+        from scaffold.repofs.lock import repo_lock
         from scaffold.verify.fix import plan_fixes
 
-        finish(plan_fixes(root), dry_run=args.dry_run, what="scaffold verify --fix")
+        with repo_lock(root, "fix"):  # planned and applied on a tree no other writer changes meanwhile
+            finish(plan_fixes(root), dry_run=args.dry_run, what="scaffold verify --fix")
     color = args.format == "text" and args.output is None and wants_color(sys.stdout)
     cacheable = not (args.no_cache or args.probe or args.probe_url or (args.fix and not args.dry_run))
     key, listed = "", None
+    decided_at = clock.now()  # the clock is not in the key: the entry holds from now until the next boundary
     if cacheable:
         options = [repr(sorted(args.only)), repr(sorted(args.kind)), str(subject_path), args.format,
-                   str(args.summary), str(args.strict), str(color), clock.now().date().isoformat()]
+                   str(args.summary), str(args.strict), str(color)]
         listed = scan(root)
-        key = cache.fingerprint(listed, options)
-        hit = cache.load(root, key)
+        key = cache.fingerprint(root, listed, options)
+        hit = cache.load(root, key, decided_at)
         if hit is not None:
             return _emit(args, *hit)
     report, status = _decide(args, root, subject_path, color, None if listed is None else listed.paths)
-    if cacheable:
-        cache.store(root, key, report, status)
+    if listed is not None:
+        cache.store(root, key, report, status, decided_at, cache.valid_until(root, listed.paths, decided_at))
     return _emit(args, report, status)
 
 
@@ -126,7 +135,8 @@ def _emit(args: argparse.Namespace, report: str | bytes, status: int) -> int:
 
 def run_attest(args: argparse.Namespace) -> int:
     from scaffold.checks import catalogue
-    from scaffold.verify import attestations
+    from scaffold.repofs.lock import repo_lock
+    from scaffold.verify import attestations, identity
 
     root, _ = _platform_root(Path(args.repo))
     check = catalogue().get(args.id.upper())
@@ -141,16 +151,26 @@ def run_attest(args: argparse.Namespace) -> int:
     if args.waive and args.evidence:
         raise ScaffoldError("--waive and --evidence are different records; give one")
     kind = "waiver" if args.waive else "evidence" if args.evidence else "signoff"
-    record = attestations.record(
-        root,
-        check,
-        args.subject,
-        kind,
-        args.by,
-        args.note,
-        link=args.evidence or args.link,
-        expires=expires,
-        ticket=args.ticket,
-    )
+    by = args.by
+    if by is None:
+        person = identity.git_identity(root)
+        if person is None:
+            raise ScaffoldError("--by is required: there is no git identity here (git config user.name / user.email)")
+        by = str(person)
+    from scaffold.repofs.paths import check_no_symlink
+
+    with repo_lock(root, "attest"):  # read, append, write: a parallel attest waits, so no record is lost
+        check_no_symlink(root, platform.ATTESTATIONS)
+        record = attestations.record(
+            root,
+            check,
+            args.subject,
+            kind,
+            by,
+            args.note,
+            link=args.evidence or args.link,
+            expires=expires,
+            ticket=args.ticket,
+        )
     print(f"recorded {kind} for {record.id} [{record.subject}] by {record.by} in {platform.ATTESTATIONS}")
     return 0

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from scaffold.checks import catalogue
 from scaffold.verify import attestations, clock
-from scaffold.verify.model import Check, Finding, Kind, Status
+from scaffold.verify.model import Check, Finding, Kind, Status, attest_hint
 from scaffold.verify.repo import RepoView, Subject
 
 
@@ -47,15 +47,20 @@ def _run_one(check: Check, repo: RepoView, subject: Subject) -> list[Finding]:
                 subject=subject.label,
             )
         ]
-    return [f if f.subject else _with_subject(f, subject) for f in findings] or [
+    return [_completed(f, subject) for f in findings] or [
         Finding(check.id, Status.FAIL, "the check returned no verdict", subject=subject.label)
     ]
 
 
-def _with_subject(finding: Finding, subject: Subject) -> Finding:
+def _completed(finding: Finding, subject: Subject) -> Finding:
+    """The finding with its subject, and, when it is open without a fix, the `scaffold attest` line that answers it."""
     from dataclasses import replace
 
-    return replace(finding, subject=subject.label)
+    if not finding.subject:
+        finding = replace(finding, subject=subject.label)
+    if finding.fix is None and finding.status in (Status.NEEDS_HUMAN, Status.NEEDS_EVIDENCE):
+        finding = replace(finding, fix=f"record it: {attest_hint(finding)}")
+    return finding
 
 
 def subjects_for(check: Check, repo: RepoView, selection: Selection) -> Sequence[Subject]:
@@ -220,8 +225,16 @@ def _run_plan(plan: Plan, repo: RepoView, now: datetime | None) -> Decided:
 
 
 def worst(findings: Iterable[Finding]) -> dict[str, Status]:
-    """One status per check ID: fail beats stale beats needs_* beats pass beats not_applicable."""
-    order = [Status.FAIL, Status.STALE, Status.NEEDS_EVIDENCE, Status.NEEDS_HUMAN, Status.PASS, Status.NOT_APPLICABLE]
+    """One status per check ID: fail beats stale beats needs_* beats waived beats pass beats not_applicable."""
+    order = [
+        Status.FAIL,
+        Status.STALE,
+        Status.NEEDS_EVIDENCE,
+        Status.NEEDS_HUMAN,
+        Status.WAIVED,
+        Status.PASS,
+        Status.NOT_APPLICABLE,
+    ]
     result: dict[str, Status] = {}
     for finding in findings:
         current = result.get(finding.check_id)

@@ -1,5 +1,5 @@
-"""The files `scaffold verify` looks at, listed once: the warm path fingerprints the listing (cache.py) and, on a
-miss, the checks' RepoView takes the same listing instead of walking the tree again.
+"""The files `scaffold verify` looks at, listed once: the warm path hashes the listed files' bytes (cache.py) and, on
+a miss, the checks' RepoView takes the same listing instead of walking the tree again.
 
 Skips what the verifier skips (node_modules, .git, build output: `platform.IGNORED_DIRS`, and its own cache).
 Order is os.walk's, top down: a folder's files by name, then its subfolders by name. Like os.walk, a symlink to a
@@ -19,7 +19,7 @@ from scaffold import platform
 @dataclass
 class Listing:
     paths: list[str] = field(default_factory=list)  # repo-relative, forward slashes
-    stamps: list[str] = field(default_factory=list)  # per path: "path\0size\0mtime_ns\n", what the fingerprint hashes
+    folder_links: list[str] = field(default_factory=list)  # symlinks to folders: not followed; the cache key sees them
 
 
 def scan(root: Path) -> Listing:
@@ -38,16 +38,9 @@ def _scan_folder(folder: str, relative: str, listing: Listing) -> None:
         if entry.is_dir(follow_symlinks=False):
             folders.append(entry)
         elif entry.is_symlink() and _is_folder(entry):
-            continue  # a symlink to a folder: os.walk neither lists it as a file nor follows it
+            listing.folder_links.append(relative + entry.name)  # os.walk neither lists it as a file nor follows it
         else:
-            path = relative + entry.name
-            listing.paths.append(path)
-            try:
-                stat = entry.stat()
-            except OSError:  # a broken symlink: listed, as os.walk lists it, with nothing to fingerprint
-                listing.stamps.append(f"{path}\0\n")
-                continue
-            listing.stamps.append(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}\n")
+            listing.paths.append(relative + entry.name)  # a broken symlink too, as os.walk lists it
     for entry in folders:
         path = relative + entry.name
         if entry.name not in platform.IGNORED_DIRS and path != platform.VERIFY_CACHE_DIR:

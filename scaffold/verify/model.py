@@ -17,7 +17,8 @@ class Status(enum.StrEnum):
     NOT_APPLICABLE = "not_applicable"
     NEEDS_HUMAN = "needs_human"
     NEEDS_EVIDENCE = "needs_evidence"
-    STALE = "stale"  # a sign-off or evidence record whose covered files changed since it was recorded
+    STALE = "stale"  # a record whose covered files changed since it was recorded, or that was edited by hand
+    WAIVED = "waived"  # a failure a waiver covers (the finding carries the waiver: owner, ticket, expiry)
 
 
 class Mode(enum.StrEnum):
@@ -38,6 +39,16 @@ class Kind(enum.StrEnum):
 
 
 @dataclass(frozen=True)
+class Waiver:
+    """Who accepted a failure, until when, tracked where, and why (from .scaffold/attestations.yaml)."""
+
+    owner: str
+    ticket: str
+    expires: str  # YYYY-MM-DD, inclusive
+    reason: str
+
+
+@dataclass(frozen=True)
 class Finding:
     """One verdict of one check on one subject. A check may return several (e.g. one `fail` per offending line)."""
 
@@ -48,6 +59,7 @@ class Finding:
     line: int | None = None  # 1-based
     fix: str | None = None
     subject: str | None = None  # e.g. "service:billing", "event:billing.item_created"; None for repo-wide items
+    waiver: Waiver | None = None  # set on `waived` findings
 
 
 @dataclass(frozen=True)
@@ -73,3 +85,15 @@ class Check:
     run: CheckFunction
     fixable: bool = False
     covers: tuple[str, ...] = field(default_factory=tuple)  # globs (subject-relative) a sign-off of this item binds to
+    # The checklist asks for "a reviewer other than the author": a sign-off by an author of the covered change fails.
+    independent: bool = False
+
+
+def attest_hint(finding: Finding) -> str:
+    """The command that records the answer to an open finding. A sign-off's runs as printed (`--by` defaults to the
+    git identity, the note to what the item asks); evidence needs its real link in place of LINK. The subject is
+    always named, so the command works however many subjects of its kind the repo has."""
+    subject = "" if finding.subject in (None, "repo") else f" --subject {finding.subject}"
+    if finding.status is Status.NEEDS_EVIDENCE:
+        return f"scaffold attest {finding.check_id}{subject} --evidence LINK"
+    return f"scaffold attest {finding.check_id}{subject}"

@@ -155,13 +155,42 @@ class RepoView:
         """The YAML document with line numbers; check `.ok` / `.error`."""
         return self._parsed("yaml", relative, manifest_parser.load_yaml)
 
-    def openapi(self, relative: str) -> openapi_parser.ParsedOpenApi | None:
+    def openapi(self, relative: str, within: str | None = None) -> openapi_parser.ParsedOpenApi | None:
         """The OpenAPI document, validated; `.errors` lists YAML and spec problems with lines. Its YAML is the one
-        `yaml` hands out (read once: listing the endpoint subjects may have read it first)."""
+        `yaml` hands out (read once: listing the endpoint subjects may have read it first). Relative `$ref`s are
+        followed to files of the repo below `within` (default: the document's folder), never through a link that
+        leads elsewhere; nothing else is read or fetched (see `openapi_parser.validate_openapi`)."""
         document = self.yaml(relative)
         if document is None:
             return None
-        return self._parsed("openapi", relative, lambda _text: openapi_parser.validate_openapi(document))
+        root = (within if within is not None else relative.rpartition("/")[0]).strip("/")
+        references = openapi_parser.References(relative, root, lambda target: self._reference(target, root))
+        return self._parsed(
+            f"openapi {root}", relative, lambda _text: openapi_parser.validate_openapi(document, references)
+        )
+
+    def openapi_structure(self, relative: str, within: str | None = None) -> openapi_parser.ParsedOpenApi | None:
+        """`openapi` without the validation (no `.errors`): what the document declares, with the files below
+        `within` its relative `$ref`s name, for checks that do not judge validity."""
+        document = self.yaml(relative)
+        if document is None:
+            return None
+        root = (within if within is not None else relative.rpartition("/")[0]).strip("/")
+        references = openapi_parser.References(relative, root, lambda target: self._reference(target, root))
+        return self._parsed(
+            f"openapi structure {root}", relative, lambda _text: openapi_parser.with_references(document, references)
+        )
+
+    def _reference(self, relative: str, within: str) -> manifest_parser.ParsedYaml | None:
+        """A file a `$ref` names, when it is in the repo below `within` and its real path is too (a link inside
+        the folder may point anywhere)."""
+        if not self.has_file(relative):
+            return None
+        if relative not in self._overlay:
+            folder = os.path.realpath(self._root_prefix + within) if within else os.path.realpath(self.root)
+            if not os.path.realpath(self._root_prefix + relative).startswith(folder + os.sep):
+                return None
+        return self.yaml(relative)
 
     def sql(self, relative: str) -> sql_parser.ParsedSql | None:
         """The migration parsed by pglast; check `.error`."""

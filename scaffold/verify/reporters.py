@@ -3,6 +3,11 @@
 Each reporter is a pure function from findings (and the catalogue, for titles and sections) to a string; the
 CLI picks one with `render(format, findings, ...)` and writes it. Only `text` colours, and only when asked to
 (the caller passes `color=scaffold.terminal.wants_color(stream)`).
+
+A check may return several findings for one subject (a pass for its automatic part and a needs_human for the rest,
+or one fail per offending line). The text report and the summary count show one line per item — ID and subject —
+under its worst status (`item_status`), with the item's other findings beneath it; JSON and SARIF keep every
+finding. A `waived` finding carries its waiver (owner, ticket, expiry, reason) in every format.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 
 from scaffold import __version__
-from scaffold.verify.model import Check, Finding, Status
+from scaffold.verify.model import Check, Finding, Status, Waiver
 
 FORMATS = ("text", "json", "sarif", "junit", "markdown")
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -25,6 +30,7 @@ _SUMMARY_ORDER = (
     (Status.NEEDS_HUMAN, "need a human"),
     (Status.NEEDS_EVIDENCE, "need evidence"),
     (Status.STALE, "stale"),
+    (Status.WAIVED, "waived"),
 )
 _LABELS = {
     Status.PASS: "PASS",
@@ -33,6 +39,7 @@ _LABELS = {
     Status.NEEDS_HUMAN: "HUMAN",
     Status.NEEDS_EVIDENCE: "EVIDENCE",
     Status.STALE: "STALE",
+    Status.WAIVED: "WAIVED",
 }
 _COLOURS = {
     Status.PASS: "32",
@@ -41,7 +48,18 @@ _COLOURS = {
     Status.NEEDS_HUMAN: "33",
     Status.NEEDS_EVIDENCE: "36",
     Status.STALE: "35",
+    Status.WAIVED: "34",
 }
+# Worst first: an item shows the first of these among its findings.
+RANK = [
+    Status.FAIL,
+    Status.STALE,
+    Status.NEEDS_EVIDENCE,
+    Status.NEEDS_HUMAN,
+    Status.WAIVED,
+    Status.PASS,
+    Status.NOT_APPLICABLE,
+]
 
 
 def _catalogue() -> dict[str, Check]:
@@ -50,10 +68,32 @@ def _catalogue() -> dict[str, Check]:
     return catalogue()
 
 
+def items(findings: Sequence[Finding]) -> dict[tuple[str, str], list[Finding]]:
+    """Findings grouped by item (ID, subject), in the order each item first appears."""
+    grouped: dict[tuple[str, str], list[Finding]] = {}
+    for finding in findings:
+        grouped.setdefault((finding.check_id, finding.subject or "repo"), []).append(finding)
+    return grouped
+
+
+def item_status(group: Sequence[Finding]) -> Status:
+    return min((f.status for f in group), key=RANK.index)
+
+
+def _ranked(group: Sequence[Finding]) -> list[Finding]:
+    """The item's findings, worst first (stable within a status)."""
+    return sorted(group, key=lambda f: RANK.index(f.status))
+
+
 def summary(findings: Sequence[Finding]) -> str:
-    """`N pass, N fail, N not applicable, N need a human, N need evidence, N stale`."""
-    counts = Counter(f.status for f in findings)
+    """`N pass, N fail, N not applicable, N need a human, N need evidence, N stale, N waived`, counting each item
+    (ID and subject) once, under its worst status."""
+    counts = Counter(item_status(group) for group in items(findings).values())
     return ", ".join(f"{counts[status]} {label}" for status, label in _SUMMARY_ORDER)
+
+
+def _waiver_text(waiver: Waiver) -> str:
+    return f"owner {waiver.owner}, ticket {waiver.ticket}, expires {waiver.expires}"
 
 
 def _where(finding: Finding) -> str:
@@ -79,17 +119,29 @@ def render_text(findings: Sequence[Finding], *, checks: Mapping[str, Check] | No
     def paint(text: str, code: str) -> str:
         return f"\033[{code}m{text}\033[0m" if color else text
 
+    def details(finding: Finding) -> list[str]:
+        extra = []
+        if finding.waiver is not None:
+            extra.append(f"      {paint('waiver:', '2')} {_waiver_text(finding.waiver)}")
+        if finding.fix and finding.status is not Status.PASS:
+            extra.append(f"      {paint('fix:', '2')} {finding.fix}")
+        return extra
+
     lines: list[str] = []
-    for section, items in _sections(findings, checks).items():
+    for section, in_section in _sections(findings, checks).items():
         lines.append(paint(section, "1"))
-        for finding in items:
-            label = paint(f"{_LABELS[finding.status]:<8}", _COLOURS[finding.status])
-            parts = [label, f"{finding.check_id:<11}", finding.subject or "-"]
-            if _where(finding):
-                parts.append(_where(finding))
-            lines.append("  " + "  ".join(parts) + f"  {finding.message}")
-            if finding.fix and finding.status is not Status.PASS:
-                lines.append(f"      {paint('fix:', '2')} {finding.fix}")
+        for group in items(in_section).values():
+            head, *others = _ranked(group)
+            label = paint(f"{_LABELS[head.status]:<8}", _COLOURS[head.status])
+            parts = [label, f"{head.check_id:<11}", head.subject or "-"]
+            if _where(head):
+                parts.append(_where(head))
+            lines.append("  " + "  ".join(parts) + f"  {head.message}")
+            lines += details(head)
+            for other in others:  # the item's other findings, under its one line
+                where = f"{_where(other)}  " if _where(other) else ""
+                lines.append(f"      {paint(other.status.value.replace('_', ' ') + ':', '2')} {where}{other.message}")
+                lines += details(other)
         lines.append("")
     lines.append(summary(findings))
     return "\n".join(lines) + "\n"
@@ -104,7 +156,7 @@ def render_json(findings: Sequence[Finding], *, checks: Mapping[str, Check] | No
     here, one value at a time through the json module's C string encoder: with `indent`, `json.dumps` takes its
     pure-Python encoder, which took most of the time of rendering 12,000 findings."""
     checks = _catalogue() if checks is None else checks
-    items = []
+    objects = []
     for f in findings:
         values = (
             f.check_id,
@@ -118,8 +170,15 @@ def render_json(findings: Sequence[Finding], *, checks: Mapping[str, Check] | No
         )
         pairs = zip(_JSON_KEYS, values, strict=True)
         fields = ",\n".join(f"    {_JSON_KEY[key]}: {_json_value(value)}" for key, value in pairs)
-        items.append(f"  {{\n{fields}\n  }}")
-    return ("[\n" + ",\n".join(items) + "\n]" if items else "[]") + "\n"
+        if f.waiver is not None:  # only on waived findings, so every other object keeps its eight keys
+            waiver = json.dumps(_waiver_fields(f.waiver), indent=2, ensure_ascii=False).replace("\n", "\n    ")
+            fields += f',\n    "waiver": {waiver}'
+        objects.append(f"  {{\n{fields}\n  }}")
+    return ("[\n" + ",\n".join(objects) + "\n]" if objects else "[]") + "\n"
+
+
+def _waiver_fields(waiver: Waiver) -> dict[str, str]:
+    return {"owner": waiver.owner, "ticket": waiver.ticket, "expires": waiver.expires, "reason": waiver.reason}
 
 
 _JSON_KEY = {key: json.dumps(key) for key in _JSON_KEYS}
@@ -138,7 +197,8 @@ def _json_value(value: object) -> str:
 
 # --- sarif -----------------------------------------------------------------------------------------------------
 def render_sarif(findings: Sequence[Finding], *, checks: Mapping[str, Check] | None = None) -> str:
-    """SARIF 2.1.0: every catalogue item as a rule (with its help text), every fail finding as a result."""
+    """SARIF 2.1.0: every catalogue item as a rule (with its help text), every fail finding as a result, and every
+    waived finding as a result with an accepted external suppression (who, ticket, expiry)."""
     checks = _catalogue() if checks is None else checks
     rule_index = {check_id: index for index, check_id in enumerate(checks)}
     rules = [
@@ -158,7 +218,7 @@ def render_sarif(findings: Sequence[Finding], *, checks: Mapping[str, Check] | N
     ]
     results = []
     for finding in findings:
-        if finding.status is not Status.FAIL:
+        if finding.status not in (Status.FAIL, Status.WAIVED):
             continue
         text = finding.message + (f" Fix: {finding.fix}" if finding.fix else "")
         result: dict[str, object] = {
@@ -166,6 +226,15 @@ def render_sarif(findings: Sequence[Finding], *, checks: Mapping[str, Check] | N
             "level": "error",
             "message": {"text": f"[{finding.subject}] {text}" if finding.subject else text},
         }
+        if finding.waiver is not None:
+            result["suppressions"] = [
+                {
+                    "kind": "external",
+                    "status": "accepted",
+                    "justification": f"{finding.waiver.reason} (ticket {finding.waiver.ticket})",
+                    "properties": _waiver_fields(finding.waiver),
+                }
+            ]
         if finding.check_id in rule_index:
             result["ruleIndex"] = rule_index[finding.check_id]
         if finding.file:
@@ -188,12 +257,10 @@ def render_sarif(findings: Sequence[Finding], *, checks: Mapping[str, Check] | N
 
 
 # --- junit -----------------------------------------------------------------------------------------------------
-_JUNIT_RANK = [Status.FAIL, Status.STALE, Status.NEEDS_EVIDENCE, Status.NEEDS_HUMAN, Status.PASS, Status.NOT_APPLICABLE]
-
-
 def render_junit(findings: Sequence[Finding], *, checks: Mapping[str, Check] | None = None) -> str:
-    """One testsuite per section, one testcase per (ID, subject): fail → <failure>; needs_*, stale and not
-    applicable → <skipped> with the reason; pass → an empty testcase."""
+    """One testsuite per section, one testcase per (ID, subject): fail → <failure>; needs_*, stale, waived and not
+    applicable → <skipped> with the reason (a waived one with owner, ticket and expiry as <properties>); pass → an
+    empty testcase."""
     checks = _catalogue() if checks is None else checks
     root = ET.Element("testsuites", name="scaffold verify")
     totals = Counter[str]()
@@ -208,7 +275,7 @@ def render_junit(findings: Sequence[Finding], *, checks: Mapping[str, Check] | N
             case = ET.SubElement(
                 suite, "testcase", classname=f"{check_id} {title}".strip(), name=f"{check_id} {subject}"
             )
-            status = min((f.status for f in group), key=_JUNIT_RANK.index)
+            status = item_status(group)
             chosen = [f for f in group if f.status is status]
             text = "\n".join(f"{_where(f)}: {f.message}" if _where(f) else f.message for f in chosen) + "".join(
                 f"\nfix: {f.fix}" for f in chosen if f.fix
@@ -218,6 +285,11 @@ def render_junit(findings: Sequence[Finding], *, checks: Mapping[str, Check] | N
                 ET.SubElement(case, "failure", message=chosen[0].message, type="fail").text = text
                 counts["failures"] += 1
             elif status is not Status.PASS:
+                waiver = chosen[0].waiver
+                if waiver is not None:
+                    properties = ET.SubElement(case, "properties")
+                    for key, value in _waiver_fields(waiver).items():
+                        ET.SubElement(properties, "property", name=f"waiver.{key}", value=value)
                 ET.SubElement(case, "skipped", message=f"{status.value}: {chosen[0].message}").text = text
                 counts["skipped"] += 1
         for key in ("tests", "failures", "skipped"):
@@ -239,7 +311,7 @@ def _cell(text: str) -> str:
 def render_markdown(findings: Sequence[Finding], *, checks: Mapping[str, Check] | None = None) -> str:
     """A pull-request comment: a summary table, the failing items, and a to-do list of what needs a person."""
     checks = _catalogue() if checks is None else checks
-    counts = Counter(f.status for f in findings)
+    counts = Counter(item_status(group) for group in items(findings).values())
     failing = [f for f in findings if f.status is Status.FAIL]
     icon = "❌" if failing else "✅"
     lines = [f"## {icon} scaffold verify", "", "| status | count |", "|---|---|"]
@@ -252,6 +324,16 @@ def render_markdown(findings: Sequence[Finding], *, checks: Mapping[str, Check] 
             lines.append(f"- **{f.check_id}** {f.subject or ''}{where}: {_cell(f.message)}")
             if f.fix:
                 lines.append(f"  - fix: {_cell(f.fix)}")
+        lines.append("")
+    waived = [f for f in findings if f.status is Status.WAIVED and f.waiver is not None]
+    if waived:
+        lines += ["### Waived", "", "| item | owner | ticket | expires | reason |", "|---|---|---|---|---|"]
+        for f in waived:
+            assert f.waiver is not None
+            lines.append(
+                f"| **{f.check_id}** {f.subject or ''} | {_cell(f.waiver.owner)} | {_cell(f.waiver.ticket)} | "
+                f"{f.waiver.expires} | {_cell(f.waiver.reason)} |"
+            )
         lines.append("")
     todo = [f for f in findings if f.status in (Status.NEEDS_HUMAN, Status.NEEDS_EVIDENCE, Status.STALE)]
     if todo:

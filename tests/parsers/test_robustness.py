@@ -11,6 +11,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from scaffold.parsers.hono import route_table
 from scaffold.parsers.manifests import load_yaml
 from scaffold.parsers.markdown import parse_markdown
 from scaffold.parsers.openapi import load_openapi, operations
@@ -52,6 +53,9 @@ def _exercise_typescript(text: str) -> None:
     parsed = parse_typescript(text)
     assert parsed.error_line is None or parsed.error_line >= 1
     routes(parsed), calls(parsed, "log.info"), imports(parsed), literal(parsed, "EVENT_SCHEMAS"), strings(parsed)
+    mounting = parse_typescript('import { x } from "./a";\napp.route("/x", x);')
+    table = route_table({"src/a.ts": parsed, "src/b.ts": mounting})
+    assert all(problem.line >= 1 for problem in table.problems)
 
 
 def _exercise_sql(text: str) -> None:

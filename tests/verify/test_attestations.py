@@ -9,10 +9,15 @@ import pytest
 
 from scaffold.verify import attestations
 from scaffold.verify.attestations import AttestationError, apply, load, record
-from scaffold.verify.model import Check, CheckDoc, Finding, Kind, Status
+from scaffold.verify.model import Check, CheckDoc, Finding, Kind, Status, Waiver
 from scaffold.verify.repo import RepoView
 
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
+HUMAN = Finding("DEPLOY-03", Status.NEEDS_HUMAN, "needs a person's judgement", subject="repo")
+EVIDENCE = Finding("DEPLOY-03", Status.NEEDS_EVIDENCE, "needs evidence", subject="repo")
+FAIL = Finding("DEPLOY-03", Status.FAIL, "the thing is broken", file="a.ts", line=3, subject="repo")
+# What the check finds when `record` runs it: every kind of record has something to answer.
+CURRENT: list[Finding] = [HUMAN, EVIDENCE, FAIL]
 CHECK = Check(
     id="DEPLOY-03",
     title="At least one human reviewer approved",
@@ -20,7 +25,7 @@ CHECK = Check(
     kind=Kind.REPO,
     section="DEPLOY — production deploy",
     doc=CheckDoc("what", "why", "fix"),
-    run=lambda repo, subject: [],
+    run=lambda repo, subject: list(CURRENT),
     covers=("notes/*.md",),
 )
 CHECKS = {CHECK.id: CHECK}
@@ -36,6 +41,11 @@ def repo_root(tmp_path: Path) -> Path:
     return tmp_path
 
 
+@pytest.fixture(autouse=True)
+def _every_record_answers_something() -> None:
+    CURRENT[:] = [HUMAN, EVIDENCE, FAIL]
+
+
 def _record(root: Path, kind: str, **options: object) -> attestations.Attestation:
     by = str(options.pop("by", "Ana Reviewer"))
     return record(root, CHECK, None, kind, by, "looked at the diff", now=NOW, **options)  # type: ignore[arg-type]
@@ -44,11 +54,6 @@ def _record(root: Path, kind: str, **options: object) -> attestations.Attestatio
 def _apply(root: Path, finding: Finding, now: datetime = NOW) -> Finding:
     (result,) = apply([finding], load(root), RepoView(root), now=now, checks=CHECKS)
     return result
-
-
-HUMAN = Finding("DEPLOY-03", Status.NEEDS_HUMAN, "needs a person's judgement", subject="repo")
-EVIDENCE = Finding("DEPLOY-03", Status.NEEDS_EVIDENCE, "needs evidence", subject="repo")
-FAIL = Finding("DEPLOY-03", Status.FAIL, "the thing is broken", file="a.ts", line=3, subject="repo")
 
 
 def test_a_signoff_turns_needs_human_into_pass(repo_root: Path) -> None:
@@ -65,20 +70,21 @@ def test_evidence_turns_needs_evidence_into_pass_and_does_not_satisfy_a_human_it
     assert _apply(repo_root, HUMAN).status is Status.NEEDS_HUMAN
 
 
-def test_a_valid_waiver_passes_a_fail_and_says_until_when(repo_root: Path) -> None:
+def test_a_valid_waiver_turns_its_fail_into_waived_and_says_until_when(repo_root: Path) -> None:
     _record(repo_root, "waiver", ticket="OPS-12", expires=date(2026, 4, 1))
     result = _apply(repo_root, FAIL)
-    assert result.status is Status.PASS
+    assert result.status is Status.WAIVED
     assert result.message.startswith("waived by Ana Reviewer until 2026-04-01 (ticket OPS-12)")
     assert "the thing is broken" in result.message
+    assert result.waiver == Waiver("Ana Reviewer", "OPS-12", "2026-04-01", "looked at the diff")
 
 
 def test_an_expired_waiver_leaves_the_fail_and_says_so(repo_root: Path) -> None:
     _record(repo_root, "waiver", ticket="OPS-12", expires=date(2026, 3, 20))
     result = _apply(repo_root, FAIL, now=datetime(2026, 3, 21, tzinfo=UTC))
     assert result.status is Status.FAIL
-    assert "waiver expired on 2026-03-20" in result.message
-    assert _apply(repo_root, FAIL, now=datetime(2026, 3, 20, 23, 0, tzinfo=UTC)).status is Status.PASS
+    assert "waiver ignored: expired on 2026-03-20" in result.message
+    assert _apply(repo_root, FAIL, now=datetime(2026, 3, 20, 23, 0, tzinfo=UTC)).status is Status.WAIVED
 
 
 def test_a_record_whose_files_changed_is_stale_and_names_them(repo_root: Path) -> None:
@@ -127,10 +133,19 @@ def test_a_hand_written_waiver_without_ticket_is_ignored(repo_root: Path) -> Non
     assert "waiver ignored: it lacks a ticket" in result.message
 
 
+def test_a_waiver_whose_files_changed_leaves_the_fail_failing(repo_root: Path) -> None:
+    _record(repo_root, "waiver", ticket="OPS-12", expires=date(2026, 4, 1))
+    (repo_root / "notes/change.md").write_text("Billing: something else entirely.\n")
+    result = _apply(repo_root, FAIL)
+    assert result.status is Status.FAIL  # not stale: a stale item would not fail the run
+    assert "waiver ignored: notes/change.md changed since it was recorded" in result.message
+
+
 def test_the_latest_record_wins_and_other_items_are_untouched(repo_root: Path) -> None:
     _record(repo_root, "signoff")
     record(repo_root, CHECK, None, "signoff", "Bo Later", "second look", now=datetime(2026, 3, 11, tzinfo=UTC))
     assert "Bo Later" in _apply(repo_root, HUMAN).message
+    assert [r.by for r in load(repo_root)] == ["Bo Later"]  # re-attesting replaced the first record
     other = Finding("DEPLOY-06", Status.NEEDS_HUMAN, "open", subject="repo")
     assert _apply(repo_root, other) == other
 
@@ -152,6 +167,7 @@ def test_record_keeps_comments_and_validates_its_input(repo_root: Path) -> None:
         _record(repo_root, "waiver", ticket="T-1", expires=date(2026, 1, 1))
     with pytest.raises(AttestationError, match="no subject"):
         record(repo_root, CHECK, "service:nope", "signoff", "Ana", "x", now=NOW)
+    assert saved.digest == attestations.record_digest(saved)
 
 
 def test_an_unreadable_file_is_an_error_naming_it(repo_root: Path) -> None:
@@ -167,3 +183,17 @@ def test_an_unreadable_file_is_an_error_naming_it(repo_root: Path) -> None:
 def test_no_file_means_no_records(repo_root: Path) -> None:
     assert load(repo_root) == []
     assert apply([HUMAN], [], RepoView(repo_root)) == [HUMAN]
+
+
+def test_a_record_over_many_files_names_what_changed_by_folder(repo_root: Path) -> None:
+    for folder in ("a", "b"):
+        (repo_root / f"notes/{folder}").mkdir()
+        for number in range(attestations.FILES_LISTED_UP_TO // 2 + 1):
+            (repo_root / f"notes/{folder}/{number}.md").write_text(f"{folder} {number}\n")
+    wide = Check(**{**CHECK.__dict__, "covers": ("notes/*",)})
+    record(repo_root, wide, None, "signoff", "Ana Reviewer", "looked", now=NOW)
+    (saved,) = load(repo_root)
+    assert set(saved.files) == {"notes/a/", "notes/b/", "notes/change.md", "notes/other.md"}
+    (repo_root / "notes/b/7.md").write_text("changed\n")
+    (result,) = apply([HUMAN], load(repo_root), RepoView(repo_root), now=NOW, checks={wide.id: wide})
+    assert result.status is Status.STALE and result.message.endswith("but notes/b/ changed since")

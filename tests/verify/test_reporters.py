@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 
 import jsonschema
 
-from scaffold.verify.model import Check, CheckDoc, Finding, Kind, Status
+from scaffold.verify.model import Check, CheckDoc, Finding, Kind, Status, Waiver
 from scaffold.verify.reporters import render, summary
 
 
@@ -131,7 +131,7 @@ SARIF_SCHEMA = {
 
 
 def test_summary_counts_every_status_in_order() -> None:
-    assert summary(FINDINGS) == "1 pass, 2 fail, 1 not applicable, 1 need a human, 0 need evidence, 0 stale"
+    assert summary(FINDINGS) == "1 pass, 2 fail, 1 not applicable, 1 need a human, 0 need evidence, 0 stale, 0 waived"
 
 
 def test_text_groups_by_section_in_catalogue_order_and_indents_fixes() -> None:
@@ -224,3 +224,68 @@ def test_markdown_has_a_summary_table_failures_and_a_todo_list() -> None:
     assert "| fail | 2 |" in text
     assert "### Failing" in text and "**DEPLOY-04** repo `release/freeze-windows.yaml:6`" in text
     assert "- [ ] **DEPLOY-03** repo (sign-off)" in text
+
+
+# --- waived findings, and one line per item ------------------------------------------------------------------
+WAIVER = Waiver(owner="Dana Owner", ticket="OPS-12", expires="2027-01-31", reason="hotfix for the outage")
+WAIVED = Finding(
+    "DEPLOY-04",
+    Status.WAIVED,
+    "waived by Dana Owner until 2027-01-31 (ticket OPS-12): hotfix for the outage — still failing: inside the window",
+    file="release/freeze-windows.yaml",
+    line=6,
+    subject="repo",
+    waiver=WAIVER,
+)
+MIXED = [  # one item (DEPLOY-03, repo) with an automatic pass and an open human part, and a waived item
+    Finding("DEPLOY-03", Status.PASS, "the automatic part passes", subject="repo"),
+    Finding("DEPLOY-03", Status.NEEDS_HUMAN, "a reviewer approved", fix="scaffold attest DEPLOY-03", subject="repo"),
+    WAIVED,
+]
+
+
+def test_summary_counts_each_item_once_under_its_worst_status() -> None:
+    assert summary(MIXED) == "0 pass, 0 fail, 0 not applicable, 1 need a human, 0 need evidence, 0 stale, 1 waived"
+
+
+def test_text_shows_one_line_per_item_and_the_waiver() -> None:
+    lines = render("text", MIXED, checks=CHECKS).splitlines()
+    heads = [line for line in lines if line.startswith("  ") and not line.startswith("      ")]
+    assert [line.split()[:3] for line in heads] == [["HUMAN", "DEPLOY-03", "repo"], ["WAIVED", "DEPLOY-04", "repo"]]
+    assert "      pass: the automatic part passes" in lines
+    assert "      waiver: owner Dana Owner, ticket OPS-12, expires 2027-01-31" in lines
+
+
+def test_json_carries_the_waiver_and_keeps_json_dumps_layout() -> None:
+    text = render("json", [WAIVED], checks=CHECKS)
+    (item,) = json.loads(text)
+    assert item["status"] == "waived"
+    assert item["waiver"] == {"owner": "Dana Owner", "ticket": "OPS-12", "expires": "2027-01-31",
+                              "reason": "hotfix for the outage"}  # fmt: skip
+    assert text == json.dumps([item], indent=2, ensure_ascii=False) + "\n"
+
+
+def test_sarif_reports_a_waived_finding_as_an_accepted_suppression() -> None:
+    document = json.loads(render("sarif", [WAIVED], checks=CHECKS))
+    jsonschema.validate(document, SARIF_SCHEMA)
+    (result,) = document["runs"][0]["results"]
+    (suppression,) = result["suppressions"]
+    assert (suppression["kind"], suppression["status"]) == ("external", "accepted")
+    assert suppression["properties"]["owner"] == "Dana Owner" and suppression["properties"]["ticket"] == "OPS-12"
+
+
+def test_junit_skips_a_waived_item_with_its_waiver_as_properties() -> None:
+    root = ET.fromstring(render("junit", [WAIVED], checks=CHECKS))
+    (case,) = root.iter("testcase")
+    skipped = case.find("skipped")
+    assert skipped is not None and skipped.get("message", "").startswith("waived: waived by Dana Owner")
+    properties = {p.get("name"): p.get("value") for p in case.iter("property")}
+    assert properties == {"waiver.owner": "Dana Owner", "waiver.ticket": "OPS-12", "waiver.expires": "2027-01-31",
+                          "waiver.reason": "hotfix for the outage"}  # fmt: skip
+    assert root.get("failures") == "0"
+
+
+def test_markdown_lists_waivers_with_owner_ticket_and_expiry() -> None:
+    text = render("markdown", MIXED, checks=CHECKS)
+    assert "| waived | 1 |" in text and "### Waived" in text
+    assert "| **DEPLOY-04** repo | Dana Owner | OPS-12 | 2027-01-31 | hotfix for the outage |" in text
