@@ -215,22 +215,37 @@ class Infra:
         """The service's hostname in each deployment stage (None where it is not a constant)."""
         return dict(self._hostnames)
 
+    def hostname_stops(self) -> dict[str, str]:
+        """Stage -> why the evaluator could not work out the hostname there (the stages it could are absent)."""
+        return {stage: why for stage, (_, why) in self._evaluated_hostnames.items() if why is not None}
+
     @cached_property
     def _hostnames(self) -> dict[str, str | None]:
         """Folded once per infra.ts: the DNS, deploy and smoke-test checks each ask, some once per stage."""
+        return {stage: host for stage, (host, _) in self._evaluated_hostnames.items()}
+
+    @cached_property
+    def _evaluated_hostnames(self) -> dict[str, tuple[str | None, str | None]]:
         node = self.hostname_node()
         return {stage: self._hostname(node, stage) for stage in platform.DEPLOY_STAGES}
 
-    def _hostname(self, node: Node | None, stage: str) -> str | None:
+    def _hostname(self, node: Node | None, stage: str) -> tuple[str | None, str | None]:
+        """(the hostname in `stage`, None) or (None, why it is not known)."""
         literal = self.evaluate(node, stage)
         if literal is not None:
-            return literal
+            return literal, None
+        if node is None:
+            return None, None
         # Computed (a function of the stage, a helper): run the file for that stage and read the service's domain.
         staged = ts_eval.run(self.parsed, {STAGE_EXPRESSION: stage})
         service = next((c for c in staged.constructed if c.constructor == "sst.aws.Service"), None)
         domain = service.option("loadBalancer", "domain") if service is not None else None
         name = domain.get("name") if isinstance(domain, dict) else domain
-        return name if isinstance(name, str) and name else None
+        if isinstance(name, str) and name:
+            return name, None
+        if isinstance(name, ts_eval.Unknown):
+            return None, f"`{name.text[:60]}`: {name.reason}"
+        return None, None
 
 
 def _is_initializer(node: Node) -> bool:

@@ -82,6 +82,8 @@ def infra_gaps(infra: Infra) -> Iterator[tuple[int, str, str]]:
     line = ts.line_of(node) if node is not None else service.line
     if node is None:
         yield service.line, "the service has no `loadBalancer.domain` hostname", "Set loadBalancer.domain.name."
+    elif infra.hostname_stops():
+        pass  # the evaluator could not work the hostname out: a person decides (infra_complete says why)
     elif None in hostnames.values() or len(set(hostnames.values())) != len(hostnames):
         shown = ", ".join(f"{stage}: {host or '?'}" for stage, host in hostnames.items())
         yield (
@@ -138,9 +140,10 @@ def _health_paths(infra: Infra) -> set[str]:
 def infra_complete(repo: RepoView, subject: Subject) -> Iterator[Finding]:
     """
     What it does: Parses infra.ts and checks the `new sst.aws.Service(...)` for: a `loadBalancer.domain` hostname
-    that evaluates to a distinct constant in each stage (dev, staging, prod, folding `$app.stage`), `scaling` with
-    a `max` (spreads and per-stage ternaries followed), a health check (`loadBalancer.health` with a `path`, or a
-    container `health`), and at least one `aws.cloudwatch.MetricAlarm`.
+    that evaluates to a distinct constant in each stage (dev, staging, prod, folding `$app.stage`, through helper
+    functions; one computed from values the file cannot know needs a person to confirm it), `scaling` with
+    a `max` (spreads and per-stage ternaries followed), a health check (`loadBalancer.health` whose `path` is
+    /healthz, or a container `health`), and at least one `aws.cloudwatch.MetricAlarm`.
 
     Why it matters: A service without a hostname is unreachable, without scaling it falls over under load,
     without a health check bad tasks keep receiving traffic, and without alarms nobody notices.
@@ -154,7 +157,10 @@ def infra_complete(repo: RepoView, subject: Subject) -> Iterator[Finding]:
     gaps = list(infra_gaps(infra))
     for line, message, fix in gaps:
         yield fail("SVC-DEP-01", infra.path, line, message, fix)
-    if not gaps:
+    stops = infra.hostname_stops()
+    if stops and not gaps:
+        yield hostname_needs_human("SVC-DEP-01", subject, stops)
+    elif not gaps:
         hosts = infra.hostnames()
         yield passed(
             "SVC-DEP-01",
@@ -162,6 +168,17 @@ def infra_complete(repo: RepoView, subject: Subject) -> Iterator[Finding]:
             f"{len(infra.alarms)} alarm(s)",
             infra.path,
         )
+
+
+def hostname_needs_human(check_id: str, subject: Subject, stops: dict[str, str]) -> Finding:
+    """Where the evaluator stopped on the hostname: the stages and why, for a person to decide."""
+    shown = "; ".join(f"{stage}: {why}" for stage, why in stops.items())
+    return needs_human(
+        check_id,
+        subject,
+        f"infra.ts computes the hostname from values the verifier cannot know ({shown}): confirm the hostname of "
+        "each stage",
+    )
 
 
 # --- SVC-DEP-02 --------------------------------------------------------------------------------------------
@@ -404,6 +421,8 @@ def dns_problems(infra: Infra, service: str) -> Iterator[tuple[int, str]]:
     dns = ts.object_property(domain, "dns") if domain is not None else None
     if dns is None or "cloudflare" not in ts.text_of(dns):
         yield line, "the domain has no `dns: sst.cloudflare.dns()`, so no Cloudflare record is created"
+    if infra.hostname_stops():
+        return  # not known: the check asks a person (hostname_needs_human) instead of comparing
     hosts = infra.hostnames()
     prod = platform.service_hostname(service, "prod")
     if hosts.get("prod") != prod:
@@ -447,7 +466,11 @@ def dns_declared(repo: RepoView, subject: Subject) -> Iterator[Finding]:
     if isinstance(infra, Finding):
         yield infra
         return
+    stops = infra.hostname_stops()
     problems = list(dns_problems(infra, subject.name))
+    if stops and not problems:
+        yield hostname_needs_human("SVC-DEP-04", subject, stops)
+        return
     for line, message in problems:
         yield fail("SVC-DEP-04", infra.path, line, message, "Declare the per-stage hostnames with Cloudflare DNS.")
     if problems:
@@ -468,6 +491,9 @@ def stage_url(repo: RepoView, subject: Subject, check_id: str, stage: str) -> st
     if isinstance(infra, Finding):
         return infra
     host = infra.hostnames().get(stage)
+    stop = infra.hostname_stops().get(stage)
+    if not host and stop is not None:
+        return hostname_needs_human(check_id, subject, {stage: stop})
     if not host:
         node = infra.hostname_node()
         return fail(
