@@ -23,6 +23,18 @@ from tree_sitter import Node
 from scaffold.parsers.typescript import ParsedTs, compact, line_of, nodes, string_value, text_of, unwrap
 
 _MAX_DEPTH = 40
+_TEXT_KINDS = frozenset(
+    {
+        "number",
+        "identifier",
+        "member_expression",
+        "subscript_expression",
+        "ternary_expression",
+        "binary_expression",
+        "unary_expression",
+        "call_expression",
+    }
+)
 _MAX_STEPS = 20_000
 
 
@@ -260,10 +272,12 @@ class _Evaluator:
             self.depth -= 1
 
     def _value(self, node: Node, scope: Scope) -> object:
-        text = compact(text_of(node))
+        kind = node.type
+        # The source text is only worked out where it is used: decoding every object literal's text at every level
+        # made a run quadratic in the file's size.
+        text = compact(text_of(node)) if kind in _TEXT_KINDS else ""
         if text in self.bindings:
             return self.bindings[text]
-        kind = node.type
         if kind == "string":
             return string_value(node)
         if kind == "number":
@@ -320,7 +334,7 @@ class _Evaluator:
             return self._call(node, scope, text)
         if kind == "assignment_expression":
             return self.value(node.child_by_field_name("right"), scope)
-        return Unknown(text, f"a `{kind}` is not evaluated")
+        return Unknown(compact(text_of(node)), f"a `{kind}` is not evaluated")
 
     def _template(self, node: Node, scope: Scope) -> object:
         parts: list[str] = []
