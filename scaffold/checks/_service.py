@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from tree_sitter import Node
+
 from scaffold import platform
 from scaffold.checks._cache import memo
 from scaffold.parsers import hono as hono_parser
@@ -287,3 +289,47 @@ def live_tables(parsed_migrations: list[Migration]) -> dict[str, tuple[str, sql_
             else:
                 tables[name] = (migration.path, created)
     return tables
+
+
+# --- the health route answered by a middleware (SVC-DEP-05, SVC-DOC-04) -------------------------------------
+def health_middleware(files: list[TsFile]) -> list[tuple[str, int]]:
+    """Where a middleware answers the health path itself: a function that compares the request's path with
+    "/healthz" (`c.req.path === "/healthz"`) and is mounted with `<app>.use(...)` — inline, or by its name
+    (`app.use(healthz())`)."""
+    mounted: set[str] = set()
+    inline: set[int] = set()
+    for file in files:
+        for call in ts_parser.calls(file.parsed, lambda callee: callee.endswith(".use")):
+            for argument in call.arguments:
+                node = ts_parser.unwrap(argument.node)
+                if node.type in {"arrow_function", "function_expression", "function"}:
+                    inline.add(node.start_byte)
+                for identifier in ts_parser.nodes(file.parsed, "identifier", within=node):
+                    mounted.add(ts_parser.text_of(identifier))
+    found: list[tuple[str, int]] = []
+    for file in files:
+        for comparison in ts_parser.nodes(file.parsed, "binary_expression"):
+            sides = [comparison.child_by_field_name("left"), comparison.child_by_field_name("right")]
+            operator = comparison.child_by_field_name("operator")
+            if operator is None or ts_parser.text_of(operator) not in {"===", "=="} or None in sides:
+                continue
+            present = [side for side in sides if side is not None]
+            texts = [ts_parser.string_value(side) if side.type == "string" else None for side in present]
+            paths = [ts_parser.compact(ts_parser.text_of(side)) for side in present]
+            if platform.HEALTH_PATH not in texts or not any(p.endswith((".path", ".pathname")) for p in paths):
+                continue
+            for function in ts_parser.enclosing_functions(comparison):
+                name = _function_name(function)
+                if function.start_byte in inline or (name is not None and name in mounted):
+                    found.append((file.path, ts_parser.line_of(comparison)))
+                    break
+    return found
+
+
+def _function_name(function: Node) -> str | None:
+    """`f` for `function f() {}` and for `const f = () => ...`; None for an anonymous function."""
+    name = function.child_by_field_name("name")
+    parent = function.parent
+    if name is None and parent is not None and parent.type == "variable_declarator":
+        name = parent.child_by_field_name("name")
+    return ts_parser.text_of(name) if name is not None else None

@@ -103,34 +103,92 @@ def schema_ref(repo: RepoView, name: str) -> SchemaRef | str:
     return SchemaRef(file, export, entry.line)
 
 
-def _zod_object_root(node: Node) -> bool:
-    """Whether the expression is `z.object({...})`, possibly followed by `.strict()`, `.describe()`, ..."""
+# Methods of a zod object that give another zod object: `base.extend({...})`, `a.merge(b)`, `a.pick({...})`, ...
+_ZOD_OBJECT_DERIVATIONS = frozenset({"extend", "merge", "safeExtend", "pick", "omit", "partial", "required"})
+
+
+def _zod_object_root(node: Node, consts: dict[str, Node] | None = None, seen: frozenset[str] = frozenset()) -> bool:
+    """Whether the expression is `z.object({...})`, possibly followed by `.strict()`, `.describe()`, ..., or a
+    derivation (`.extend({...})`, `.merge(...)`, `.pick(...)`) of a const of the file that is one."""
     node = ts.unwrap(node)
+    derived = False
     while node.type == "call_expression":
         if ts.callee_of(node) in _ZOD_OBJECT_CALLEES:
             return True
         function = node.child_by_field_name("function")
         if function is None or function.type != "member_expression":
             return False
+        method = function.child_by_field_name("property")
+        derived = derived or (method is not None and ts.text_of(method) in _ZOD_OBJECT_DERIVATIONS)
         node = ts.unwrap(function.child_by_field_name("object") or function)
+    if derived and node.type == "identifier" and consts is not None:
+        name = ts.text_of(node)
+        base = consts.get(name)
+        return base is not None and name not in seen and _zod_object_root(base, consts, seen | {name})
     return False
+
+
+def _local_consts(parsed: ts.ParsedTs) -> dict[str, tuple[Node, Node]]:
+    """Top-level consts, exported or not: name -> (value, statement)."""
+    found: dict[str, tuple[Node, Node]] = {}
+    for statement in parsed.root.named_children:
+        exported = statement.type == "export_statement"
+        declaration = statement.child_by_field_name("declaration") if exported else statement
+        if declaration is None or declaration.type != "lexical_declaration":
+            continue
+        for declarator in (d for d in declaration.named_children if d.type == "variable_declarator"):
+            name, value = declarator.child_by_field_name("name"), declarator.child_by_field_name("value")
+            if name is not None and value is not None:
+                found.setdefault(ts.text_of(name), (value, statement))
+    return found
+
+
+def _exported_as(parsed: ts.ParsedTs, export: str) -> tuple[str, Node] | None:
+    """The local name behind an export (`export const x`, or `export { local as x }`) and its export statement."""
+    for statement in parsed.root.named_children:
+        if statement.type != "export_statement":
+            continue
+        declaration = statement.child_by_field_name("declaration")
+        if declaration is not None and declaration.type == "lexical_declaration":
+            for declarator in (d for d in declaration.named_children if d.type == "variable_declarator"):
+                name = declarator.child_by_field_name("name")
+                if name is not None and ts.text_of(name) == export:
+                    return export, statement
+        for clause in (c for c in statement.named_children if c.type == "export_clause"):
+            if any(c.type == "string" for c in statement.named_children):
+                continue  # `export { x } from "./other"`: not declared here
+            for spec in (c for c in clause.named_children if c.type == "export_specifier"):
+                local = spec.child_by_field_name("name")
+                alias = spec.child_by_field_name("alias")
+                if local is not None and ts.text_of(alias or local) == export:
+                    return ts.text_of(local), statement
+    return None
 
 
 def find_schema(repo: RepoView, ref: SchemaRef) -> Schema | None:
     parsed = repo.typescript(ref.file)
     if parsed is None or parsed.error_line is not None:
         return None
-    for statement in parsed.root.named_children:
-        if statement.type != "export_statement":
-            continue
-        declaration = statement.child_by_field_name("declaration")
-        if declaration is None or declaration.type != "lexical_declaration":
-            continue
-        for declarator in (d for d in declaration.named_children if d.type == "variable_declarator"):
-            name, value = declarator.child_by_field_name("name"), declarator.child_by_field_name("value")
-            if name is not None and value is not None and ts.text_of(name) == ref.export:
-                return Schema(ref, ts.line_of(statement), ts.text_of(statement), _zod_object_root(value))
-    return None
+    exported = _exported_as(parsed, ref.export)
+    consts = _local_consts(parsed)
+    if exported is None or exported[0] not in consts:
+        return None
+    local, export_statement = exported
+    value, statement = consts[local]
+    values = {name: node for name, (node, _) in consts.items()}
+    # The page shows what a reader needs: the declarations the schema is built from, in file order.
+    used = [statement]
+    pending = [value]
+    while pending:
+        for identifier in ts.nodes(parsed, "identifier", within=pending.pop()):
+            base = consts.get(ts.text_of(identifier))
+            if base is not None and base[1] not in used:
+                used.append(base[1])
+                pending.append(base[0])
+    if export_statement not in used:
+        used.append(export_statement)
+    source = "\n".join(ts.text_of(s) for s in sorted(used, key=lambda s: s.start_byte))
+    return Schema(ref, ts.line_of(statement), source, _zod_object_root(value, values, frozenset({local})))
 
 
 def _where_listed(repo: RepoView, name: str) -> tuple[str, int | None]:
@@ -497,23 +555,19 @@ def payload_assertions(repo: RepoView, name: str) -> list[tuple[str, int, str]]:
 
 
 def published_assertions(calls: list[ts.Call]) -> list[tuple[str, int]]:
-    """`expect(...).toMatchObject([{ name: "<event>", payload: ... }])`-style assertions, as (event, line): the
-    producer ran (its enqueue validated the payload against EVENT_SCHEMAS) and the test checks what it published."""
+    """`expect(...).toMatchObject([{ name: "<event>", ... }])`-style assertions, as (event, line): the producer ran
+    (its enqueue validated the payload against EVENT_SCHEMAS) and the test checks what it published."""
     found = []
     for call in calls:
         if not call.callee.startswith("expect("):
             continue
         for argument in call.arguments:
             for node in ts.walk(argument.node):
+                # The event's name is what matters: enqueue() already ran the payload through EVENT_SCHEMAS, so
+                # an assertion on `{ name: "<event>", ... }` shows it was accepted, whether or not it also spells
+                # `payload:` (shorthand `payload`, a separate expect on `event.payload`, or none).
                 name = object_string_field(node, "name") if node.type == "object" else None
-                if name is None:
-                    continue
-                keys = {
-                    ts.text_of(k)
-                    for c in node.named_children
-                    if c.type == "pair" and (k := c.child_by_field_name("key"))
-                }
-                if "payload" in keys:
+                if name is not None:
                     found.append((name, ts.line_of(node)))
     return found
 
@@ -525,8 +579,8 @@ def schema_accepts_producer_payload(repo: RepoView, subject: Subject) -> Iterabl
     """What it does: Looks in packages/contracts tests and the publishers' tests for a call that runs the event's
     schema on a payload — `EVENT_SCHEMAS["<event>"].parse(payload)`, `family.schema.safeParse(payload)`, ... —,
     that enqueues the event, or that asserts on the event the producer published
-    (`expect(published).toMatchObject([{ name: "<event>", payload: ... }])`): `enqueue` validates the payload
-    against EVENT_SCHEMAS, so both show the schema accepts it.
+    (`expect(published).toMatchObject([{ name: "<event>", ... }])`, with or without `payload`): `enqueue`
+    validates the payload against EVENT_SCHEMAS, so both show the schema accepts it.
 
     Why it matters: A schema no producer payload was ever run through drifts from what the producer sends, and
     the first mismatch shows up as a rejected publish in production.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 
 from tree_sitter import Node
@@ -46,6 +47,20 @@ SAFE_LOG_PROPERTIES = frozenset({"method", "routePath", "port", "stage", "status
 # An error's class name and code (e.g. a SQLSTATE) identify it without its message, which can quote row values.
 SAFE_ERROR_FIELDS = frozenset({"name", "code"})
 ERROR_NAMES = frozenset({"error", "err", "e", "cause"})
+# Opaque identifiers the platform generates (`id`, `visitId`, `brand_id`) and counts (`rows.length`, `total`)
+# say which record and how many, never what is in it: LAYOUT.md's log allowlist names them.
+_ID_NAME = re.compile(r"^(?:id|ids|uuid)$|[a-z0-9](?:Id|Ids|ID|Uuid)$|_(?:id|ids|uuid)$")
+_COUNT_NAME = re.compile(
+    r"^(?:count|total|limit|offset|size|length|attempts|retries|page|pages|batch|n)$"
+    r"|[a-z0-9](?:Count|Total|Size|Ms|Seconds)$|_(?:count|total|size|ms|seconds)$"
+)
+# Names that are PHI (or a direct identifier under HIPAA) even when they look like an id or a count.
+_PHI_WORD = re.compile(r"ssn|mrn|email|phone|name|birth|dob|address|diagnos|insurance|member", re.IGNORECASE)
+
+
+def is_id_or_count(name: str) -> bool:
+    """Whether a variable or property name says it holds an opaque id or a count (SVC-CODE-08's allowlist)."""
+    return bool(_ID_NAME.search(name) or _COUNT_NAME.search(name)) and not _PHI_WORD.search(name)
 FETCH_CALLEES = frozenset({"fetch", "globalThis.fetch", "window.fetch"})
 CIRCUIT_BREAKER = "withCircuitBreaker"
 
@@ -533,7 +548,33 @@ def fetch_target(call: ts_parser.Call, bindings: Mapping[str, str]) -> str | Non
     text = ts_parser.string_value(node)
     if text is not None:
         return text
+    if node.type == "binary_expression":
+        return _concatenated_prefix(node, bindings)
     return bindings.get(ts_parser.text_of(node)) if node.type == "identifier" else None
+
+
+def _concatenated_prefix(node: Node, bindings: Mapping[str, str]) -> str | None:
+    """What a `+` chain is known to start with (`BASE + "/v1/" + id` → BASE's value + "/v1/"): the host of a
+    URL built by concatenation is in its first parts. None when the first part is not known."""
+    operands: list[Node] = []
+    current = node
+    while current.type == "binary_expression":
+        operator = current.child_by_field_name("operator")
+        left, right = current.child_by_field_name("left"), current.child_by_field_name("right")
+        if operator is None or ts_parser.text_of(operator) != "+" or left is None or right is None:
+            break
+        operands.insert(0, ts_parser.unwrap(right))
+        current = ts_parser.unwrap(left)
+    operands.insert(0, current)
+    prefix = ""
+    for operand in operands:
+        value = ts_parser.string_value(operand)
+        if value is None and operand.type == "identifier":
+            value = bindings.get(ts_parser.text_of(operand))
+        if value is None:
+            break
+        prefix += value
+    return prefix or None
 
 
 def _fetch_calls(files: list[TsFile]) -> Iterator[tuple[TsFile, ts_parser.Call, str | None]]:
@@ -553,7 +594,8 @@ def _fetch_calls(files: list[TsFile]) -> Iterator[tuple[TsFile, ts_parser.Call, 
 def no_raw_fetch_to_platform(repo: RepoView, subject: Subject) -> Iterator[Finding]:
     """
     What it does: Finds every `fetch(...)` call in the service's `src/` and fails when its URL — a string or
-    template literal, a `const` in the same file, or `new URL("...")` — names a host under `.platform.loop.health`.
+    template literal, a `const` in the same file, `new URL("...")`, or a `+` concatenation whose first parts are
+    those — names a host under `.platform.loop.health`.
 
     Why it matters: The generated `@platform/sdk-<service>` packages carry auth, retries, tracing and typed
     errors; a raw fetch bypasses all of it and breaks silently when the other service's API changes.
@@ -589,12 +631,15 @@ def _inside_circuit_breaker(node: Node) -> bool:
 def _vendor_names(file: TsFile, vendors: list[str]) -> set[str]:
     """Identifiers bound to a vendor package in this file: its imports, and clients built from them
     (`const stripe = new Stripe(...)`, `this.client = twilio(...)`, `private sms = new Vonage(...)`)."""
-    names = {
-        local
+    from_vendor = [
+        item
         for item in ts_parser.imports(file.parsed)
-        if not item.type_only and any(item.module == v or item.module.startswith(v + "/") for v in vendors)
-        for local in item.names
-    }
+        if any(item.module == v or item.module.startswith(v + "/") for v in vendors)
+    ]
+    names = {local for item in from_vendor if not item.type_only for local in item.names}
+    # A client injected rather than built here is typed with the vendor's type (`import type { Twilio }`, or a
+    # type among ordinary imports): `constructor(private sms: Twilio)`, `function remind(client: Twilio)`.
+    names |= _typed_with(file, {local for item in from_vendor for local in item.names})
     if not names:
         return names
     for node in ts_parser.nodes(file.parsed, "variable_declarator", "public_field_definition", "assignment_expression"):
@@ -617,6 +662,43 @@ def _vendor_names(file: TsFile, vendors: list[str]) -> set[str]:
     return names
 
 
+def _typed_with(file: TsFile, types: set[str]) -> set[str]:
+    """Parameters and fields whose type annotation names one of `types` (`this.sms` for a constructor parameter
+    property or a class field, the bare name otherwise)."""
+    found: set[str] = set()
+    if not types:
+        return found
+    for node in ts_parser.nodes(
+        file.parsed, "required_parameter", "optional_parameter", "public_field_definition", "variable_declarator"
+    ):
+        annotation = node.child_by_field_name("type")
+        target = node.child_by_field_name("pattern") or node.child_by_field_name("name")
+        if annotation is None or target is None or target.type not in {"identifier", "property_identifier"}:
+            continue
+        named = {
+            ts_parser.text_of(i)
+            for i in ts_parser.nodes(file.parsed, "type_identifier", "identifier", within=annotation)
+        }
+        if not named & types:
+            continue
+        is_member = node.type == "public_field_definition" or any(
+            child.type == "accessibility_modifier" or ts_parser.text_of(child) == "readonly" for child in node.children
+        )
+        found.add(("this." if is_member else "") + ts_parser.text_of(target))
+    return found
+
+
+def _module_callables(file: TsFile, vendors: list[str]) -> set[str]:
+    """Local names bound to a vendor module itself (default or namespace import): calling one builds a client."""
+    return {
+        local
+        for item in ts_parser.imports(file.parsed)
+        if not item.type_only and any(item.module == v or item.module.startswith(v + "/") for v in vendors)
+        for local, imported in item.names.items()
+        if imported in {"default", "*"}
+    }
+
+
 def _root_name(callee: str) -> str:
     parts = callee.split(".")
     return ".".join(parts[:2]) if parts[0] == "this" and len(parts) > 1 else parts[0]
@@ -632,9 +714,11 @@ def _root_name(callee: str) -> str:
 def vendor_calls_use_circuit_breakers(repo: RepoView, subject: Subject) -> Iterator[Finding]:
     """
     What it does: Takes the npm packages listed in service.yaml `vendors`, finds every call in `src/` made through
-    an identifier imported from them (or a client built from one, e.g. `new Stripe(...)`), plus every `fetch()`
-    whose URL is not a `*.platform.loop.health` host, and checks that each sits inside a
-    `withCircuitBreaker(name, fn)` wrapper. Not applicable when there are no vendors and no outbound fetch.
+    an identifier imported from them (or a client built from one, e.g. `new Stripe(...)`, or injected and typed
+    with the vendor's type, e.g. `constructor(private sms: Twilio)` with `import type { Twilio }`), plus every
+    `fetch()` whose URL is not a `*.platform.loop.health` host, and checks that each sits inside a
+    `withCircuitBreaker(name, fn)` wrapper. Calling the vendor module itself (`twilio(sid, token)`) builds a client
+    and makes no request, so it is not a vendor call. Not applicable when there are no vendors and no outbound fetch.
 
     Why it matters: A slow or failing vendor otherwise ties up every request thread waiting on it; a breaker fails
     fast and lets the service degrade instead of going down with the vendor.
@@ -654,7 +738,10 @@ def vendor_calls_use_circuit_breakers(repo: RepoView, subject: Subject) -> Itera
         names = _vendor_names(file, vendors)
         if not names:
             continue
+        factories = _module_callables(file, vendors)
         for call in ts_parser.all_calls(file.parsed):
+            if call.callee in factories:
+                continue  # `twilio(sid, token)`: builds a client, makes no request
             if _root_name(call.callee) in names and not _is_client_construction(call.node):
                 outbound.append((file, call, f"{call.callee}(...)"))
     if not failures and not vendors and not outbound:
@@ -711,8 +798,12 @@ def unsafe_log_values(node: Node) -> Iterator[Node]:
                 value = child.child_by_field_name("value")
                 if value is not None:
                     yield from unsafe_log_values(value)
+            elif child.type == "shorthand_property_identifier" and is_id_or_count(ts_parser.text_of(child)):
+                continue
             elif child.type != "comment":
                 yield child
+        return
+    if node.type == "identifier" and is_id_or_count(ts_parser.text_of(node)):
         return
     if node.type == "array":
         for child in node.named_children:
@@ -734,7 +825,7 @@ def unsafe_log_values(node: Node) -> Iterator[Node]:
         prop = node.child_by_field_name("property")
         owner = node.child_by_field_name("object")
         name = ts_parser.text_of(prop) if prop is not None else ""
-        if name in SAFE_LOG_PROPERTIES:
+        if name in SAFE_LOG_PROPERTIES or is_id_or_count(name):
             return
         if name in SAFE_ERROR_FIELDS and owner is not None and ts_parser.text_of(owner) in ERROR_NAMES:
             return

@@ -488,10 +488,12 @@ def brand_id_required_and_indexed(repo: RepoView, subject: Subject) -> Iterator[
     What it does: For every table the migrations create, checks that `brand_id` is NOT NULL (or a primary key
     column); and for every table the service's queries (`db.query("SELECT ... WHERE brand_id = $1")` in `src/`,
     parsed with pglast) filter by brand_id, that some index — CREATE INDEX, PRIMARY KEY or UNIQUE — leads with
-    brand_id. Not applicable when service.yaml says `brand_scope: global`.
+    brand_id; and that no query of the service reads a table that has a brand_id column (SELECT, UPDATE, DELETE)
+    without brand_id in its WHERE or JOIN condition. Not applicable when service.yaml says `brand_scope: global`.
 
-    Why it matters: A nullable brand_id lets rows escape brand scoping; a brand-filtered read without an index
-    scans every brand's rows and gets slower as the platform grows.
+    Why it matters: A nullable brand_id lets rows escape brand scoping; a read without brand_id in its WHERE hands
+    one brand another brand's rows; a brand-filtered read without an index scans every brand's rows and gets slower
+    as the platform grows.
 
     How to fix: Declare `brand_id text NOT NULL` and add `CREATE INDEX <table>_brand_id_..._idx ON <table>
     (brand_id, ...)` in a new migration (CONCURRENTLY for a table that already holds rows).
@@ -544,5 +546,29 @@ def brand_id_required_and_indexed(repo: RepoView, subject: Subject) -> Iterator[
                 f"{name} is read by brand_id ({read_file}:{read_line}) but no index leads with brand_id",
                 f"CREATE INDEX {name}_brand_id_idx ON {name} (brand_id, ...) in a new migration.",
             )
+    scoped = {name for name, (_, table) in tables.items() if any(c.name == "brand_id" for c in table.columns)}
+    for file, line, read in unscoped_reads(code, scoped):
+        problems += 1
+        yield fail(
+            "SVC-DB-04",
+            file,
+            line,
+            f"this query reads {read}, a brand-scoped table, without brand_id in its WHERE: it sees every "
+            "brand's rows",
+            f"Add `brand_id = $n` (the caller's c.var.auth.brand_id) to the WHERE clause for {read}.",
+        )
     if not failures and not code_failures and not problems:
         yield passed("SVC-DB-04", f"{len(tables)} tables: brand_id NOT NULL, indexed for {len(reads)} brand reads")
+
+
+def unscoped_reads(files: list[TsFile], scoped: set[str]) -> Iterator[tuple[str, int, str]]:
+    """(file, line, table) of every `<db>.query(...)` in the code that reads a brand-scoped table (one with a
+    brand_id column) without brand_id in its WHERE or JOIN condition."""
+    for file in files:
+        for call in ts_parser.calls(file.parsed, lambda callee: callee.endswith(".query")):
+            query = call.first_string()
+            if query is None:
+                continue
+            for table in sorted(sql_parser.tables_read_without(_SUBSTITUTION.sub("NULL", query), "brand_id") or ()):
+                if table in scoped:
+                    yield file.path, ts_parser.line_of(call.arguments[0].node), table

@@ -10,8 +10,16 @@ from collections.abc import Iterator
 from scaffold import platform
 from scaffold.checks import check
 from scaffold.checks._contracts import needs_evidence, needs_human
-from scaffold.checks._infra import Infra, load_infra
-from scaffold.checks._service import fail, not_applicable, parse_typescript_files, passed, sources
+from scaffold.checks._infra import Infra, linked, load_infra, resource_reads
+from scaffold.checks._service import (
+    TsFile,
+    fail,
+    health_middleware,
+    not_applicable,
+    parse_typescript_files,
+    passed,
+    sources,
+)
 from scaffold.checks._service import typescript_files as service_typescript_files
 from scaffold.checks.svc_docs import served_routes
 from scaffold.checks.svc_observability import environment_entries
@@ -74,6 +82,8 @@ def infra_gaps(infra: Infra) -> Iterator[tuple[int, str, str]]:
     line = ts.line_of(node) if node is not None else service.line
     if node is None:
         yield service.line, "the service has no `loadBalancer.domain` hostname", "Set loadBalancer.domain.name."
+    elif infra.hostname_stops():
+        pass  # the evaluator could not work the hostname out: a person decides (infra_complete says why)
     elif None in hostnames.values() or len(set(hostnames.values())) != len(hostnames):
         shown = ", ".join(f"{stage}: {host or '?'}" for stage, host in hostnames.items())
         yield (
@@ -92,8 +102,32 @@ def infra_gaps(infra: Infra) -> Iterator[tuple[int, str, str]]:
             "the service has no health check (loadBalancer.health with a path)",
             (f'Add loadBalancer.health: {{ "<port>/http": {{ path: "{platform.HEALTH_PATH}" }} }}.'),
         )
-    if not infra.alarms:
+    probed = _health_paths(infra)
+    if probed and platform.HEALTH_PATH not in probed:
+        yield (
+            service.line,
+            f"the health check probes {', '.join(sorted(probed))}, not {platform.HEALTH_PATH} (the one route served"
+            " without a token)",
+            f'Point loadBalancer.health at path: "{platform.HEALTH_PATH}".',
+        )
+    if not infra.alarms and not infra.unresolved_alarms:
         yield service.line, "infra.ts declares no CloudWatch alarms", "Add the alarms of SVC-OBS-04."
+
+
+def _health_paths(infra: Infra) -> set[str]:
+    """The paths the load balancer's health checks probe, evaluated (a computed `[`${PORT}/http`]` key too)."""
+    service = next((c for c in infra.run.constructed if c.constructor == "sst.aws.Service"), None)
+    health = service.option("loadBalancer", "health") if service is not None else None
+    found: set[str] = set()
+    pending = [health]
+    while pending:
+        value = pending.pop()
+        if isinstance(value, dict):
+            path = value.get("path")
+            if isinstance(path, str):
+                found.add(path)
+            pending += list(value.values())
+    return found
 
 
 @check(
@@ -106,9 +140,10 @@ def infra_gaps(infra: Infra) -> Iterator[tuple[int, str, str]]:
 def infra_complete(repo: RepoView, subject: Subject) -> Iterator[Finding]:
     """
     What it does: Parses infra.ts and checks the `new sst.aws.Service(...)` for: a `loadBalancer.domain` hostname
-    that evaluates to a distinct constant in each stage (dev, staging, prod, folding `$app.stage`), `scaling` with
-    a `max` (spreads and per-stage ternaries followed), a health check (`loadBalancer.health` with a `path`, or a
-    container `health`), and at least one `aws.cloudwatch.MetricAlarm`.
+    that evaluates to a distinct constant in each stage (dev, staging, prod, folding `$app.stage`, through helper
+    functions; one computed from values the file cannot know needs a person to confirm it), `scaling` with
+    a `max` (spreads and per-stage ternaries followed), a health check (`loadBalancer.health` whose `path` is
+    /healthz, or a container `health`), and at least one `aws.cloudwatch.MetricAlarm`.
 
     Why it matters: A service without a hostname is unreachable, without scaling it falls over under load,
     without a health check bad tasks keep receiving traffic, and without alarms nobody notices.
@@ -122,7 +157,10 @@ def infra_complete(repo: RepoView, subject: Subject) -> Iterator[Finding]:
     gaps = list(infra_gaps(infra))
     for line, message, fix in gaps:
         yield fail("SVC-DEP-01", infra.path, line, message, fix)
-    if not gaps:
+    stops = infra.hostname_stops()
+    if stops and not gaps:
+        yield hostname_needs_human("SVC-DEP-01", subject, stops)
+    elif not gaps:
         hosts = infra.hostnames()
         yield passed(
             "SVC-DEP-01",
@@ -130,6 +168,17 @@ def infra_complete(repo: RepoView, subject: Subject) -> Iterator[Finding]:
             f"{len(infra.alarms)} alarm(s)",
             infra.path,
         )
+
+
+def hostname_needs_human(check_id: str, subject: Subject, stops: dict[str, str]) -> Finding:
+    """Where the evaluator stopped on the hostname: the stages and why, for a person to decide."""
+    shown = "; ".join(f"{stage}: {why}" for stage, why in stops.items())
+    return needs_human(
+        check_id,
+        subject,
+        f"infra.ts computes the hostname from values the verifier cannot know ({shown}): confirm the hostname of "
+        "each stage",
+    )
 
 
 # --- SVC-DEP-02 --------------------------------------------------------------------------------------------
@@ -243,17 +292,56 @@ def secrets_declared(repo: RepoView, subject: Subject) -> Iterator[Finding]:
     Why it matters: An SST secret holds one value per stage; a secret that is read but never declared, or a value
     hard-coded in infra.ts, breaks the deploy or leaks the same credential into every stage.
 
-    How to fix: Declare `new sst.Secret("<Name><What>")`, pass `<secret>.value` in `environment`, then
-    `sst secret set <Name><What> <value> --stage <stage>` for dev, staging and prod and record it with
-    `scaffold attest SVC-DEP-03 --evidence ...`.
+    Secrets reached through SST's `link: [...]` count when the code reads them as `Resource.<Name>.value` (imported
+    from "sst") and the secret is in the service's `link`. A live-looking credential written into src/ (a Stripe
+    `sk_live_` key, an AWS access key id, a private-key PEM, a GitHub or Slack token) fails at its line. With no
+    secret seen at all while infra.ts declares some, a person has to say how the code gets them.
+
+    How to fix: Declare `new sst.Secret("<Name><What>")`, pass `<secret>.value` in `environment` (or link it and
+    read `Resource.<Name>.value`), then `sst secret set <Name><What> <value> --stage <stage>` for dev, staging and
+    prod and record it with `scaffold attest SVC-DEP-03 --evidence ...`. Move a hard-coded credential into such a
+    secret and rotate it: it is in the git history.
     """
     infra = load_infra("SVC-DEP-03", repo, subject)
     if isinstance(infra, Finding):
         yield infra
         return
-    _, failures = sources(repo, subject, "SVC-DEP-03")
+    files, failures = sources(repo, subject, "SVC-DEP-03")
     yield from failures
+    hard_coded = list(live_credentials(files))
+    for path, line, kind in hard_coded:
+        yield fail(
+            "SVC-DEP-03",
+            path,
+            line,
+            f"a live-looking {kind} is written into the source, the same in every stage and in the git history",
+            "Move it into an SST secret (new sst.Secret, read per stage) and rotate it.",
+        )
     wanted = secret_variables(repo, subject)
+    by_name = {s.first_string(): s for s in infra.secrets if s.first_string()}
+    read_linked = {name: where for name, where in resource_reads(files).items() if name in by_name}
+    links = linked(infra)
+    for name, (path, line) in sorted(read_linked.items()):
+        if by_name[name] not in links:
+            hard_coded.append((path, line, name))
+            yield fail(
+                "SVC-DEP-03",
+                path,
+                line,
+                f"Resource.{name} is read here but the service's `link` in infra.ts does not include it",
+                f"Add the secret {name} to the service's `link: [...]`.",
+            )
+    if hard_coded:
+        return
+    if not wanted and not read_linked and infra.secrets:
+        names = ", ".join(s.first_string() or s.variable or "?" for s in infra.secrets)
+        yield needs_human(
+            "SVC-DEP-03",
+            subject,
+            f"infra.ts declares {names} but the code reads no secret verify can trace (no secret-like variable,"
+            " no linked `Resource.<Name>.value`): say how the service gets its secrets in each stage",
+        )
+        return
     if not wanted and not infra.secrets:
         yield not_applicable("SVC-DEP-03", f"{subject.name} reads no secrets and infra.ts declares none")
         return
@@ -286,16 +374,40 @@ def secrets_declared(repo: RepoView, subject: Subject) -> Iterator[Finding]:
     if findings:
         yield from findings
         return
-    names = [s.first_string() or s.variable or "?" for s in infra.secrets]
+    declared = [s.first_string() or s.variable or "?" for s in infra.secrets]
     yield passed(
-        "SVC-DEP-03", f"{len(wanted)} secret variable(s) come from SST secrets: {', '.join(names)}", infra.path
+        "SVC-DEP-03",
+        f"{len(wanted)} secret variable(s) and {len(read_linked)} linked secret(s) come from SST secrets: "
+        f"{', '.join(declared)}",
+        infra.path,
     )
     yield needs_evidence(
         "SVC-DEP-03",
         subject,
-        f"the SST secrets {', '.join(names)} are set in {', '.join(platform.DEPLOY_STAGES)} "
+        f"the SST secrets {', '.join(declared)} are set in {', '.join(platform.DEPLOY_STAGES)} "
         "(`sst secret list --stage <stage>`)",
     )
+
+
+# Credentials whose shape says they are live (not a placeholder): vendors publish these prefixes so that
+# scanners can find leaks (Stripe, AWS, GitHub, Slack), and a PEM private key is one whatever its issuer.
+LIVE_CREDENTIALS = (
+    ("Stripe live key", re.compile(r"\b[sr]k_live_[0-9A-Za-z]{16,}")),
+    ("AWS access key id", re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b")),
+    ("private key", re.compile(r"-----BEGIN (?:[A-Z]+ )?PRIVATE KEY-----")),
+    ("GitHub token", re.compile(r"\bgh[pousr]_[0-9A-Za-z]{36,}")),
+    ("Slack token", re.compile(r"\bxox[baprs]-[0-9A-Za-z-]{10,}")),
+)
+
+
+def live_credentials(files: list[TsFile]) -> Iterator[tuple[str, int, str]]:
+    """(path, line, kind) of every string literal in the code that holds a live-looking credential."""
+    for file in files:
+        for value, line in ts.strings(file.parsed):
+            for kind, pattern in LIVE_CREDENTIALS:
+                if pattern.search(value):
+                    yield file.path, line, kind
+                    break
 
 
 # --- SVC-DEP-04 --------------------------------------------------------------------------------------------
@@ -309,6 +421,8 @@ def dns_problems(infra: Infra, service: str) -> Iterator[tuple[int, str]]:
     dns = ts.object_property(domain, "dns") if domain is not None else None
     if dns is None or "cloudflare" not in ts.text_of(dns):
         yield line, "the domain has no `dns: sst.cloudflare.dns()`, so no Cloudflare record is created"
+    if infra.hostname_stops():
+        return  # not known: the check asks a person (hostname_needs_human) instead of comparing
     hosts = infra.hostnames()
     prod = platform.service_hostname(service, "prod")
     if hosts.get("prod") != prod:
@@ -352,7 +466,11 @@ def dns_declared(repo: RepoView, subject: Subject) -> Iterator[Finding]:
     if isinstance(infra, Finding):
         yield infra
         return
+    stops = infra.hostname_stops()
     problems = list(dns_problems(infra, subject.name))
+    if stops and not problems:
+        yield hostname_needs_human("SVC-DEP-04", subject, stops)
+        return
     for line, message in problems:
         yield fail("SVC-DEP-04", infra.path, line, message, "Declare the per-stage hostnames with Cloudflare DNS.")
     if problems:
@@ -373,6 +491,9 @@ def stage_url(repo: RepoView, subject: Subject, check_id: str, stage: str) -> st
     if isinstance(infra, Finding):
         return infra
     host = infra.hostnames().get(stage)
+    stop = infra.hostname_stops().get(stage)
+    if not host and stop is not None:
+        return hostname_needs_human(check_id, subject, {stage: stop})
     if not host:
         node = infra.hostname_node()
         return fail(
@@ -394,7 +515,8 @@ def stage_url(repo: RepoView, subject: Subject, check_id: str, stage: str) -> st
 )
 def dev_deploy_healthy(repo: RepoView, subject: Subject) -> Iterator[Finding]:
     """
-    What it does: Checks what the probe needs: the service serves `GET /healthz` (a route in src/) and infra.ts
+    What it does: Checks what the probe needs: the service serves `GET /healthz` (a route in src/, or a middleware
+    mounted with `app.use(...)` that answers when `c.req.path === "/healthz"`) and infra.ts
     gives it a dev hostname. Then asks for the outside fact: a dev deploy whose `https://<dev host>/healthz`
     answered 200 — probed live by `scaffold verify --probe`, or recorded as evidence.
 
@@ -407,7 +529,7 @@ def dev_deploy_healthy(repo: RepoView, subject: Subject) -> Iterator[Finding]:
     yield from failures
     if not any(
         at.route.method == "get" and at.path == platform.HEALTH_PATH for at in served_routes(repo, subject, files)
-    ):
+    ) and not health_middleware(files):
         yield fail(
             "SVC-DEP-05",
             subject.join(platform.SERVICE_SRC_DIR),
@@ -477,7 +599,7 @@ def staging_soak(repo: RepoView, subject: Subject) -> Iterator[Finding]:
     if isinstance(infra, Finding):
         yield infra
         return
-    if not infra.alarms:
+    if not infra.alarms and not infra.unresolved_alarms:
         yield fail(
             "SVC-DEP-08",
             infra.path,

@@ -12,8 +12,16 @@ from tree_sitter import Node
 from scaffold import platform
 from scaffold.checks import check
 from scaffold.checks._cache import memo
-from scaffold.checks._contracts import function_name, needs_evidence
-from scaffold.checks._infra import Infra, is_dlq_depth, is_error_rate, is_latency_p99, load_infra
+from scaffold.checks._contracts import function_name, needs_evidence, needs_human
+from scaffold.checks._infra import (
+    Infra,
+    is_dlq_depth,
+    is_error_rate,
+    is_latency_p99,
+    linked,
+    load_infra,
+    resource_reads,
+)
 from scaffold.checks._service import TsFile, fail, manifest_data, manifest_unreadable, passed, sources
 from scaffold.parsers import typescript as ts
 from scaffold.verify.model import Finding, Kind
@@ -374,16 +382,26 @@ def sentry_dsn_per_stage(repo: RepoView, subject: Subject) -> Iterator[Finding]:
     for key, value in environment_entries(environment) if environment is not None else []:
         if infra.resource(ts.text_of(value)) is secret:
             variable = key
+    read: tuple[TsFile, int] | None = None
+    if variable is None and secret in linked(infra):
+        # SST `link`: the code reads the secret as `Resource.<Name>.value` from "sst".
+        name = secret.first_string() or ""
+        where = resource_reads(files).get(name)
+        if where is not None:
+            variable = f"Resource.{name}"
+            read = next(((f, where[1]) for f in files if f.path == where[0]), None)
     if variable is None:
         yield fail(
             "SVC-OBS-03",
             infra.path,
             anchor,
-            f"the secret {secret.first_string()} (line {secret.line}) is not passed to the service's environment",
-            f"Add `SENTRY_DSN: {secret.variable or 'secret'}.value` to the service's `environment`.",
+            f"the secret {secret.first_string()} (line {secret.line}) is not passed to the service's environment"
+            " nor linked and read as `Resource.<Name>.value`",
+            f"Add `SENTRY_DSN: {secret.variable or 'secret'}.value` to the service's `environment` (or link it and"
+            f" read `Resource.{secret.first_string()}.value`).",
         )
         return
-    read = _reads_variable(files, variable)
+    read = read or _reads_variable(files, variable)
     config_path = subject.join(platform.SERVICE_CONFIG)
     if read is None:
         yield fail(
@@ -477,6 +495,14 @@ def cloudwatch_alarms_defined(repo: RepoView, subject: Subject) -> Iterator[Find
     }
     anchor = infra.service.line if infra.service else 1
     missing = [kind for kind, alarms in wanted.items() if not alarms]
+    if missing and infra.unresolved_alarms:
+        yield needs_human(
+            "SVC-OBS-04",
+            subject,
+            f"no {', '.join(missing)} alarm among those the verifier could evaluate, but infra.ts builds MetricAlarms "
+            f"it could not follow ({infra.unresolved_note()}): check that they include them",
+        )
+        return
     for kind in missing:
         yield fail(
             "SVC-OBS-04",
@@ -544,7 +570,7 @@ def pagerduty_routing(repo: RepoView, subject: Subject) -> Iterator[Finding]:
     if isinstance(infra, Finding):
         yield infra
         return
-    if not infra.alarms:
+    if not infra.alarms and not infra.unresolved_alarms:
         yield fail(
             "SVC-OBS-05",
             infra.path,
@@ -563,6 +589,14 @@ def pagerduty_routing(repo: RepoView, subject: Subject) -> Iterator[Finding]:
             "Route critical alarms to the PagerDuty topic and warnings to the Slack topic.",
         )
     if problems:
+        return
+    if infra.unresolved_alarms:
+        yield needs_human(
+            "SVC-OBS-05",
+            subject,
+            f"infra.ts builds MetricAlarms the verifier could not follow ({infra.unresolved_note()}): check that "
+            "each routes critical → PagerDuty, warning → Slack",
+        )
         return
     critical = sum(1 for a in infra.alarms if a.severity == "critical")
     yield passed(

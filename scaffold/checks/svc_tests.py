@@ -29,6 +29,7 @@ from scaffold.checks._service import (
 )
 from scaffold.checks.svc_code import openapi_path
 from scaffold.parsers import openapi as openapi_parser
+from scaffold.parsers import ts_eval
 from scaffold.parsers import typescript as ts_parser
 from scaffold.verify.model import Finding, Kind
 from scaffold.verify.repo import RepoView, Subject
@@ -249,6 +250,9 @@ class SuiteCase:
     words: frozenset[str]  # upper-case identifiers and strings in the body ("GET", "POST", ...)
     statuses: frozenset[int]  # HTTP statuses the body asserts: expect(x).toBe(404), toHaveProperty("status", 404)
     line: int
+    # (METHOD, path) rows of the `describe.each(TABLE)` / `it.each(TABLE)` tables around the case: a data-driven
+    # case runs once per row, so it exercises each listed operation.
+    table_operations: tuple[tuple[str, str], ...] = ()
 
 
 _TEST_CALLEE = re.compile(rf"({'|'.join(sorted(TEST_FUNCTIONS))})(?=[.(]|\Z)")  # the name, then `.`, `(` or the end
@@ -356,8 +360,44 @@ def _file_cases(file: TsFile) -> list[SuiteCase]:
             continue
         strings, words = _body_literals(file.parsed, body)
         statuses = frozenset(_asserted_statuses(body, file.parsed))
-        cases.append(SuiteCase(file.path, titles, strings, words, statuses, ts_parser.line_of(call.node)))
+        table = tuple(_table_operations(file.parsed, call.node))
+        cases.append(SuiteCase(file.path, titles, strings, words, statuses, ts_parser.line_of(call.node), table))
     return cases
+
+
+_HTTP_METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"})
+
+
+def _table_operations(parsed: ts_parser.ParsedTs, case: Node) -> Iterator[tuple[str, str]]:
+    """The operations listed in the `.each(TABLE)` tables of the case and of the describe blocks around it, the
+    table read by the partial evaluator: rows such as `{ method: "GET", path: "/items" }`, `["GET", "/items"]` or
+    `"GET /items"`."""
+    current: Node | None = case
+    while current is not None:
+        function = current.child_by_field_name("function") if current.type == "call_expression" else None
+        if function is not None and function.type == "call_expression" and ".each" in ts_parser.callee_of(function):
+            arguments = ts_parser.arguments_of(function)
+            rows = _evaluated(parsed).evaluate(arguments[0]) if arguments else None
+            for row in rows if isinstance(rows, list) else []:
+                yield from _row_operation(row)
+        current = current.parent
+
+
+def _evaluated(parsed: ts_parser.ParsedTs) -> ts_eval.Run:
+    return ts_parser.remembered(parsed, "svc_tests.evaluated", lambda: ts_eval.run(parsed))
+
+
+def _row_operation(row: object) -> Iterator[tuple[str, str]]:
+    values = list(row.values()) if isinstance(row, dict) else row if isinstance(row, list) else [row]
+    texts = [v for v in values if isinstance(v, str)]
+    for text in texts:
+        method, _, path = text.partition(" ")
+        if method in _HTTP_METHODS and path.startswith("/"):
+            yield method, path
+    methods = [t.upper() for t in texts if t.upper() in _HTTP_METHODS]
+    paths = [t for t in texts if t.startswith("/")]
+    if methods and paths:
+        yield methods[0], paths[0]
 
 
 # --- SVC-TEST-03 -------------------------------------------------------------------------------------------
@@ -421,6 +461,9 @@ def covers(case: SuiteCase, method: str, path: str, is_mutation: bool) -> bool:
         return True
     pattern = path_pattern(path)
     upper = method.upper()
+    for row_method, row_path in case.table_operations:
+        if row_method == upper and pattern.match(row_path.split("?")[0]):
+            return True
     for match in re.finditer(r"\b(GET|POST|PUT|PATCH|DELETE)\s+(/\S*)", title):
         if match.group(1) == upper and pattern.match(match.group(2)):
             return True
@@ -441,7 +484,9 @@ def every_error_path_has_a_case(repo: RepoView, subject: Subject) -> Iterator[Fi
     under `test/` that exercises the operation and asserts that status (`expect(res.status).toBe(404)`,
     `toEqual(404)`, `toHaveProperty("status", 404)`). A case exercises an operation when its title or describe
     block names `METHOD /path`, or its body requests the path and names the method, or its title says it runs on
-    "every route" ("every mutation" for POST/PUT/PATCH/DELETE). Not applicable when no operation declares a 4xx.
+    "every route" ("every mutation" for POST/PUT/PATCH/DELETE), or it is data-driven (`describe.each(TABLE)`,
+    `it.each(TABLE)`) over a table that lists the operation (read by evaluating TABLE). Not applicable when no
+    operation declares a 4xx.
 
     Why it matters: Happy paths get tested by habit; the 400s, 403s and 404s are what clients hit in production
     and what breaks unnoticed.

@@ -712,3 +712,54 @@ def run_squawk(files: Mapping[str, str], assume_in_transaction: bool = True) -> 
         )
         for item in reported
     ]
+
+
+def tables_read_without(query: str, column: str) -> set[str] | None:
+    """Tables that SELECT / UPDATE / DELETE statements in `query` read without `column` in their WHERE clause or
+    in a JOIN's ON condition (a brand-scoped table read across brands when `column` is brand_id). A table counts
+    as filtered when the column appears unqualified or qualified with the table's name or alias. None when `query`
+    is not SQL that parses."""
+    try:
+        raw_statements = parse_sql(query)
+    except ParseError:
+        return None
+    found: set[str] = set()
+    for raw in raw_statements:
+        for node in _nodes(raw.stmt):
+            if isinstance(node, ast.SelectStmt):
+                sources, where = node.fromClause, node.whereClause
+            elif isinstance(node, ast.UpdateStmt | ast.DeleteStmt):
+                sources, where = (node.relation,), node.whereClause
+            else:
+                continue
+            tables: dict[str, str] = {
+                str(r.alias.aliasname if r.alias is not None else r.relname): str(r.relname)
+                for r in _direct_relations(sources)
+            }
+            conditions = [where, *(j.quals for j in _nodes(sources) if isinstance(j, ast.JoinExpr))]
+            filtered: set[str] = set()
+            for ref in _nodes(conditions):
+                if not isinstance(ref, ast.ColumnRef) or not ref.fields:
+                    continue
+                names = [getattr(f, "sval", None) for f in ref.fields]
+                if names[-1] != column:
+                    continue
+                qualifier = names[-2] if len(names) > 1 else None
+                if qualifier is None:
+                    filtered.update(tables)
+                elif qualifier in tables:
+                    filtered.add(qualifier)
+            found.update(relname for alias, relname in tables.items() if alias not in filtered)
+    return found
+
+
+def _direct_relations(sources: object) -> Iterator[ast.RangeVar]:
+    """The tables named in a FROM list (through joins), not those inside subqueries (judged on their own)."""
+    if isinstance(sources, tuple | list):
+        for item in sources:
+            yield from _direct_relations(item)
+    elif isinstance(sources, ast.RangeVar) and sources.relname:
+        yield sources
+    elif isinstance(sources, ast.JoinExpr):
+        yield from _direct_relations(sources.larg)
+        yield from _direct_relations(sources.rarg)
