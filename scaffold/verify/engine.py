@@ -36,17 +36,20 @@ class Selection:
 
 
 def _run_one(check: Check, repo: RepoView, subject: Subject) -> list[Finding]:
-    try:
-        findings = list(check.run(repo, subject))
-    except Exception as error:  # a check's own bug must not hide the other items' verdicts
-        findings = [
-            Finding(
-                check.id,
-                Status.FAIL,
-                f"the check itself failed: {type(error).__name__}: {error}",
-                subject=subject.label,
-            )
-        ]
+    with repo.noting_refusals() as refused:
+        try:
+            findings = list(check.run(repo, subject))
+        except Exception as error:  # a check's own bug must not hide the other items' verdicts
+            findings = [
+                Finding(
+                    check.id,
+                    Status.FAIL,
+                    f"the check itself failed: {type(error).__name__}: {error}",
+                    subject=subject.label,
+                )
+            ]
+    # a file the check asked for and was refused (see repofs_read) read as absent: say so under the same item
+    findings += [_refusal(check.id, path, repo.refused[path], subject.label) for path in refused]
     return [f if f.subject else _with_subject(f, subject) for f in findings] or [
         Finding(check.id, Status.FAIL, "the check returned no verdict", subject=subject.label)
     ]
@@ -94,9 +97,45 @@ def run_checks(
                 continue
             for subject_index in range(len(subjects)):
                 findings.extend(decided[check_index, subject_index])
+        findings.extend(_unread_entries(repo, selection, findings))
         if apply_attestations:
             findings = attestations.apply(findings, attestations.load(repo.root), repo, now=clock.now())
     return findings
+
+
+def _refusal(check_id: str, path: str, reason: str, subject: str) -> Finding:
+    return Finding(check_id, Status.FAIL, reason, file=path, subject=subject)  # reporters show the path beside it
+
+
+# Where an entry the listing refused is reported when no check asked for it (e.g. a service folder that is a
+# symlink out of the repo, so the service has no subject at all): under the service, the template-shape item;
+# elsewhere, the repo's "CI green" item. No new ID: the catalogue stays the checklist's 86.
+_UNREAD_IN_SERVICE = "SVC-CODE-01"
+_UNREAD_IN_REPO = "DEPLOY-02"
+
+
+def _unread_entries(repo: RepoView, selection: Selection, decided: list[Finding]) -> list[Finding]:
+    """One `fail` finding per entry of the tree that is never read (`listing.scan`'s refused: a symlink leading out
+    of the repo or in a loop, a FIFO, socket or device), unless a check's finding already named it."""
+    from scaffold import platform
+
+    named = {f.file for f in decided if f.status is Status.FAIL and f.file and f.message == repo.refused.get(f.file)}
+    checks = catalogue()
+    found = []
+    for path, reason in repo.listed_refusals:
+        if path in named:
+            continue
+        parts = path.split("/")
+        if parts[0] == platform.SERVICES_DIR and len(parts) > 1 and parts[1] not in platform.RESERVED_SERVICE_NAMES:
+            check_id, subject, folder = _UNREAD_IN_SERVICE, f"{Kind.SERVICE.value}:{parts[1]}", "/".join(parts[:2])
+        else:
+            check_id, subject, folder = _UNREAD_IN_REPO, "repo", None
+        if not selection.wants(checks[check_id]):
+            continue
+        if selection.subject_path is not None and folder is not None and folder != selection.subject_path:
+            continue
+        found.append(_refusal(check_id, path, reason, subject))
+    return found
 
 
 # The view of the last run, kept until the next run replaces it: freeing a large run's parses when `run_checks`
