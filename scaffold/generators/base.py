@@ -3,16 +3,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
-
-import yaml
+from typing import TYPE_CHECKING, Any
 
 from scaffold import platform
 from scaffold.errors import ScaffoldError
-from scaffold.staging import ChangeSet
+from scaffold.parsers.manifests import YamlProblem, load_data
+from scaffold.staging import ChangeSet, read_repo_text
 from scaffold.templates import DEFAULT_TEMPLATES_URL, TEMPLATES_REF
 
 if TYPE_CHECKING:
@@ -37,17 +37,61 @@ def open_platform(start: Path) -> PlatformSettings:
             "create one with `scaffold init DIR`"
         )
     marker = root / platform.MARKER
-    try:
-        settings = yaml.safe_load(marker.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as error:
-        raise ScaffoldError(f"{marker}: not valid YAML ({error.__class__.__name__})") from None
-    if not isinstance(settings, dict) or settings.get("kind") != "platform":
+    settings = yaml_mapping(read_repo_text(root, platform.MARKER), str(marker), required=False)
+    if settings.get("kind") != "platform":
         raise ScaffoldError(f"{marker}: expected `kind: platform`")
     return PlatformSettings(
         root=root,
         templates_url=str(settings.get("templates_url") or DEFAULT_TEMPLATES_URL),
         templates_ref=str(settings.get("templates_ref") or TEMPLATES_REF),
     )
+
+
+def yaml_mapping(text: str | None, path: str, *, required: bool = True) -> dict[str, Any]:
+    """The mapping a repo's YAML file holds (`text` as `read_repo_text` or `ChangeSet.current` gave it), under the
+    one YAML rule both halves share (`manifests.load_data`: duplicate keys and alias bombs refused). A syntax
+    error, or anything but a mapping at the top (a list, a scalar, an empty file when `required`), is one line and
+    exit 2. A missing file (None) is an empty mapping unless `required`; a file that is there must hold one."""
+    if text is None and not required:
+        return {}
+    try:
+        data = load_data(text or "")
+    except YamlProblem as problem:
+        raise ScaffoldError(f"{path}:{problem.line}: not valid YAML ({problem.message})") from None
+    if not isinstance(data, dict):
+        found = "nothing" if data is None else f"a {type(data).__name__}"
+        raise ScaffoldError(f"{path}: expected a mapping at the top level, found {found}")
+    return data
+
+
+def require_valid_manifest(changes: ChangeSet, path: str, schema_path: str) -> None:
+    """Before a generator edits or reads the manifest at `path`: it must be a mapping that its JSON Schema accepts
+    (the platform's copy at `schema_path`, e.g. platform.CATALOG_SCHEMA, else scaffold's bundled one, as the
+    verifier does). The first error is one line and exit 2: an edit made on a manifest of the wrong shape would
+    crash, or write something the verifier then fails."""
+    import json
+
+    from scaffold.parsers.manifests import load_yaml, validate
+    from scaffold.parsers.models import bundled_schema
+
+    text = changes.current(path)
+    if text is None:
+        return
+    yaml_mapping(text, path)
+    schema: object = None
+    with contextlib.suppress(ScaffoldError, ValueError):
+        schema = json.loads(read_repo_text(changes.root, schema_path) or "null")
+    if not isinstance(schema, dict):
+        schema = bundled_schema(schema_path.rsplit("/", 1)[-1])
+    errors = validate(load_yaml(text), schema)
+    if errors:
+        first = errors[0]
+        raise ScaffoldError(f"{path}:{first.line or 1}: {first.where}: {first.message} (per {schema_path})")
+
+
+def current_mapping(changes: ChangeSet, path: str) -> dict[str, Any]:
+    """`yaml_mapping` of the file as `changes` would leave it (an empty mapping when there is none)."""
+    return yaml_mapping(changes.current(path), path, required=False)
 
 
 def finish(changes: ChangeSet, *, dry_run: bool, what: str) -> bool:

@@ -10,7 +10,8 @@ import yaml
 
 from scaffold import platform, templates
 from scaffold.errors import ScaffoldError
-from scaffold.staging import ChangeSet
+from scaffold.generators.base import yaml_mapping
+from scaffold.staging import ChangeSet, read_repo_text
 
 PLATFORM_NAME = re.compile(r"^[a-z][a-z0-9-]{0,38}[a-z0-9]$")
 
@@ -33,7 +34,7 @@ def plan_init(target: Path, answers: InitAnswers) -> ChangeSet:
     if target.is_dir() and any(target.iterdir()) and not marker.is_file():
         raise ScaffoldError(f"{target}: folder is not empty and is not a platform repo; choose an empty or new folder")
     if marker.is_file():
-        recorded = yaml.safe_load(marker.read_text(encoding="utf-8")) or {}
+        recorded = yaml_mapping(read_repo_text(target, platform.MARKER), str(marker), required=False)
         if recorded.get("platform_name") != answers.platform_name:
             raise ScaffoldError(
                 f"{target} is already the platform {recorded.get('platform_name')!r}; pull template changes there with "

@@ -14,13 +14,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import yaml
-
 from scaffold import platform, templates
 from scaffold.errors import ScaffoldError
-from scaffold.generators.base import PlatformSettings
+from scaffold.generators.base import PlatformSettings, yaml_mapping
 from scaffold.naming import SERVICE_NAME
-from scaffold.staging import ChangeSet
+from scaffold.staging import ChangeSet, read_repo_text
 
 if TYPE_CHECKING:
     from scaffold.verify.repo import RepoView
@@ -188,14 +186,9 @@ def phi_scopes(answers: IntegrationAnswers, registries: PlatformRegistries) -> l
 
 
 def recorded_answers(root: Path, name: str) -> dict[str, object] | None:
-    answers_file = root / integration_dir(name) / platform.INTEGRATION_ANSWERS
-    if not answers_file.is_file():
-        return None
-    try:
-        loaded = yaml.safe_load(answers_file.read_text(encoding="utf-8"))
-    except yaml.YAMLError:
-        raise ScaffoldError(f"{answers_file}: not valid YAML") from None
-    return loaded if isinstance(loaded, dict) else None
+    answers_file = f"{integration_dir(name)}/{platform.INTEGRATION_ANSWERS}"
+    text = read_repo_text(root, answers_file)
+    return None if text is None else yaml_mapping(text, answers_file)
 
 
 def plan_integration(

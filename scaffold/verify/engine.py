@@ -98,6 +98,7 @@ def run_checks(
             for subject_index in range(len(subjects)):
                 findings.extend(decided[check_index, subject_index])
         findings.extend(_unread_entries(repo, selection, findings))
+        findings.extend(_broken_manifests(repo, selection, findings))
         if apply_attestations:
             findings = attestations.apply(findings, attestations.load(repo.root), repo, now=clock.now())
     return findings
@@ -135,6 +136,41 @@ def _unread_entries(repo: RepoView, selection: Selection, decided: list[Finding]
         if selection.subject_path is not None and folder is not None and folder != selection.subject_path:
             continue
         found.append(_refusal(check_id, path, reason, subject))
+    return found
+
+
+def _broken_manifests(repo: RepoView, selection: Selection, decided: list[Finding]) -> list[Finding]:
+    """A `fail` (under the repo-level item, see `_UNREAD_IN_REPO`) for each platform manifest that is there but
+    cannot be used — refused, not UTF-8, not valid YAML (duplicate keys and alias bombs included), not a mapping,
+    or against its schema — when no check's `fail` already named the file: the checks read some manifests only
+    when they matter (the M2M clients when a service has callers), and a broken one must not pass unseen."""
+    from scaffold import platform
+    from scaffold.checks._schemas import schema_errors
+
+    if not selection.wants(catalogue()[_UNREAD_IN_REPO]) or selection.subject_path is not None:
+        return []
+    named = {f.file for f in decided if f.status is Status.FAIL and f.file}
+    found = []
+    for path, schema_path in platform.PLATFORM_MANIFESTS:
+        if path in named or not repo.has_file(path):
+            continue
+        parsed = repo.yaml(path)
+        line: int | None = None
+        if parsed is None:
+            reason = repo.refused.get(path) or "not UTF-8 text; not read"
+        elif not parsed.ok:
+            reason, line = f"not valid YAML: {parsed.error}", parsed.error_line
+        elif not isinstance(parsed.data, dict):
+            found_type = "nothing" if parsed.data is None else f"a {type(parsed.data).__name__}"
+            reason, line = f"expected a mapping at the top level, found {found_type}", 1
+        elif path == platform.MARKER and parsed.data.get("kind") != "platform":
+            reason, line = "expected `kind: platform` (what every generator looks for)", parsed.line_of(("kind",))
+        elif schema_path is not None and (errors := schema_errors(repo, path, schema_path))[0]:
+            first, schema_name = errors[0][0], errors[1]
+            reason, line = f"{first.where}: {first.message} (per {schema_name})", first.line or 1
+        else:
+            continue
+        found.append(Finding(_UNREAD_IN_REPO, Status.FAIL, reason, file=path, line=line, subject="repo"))
     return found
 
 
