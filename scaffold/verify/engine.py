@@ -142,24 +142,26 @@ def _unread_entries(repo: RepoView, selection: Selection, decided: list[Finding]
 def _broken_manifests(repo: RepoView, selection: Selection, decided: list[Finding]) -> list[Finding]:
     """A `fail` (under the repo-level item, see `_UNREAD_IN_REPO`) for each platform manifest that is there but
     cannot be used — refused, not UTF-8, not valid YAML (duplicate keys and alias bombs included), not a mapping,
-    or against its schema — when no check's `fail` already named the file: the checks read some manifests only
-    when they matter (the M2M clients when a service has callers), and a broken one must not pass unseen."""
+    or against its schema — unless a check's `fail` on the file already says the same: the checks read some
+    manifests only when they matter (the M2M clients when a service has callers), some say only "not valid YAML
+    at line N", and a broken manifest must neither pass unseen nor lose its reason."""
     from scaffold import platform
     from scaffold.checks._schemas import schema_errors
 
     if not selection.wants(catalogue()[_UNREAD_IN_REPO]) or selection.subject_path is not None:
         return []
-    named = {f.file for f in decided if f.status is Status.FAIL and f.file}
     found = []
     for path, schema_path in platform.PLATFORM_MANIFESTS:
-        if path in named or not repo.has_file(path):
+        if not repo.has_file(path):
             continue
         parsed = repo.yaml(path)
         line: int | None = None
+        said = reason = ""  # `said`: what a check's message must hold to have told the same already
         if parsed is None:
-            reason = repo.refused.get(path) or "not UTF-8 text; not read"
+            said = reason = repo.refused.get(path) or "not UTF-8 text; not read"
         elif not parsed.ok:
-            reason, line = f"not valid YAML: {parsed.error}", parsed.error_line
+            said, line = parsed.error or "", parsed.error_line
+            reason = f"not valid YAML: {said}"
         elif not isinstance(parsed.data, dict):
             found_type = "nothing" if parsed.data is None else f"a {type(parsed.data).__name__}"
             reason, line = f"expected a mapping at the top level, found {found_type}", 1
@@ -167,8 +169,12 @@ def _broken_manifests(repo: RepoView, selection: Selection, decided: list[Findin
             reason, line = "expected `kind: platform` (what every generator looks for)", parsed.line_of(("kind",))
         elif schema_path is not None and (errors := schema_errors(repo, path, schema_path))[0]:
             first, schema_name = errors[0][0], errors[1]
-            reason, line = f"{first.where}: {first.message} (per {schema_name})", first.line or 1
+            said, line = first.message, first.line or 1
+            reason = f"{first.where}: {first.message} (per {schema_name})"
         else:
+            continue
+        said = said or reason
+        if any(f.status is Status.FAIL and f.file == path and said in f.message for f in decided):
             continue
         found.append(Finding(_UNREAD_IN_REPO, Status.FAIL, reason, file=path, line=line, subject="repo"))
     return found
