@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +15,7 @@ from scaffold.staging import ChangeSet, read_repo_text
 from scaffold.templates import DEFAULT_TEMPLATES_URL, TEMPLATES_REF
 
 if TYPE_CHECKING:
+    from scaffold.parsers.models import GeneratedModel
     from scaffold.verify.model import Kind
 
 
@@ -64,29 +64,30 @@ def yaml_mapping(text: str | None, path: str, *, required: bool = True) -> dict[
     return data
 
 
-def require_valid_manifest(changes: ChangeSet, path: str, schema_path: str) -> None:
-    """Before a generator edits or reads the manifest at `path`: it must be a mapping that its JSON Schema accepts
-    (the platform's copy at `schema_path`, e.g. platform.CATALOG_SCHEMA, else scaffold's bundled one, as the
-    verifier does). The first error is one line and exit 2: an edit made on a manifest of the wrong shape would
-    crash, or write something the verifier then fails."""
-    import json
+def require_valid_manifest(changes: ChangeSet, path: str, model: GeneratedModel) -> None:
+    """Before a generator edits the manifest at `path`: it must be a mapping its schema accepts (through `model`,
+    the pydantic model generated from scaffold's copy of the schema, e.g. models.CATALOG; pydantic is loaded
+    already, jsonschema would cost a tenth of a second). The first error is one line and exit 2: an edit made on
+    a manifest of the wrong shape would crash, or write something the verifier then fails."""
+    import importlib
 
-    from scaffold.parsers.manifests import load_yaml, validate
-    from scaffold.parsers.models import bundled_schema
+    from pydantic import ValidationError
+
+    from scaffold.parsers.manifests import load_yaml
 
     text = changes.current(path)
     if text is None:
         return
-    yaml_mapping(text, path)
-    schema: object = None
-    with contextlib.suppress(ScaffoldError, ValueError):
-        schema = json.loads(read_repo_text(changes.root, schema_path) or "null")
-    if not isinstance(schema, dict):
-        schema = bundled_schema(schema_path.rsplit("/", 1)[-1])
-    errors = validate(load_yaml(text), schema)
-    if errors:
-        first = errors[0]
-        raise ScaffoldError(f"{path}:{first.line or 1}: {first.where}: {first.message} (per {schema_path})")
+    data = yaml_mapping(text, path)
+    model_class = getattr(importlib.import_module(f"scaffold.parsers.models.{model.module}"), model.class_name)
+    try:
+        model_class.model_validate(data)
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = tuple(part for part in first["loc"] if isinstance(part, str | int))
+        line = load_yaml(text).line_of(where) or 1
+        place = "/".join(str(part) for part in where) or "(top level)"
+        raise ScaffoldError(f"{path}:{line}: {place}: {first['msg']} (per {model.schema_name})") from None
 
 
 def current_mapping(changes: ChangeSet, path: str) -> dict[str, Any]:

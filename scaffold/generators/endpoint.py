@@ -28,6 +28,7 @@ from scaffold.edits import yaml_lists
 from scaffold.errors import ScaffoldError
 from scaffold.generators.base import PlatformSettings, current_mapping, require_valid_manifest, yaml_mapping
 from scaffold.naming import SERVICE_NAME, ServiceNames, camel
+from scaffold.parsers import models
 from scaffold.staging import ChangeSet, read_repo_text
 from scaffold.templates import ANSWERS_FILE, TEMPLATES_ROOT
 
@@ -174,7 +175,7 @@ def plan_endpoint(settings: PlatformSettings, answers: EndpointAnswers) -> Chang
     }
     service_dir = platform.service_dir(answers.service)
     changes = ChangeSet(root)
-    require_valid_manifest(changes, f"{service_dir}/{platform.SERVICE_MANIFEST}", platform.SERVICE_SCHEMA)
+    require_valid_manifest(changes, f"{service_dir}/{platform.SERVICE_MANIFEST}", models.SERVICE)
     route_file = f"{service_dir}/src/routes/{answers.name}.ts"
     route = _render("endpoint-route.ts.jinja", context)
     existing = changes.current(route_file)

@@ -33,6 +33,7 @@ from scaffold.generators.event_payload import (
     zod_object_body,
 )
 from scaffold.naming import camel, pascal
+from scaffold.parsers import models
 from scaffold.parsers import typescript as ts
 from scaffold.staging import ChangeSet
 
@@ -267,7 +268,7 @@ def _add_to_manifest(changes: ChangeSet, service: str, key: str, event: str) -> 
     text = changes.current(path)
     if text is None:
         raise ScaffoldError(f"{path} is missing")
-    require_valid_manifest(changes, path, platform.SERVICE_SCHEMA)
+    require_valid_manifest(changes, path, models.SERVICE)
     changes.write(path, yaml_lists.add_to_string_list(text, path, ["contracts", key], event))
 
 

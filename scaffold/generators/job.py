@@ -34,6 +34,7 @@ from scaffold.edits import yaml_lists
 from scaffold.errors import ScaffoldError
 from scaffold.generators.base import PlatformSettings, current_mapping, require_valid_manifest
 from scaffold.naming import pascal
+from scaffold.parsers import models
 from scaffold.parsers import typescript as ts
 from scaffold.staging import ChangeSet
 
@@ -352,8 +353,8 @@ def _register_caller(changes: ChangeSet, answers: JobAnswers) -> None:
     text = changes.current(manifest)
     if text is None:
         raise ScaffoldError(f"{manifest} is missing")
-    require_valid_manifest(changes, manifest, platform.SERVICE_SCHEMA)
-    require_valid_manifest(changes, platform.M2M_CLIENTS, platform.M2M_CLIENTS_SCHEMA)
+    require_valid_manifest(changes, manifest, models.SERVICE)
+    require_valid_manifest(changes, platform.M2M_CLIENTS, models.M2M_CLIENTS)
     changes.write(manifest, yaml_lists.add_to_string_list(text, manifest, ["callers"], JOBS_SERVICE))
 
     clients_text = changes.current(platform.M2M_CLIENTS)

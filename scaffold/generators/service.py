@@ -25,6 +25,7 @@ from scaffold.edits import yaml_lists
 from scaffold.errors import ScaffoldError
 from scaffold.generators.base import PlatformSettings, current_mapping, require_valid_manifest, yaml_mapping
 from scaffold.naming import MAX_SERVICE_NAME, RESOURCE_NAME, SERVICE_NAME, ServiceNames
+from scaffold.parsers import models
 from scaffold.staging import ChangeSet, read_repo_text
 
 EXTRAS = templates.TEMPLATES_ROOT / "templates" / "service-extras"
@@ -210,7 +211,7 @@ def _add_catalog_entry(changes: ChangeSet, answers: ServiceAnswers) -> None:
     catalog = changes.current(platform.CATALOG)
     if catalog is None:
         raise ScaffoldError(f"{platform.CATALOG} is missing: is this a platform made by `scaffold init`?")
-    require_valid_manifest(changes, platform.CATALOG, platform.CATALOG_SCHEMA)
+    require_valid_manifest(changes, platform.CATALOG, models.CATALOG)
     entry = {"name": answers.name, "owner": answers.owner, "on_call": answers.on_call, "status": "experimental"}
     changes.write(platform.CATALOG, yaml_lists.upsert_list_item(catalog, platform.CATALOG, "services", entry, "name"))
 
