@@ -139,8 +139,14 @@ class RepoFiles:
                 raise RefusedRead(relative, NOT_REGULAR.format(kind=kind_of(info.st_mode)))
             if info.st_size > limit:
                 raise RefusedRead(relative, TOO_LARGE)
-            with os.fdopen(fd, "rb", closefd=False) as stream:
-                data = stream.read(limit + 1)  # the file may have grown since the fstat
+            chunks, left = [], limit + 1  # reads until the end, or past the limit if the file grew since the fstat
+            while left > 0:
+                chunk = os.read(fd, min(left, info.st_size + 1 if not chunks else 1 << 16))
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                left -= len(chunk)
+            data = chunks[0] if len(chunks) == 1 else b"".join(chunks)
             if len(data) > limit:
                 raise RefusedRead(relative, TOO_LARGE)
             return data
