@@ -188,7 +188,7 @@ def test_read_bytes_of_a_fifo_returns_without_a_writer(tmp_path: Path) -> None:
     def read() -> None:
         try:
             repofs_read.read_bytes(tmp_path, "fifo")
-        except BaseException as error:  # noqa: BLE001 - the test wants whatever it raised
+        except BaseException as error:  # the test wants whatever it raised
             outcome.append(error)
 
     reader = threading.Thread(target=read, daemon=True)
