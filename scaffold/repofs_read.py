@@ -139,7 +139,8 @@ class RepoFiles:
                 raise RefusedRead(relative, NOT_REGULAR.format(kind=kind_of(info.st_mode)))
             if info.st_size > limit:
                 raise RefusedRead(relative, TOO_LARGE)
-            chunks, left = [], limit + 1  # reads until the end, or past the limit if the file grew since the fstat
+            chunks: list[bytes] = []
+            left = limit + 1  # reads until the end, or past the limit if the file grew since the fstat
             while left > 0:
                 chunk = os.read(fd, min(left, info.st_size + 1 if not chunks else 1 << 16))
                 if not chunk:

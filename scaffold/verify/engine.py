@@ -105,7 +105,8 @@ def run_checks(
 
 
 def _refusal(check_id: str, path: str, reason: str, subject: str) -> Finding:
-    return Finding(check_id, Status.FAIL, reason, file=path, subject=subject)  # reporters show the path beside it
+    fix = "replace it with a regular file inside the repo (at most a few MB), or remove it"
+    return Finding(check_id, Status.FAIL, reason, file=path, subject=subject, fix=fix)  # the path shows beside it
 
 
 # Where an entry the listing refused is reported when no check asked for it (e.g. a service folder that is a
@@ -176,7 +177,8 @@ def _broken_manifests(repo: RepoView, selection: Selection, decided: list[Findin
         said = said or reason
         if any(f.status is Status.FAIL and f.file == path and said in f.message for f in decided):
             continue
-        found.append(Finding(_UNREAD_IN_REPO, Status.FAIL, reason, file=path, line=line, subject="repo"))
+        fix = "make it a mapping its schema accepts (`scaffold init` writes a valid one)"
+        found.append(Finding(_UNREAD_IN_REPO, Status.FAIL, reason, file=path, line=line, fix=fix, subject="repo"))
     return found
 
 
