@@ -13,10 +13,13 @@ repo-relative path and a reason fit for a report; it never carries any byte of t
 the path (verify: a `fail` finding; generators: one line and exit 2).
 
 How a read stays inside: every folder on the path is checked once (an `lstat`; a symlinked folder is resolved
-and must land inside the root), remembered per root, and the file itself is opened with O_NOFOLLOW (a final
+and must land inside the root), remembered by the RepoFiles, and the file itself is opened with O_NOFOLLOW (a final
 symlink is resolved the same way first) and O_NONBLOCK (a FIFO opens without waiting for a writer); an `fstat` on
 the open descriptor then refuses anything but a regular file, and any file over the size cap, before one byte is
 read. Devices are never opened by a symlink (the symlink's target is checked before the open).
+
+What it does not stop: a local process that swaps a checked folder for a symlink between the check and the open
+(the threat is what a repo holds when scaffold starts, not a concurrent attacker on the same machine).
 
 The lead will move this into the `scaffold/repofs/` package beside the write side; it imports nothing of ours.
 """
