@@ -35,6 +35,14 @@ DOCS_EVENTS = "docs/events"
 DOCS_API = "docs/api"
 DOCS_CONNECT = "docs/connect/capabilities.md"
 ATTESTATIONS = ".scaffold/attestations.yaml"
+# The platform-wide manifests and the schema each must satisfy (None: a mapping is all): whatever checks read
+# them, the verifier reports one that cannot be read (scaffold/verify/engine.py) rather than pass silently.
+PLATFORM_MANIFESTS: tuple[tuple[str, str | None], ...] = (
+    (MARKER, None),
+    (CATALOG, CATALOG_SCHEMA),
+    (M2M_CLIENTS, M2M_CLIENTS_SCHEMA),
+    (FREEZE_WINDOWS, FREEZE_WINDOWS_SCHEMA),
+)
 # Folders the verifier never reads (by name, at any depth): installed packages, build output, VCS data.
 IGNORED_DIRS = frozenset({"node_modules", ".git", ".sst", "dist", ".turbo"})
 VERIFY_CACHE_DIR = ".scaffold/cache"

@@ -34,8 +34,31 @@ from scaffold.repofs.write import (
     temporary_name,
     write_temporary,
 )
+from scaffold.repofs_read import RefusedRead, RepoFiles
 
 READ_LIMIT_BYTES = 64 * 1024 * 1024  # far above any file a generator edits
+
+
+def read_repo_bytes(root: Path, path: str) -> bytes | None:
+    """A repo file's bytes, None when there is none; read as untrusted (repofs_read): a symlink out of the repo or
+    in a loop, a FIFO, a device or an oversized file is never opened, and is one line and exit 2."""
+    try:
+        return RepoFiles(root).read_bytes(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    except RefusedRead as refused:
+        raise ScaffoldError(str(refused)) from None
+    except OSError as error:
+        raise ScaffoldError(f"{path}: cannot be read ({error.strerror or error})") from None
+
+
+def read_repo_text(root: Path, path: str) -> str | None:
+    """`read_repo_bytes` as UTF-8 text; text that is not UTF-8 is one line and exit 2."""
+    data = read_repo_bytes(root, path)
+    try:
+        return None if data is None else data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ScaffoldError(f"{path}: not UTF-8 text (byte {error.start})") from None
 
 
 @dataclass(frozen=True)
@@ -58,12 +81,11 @@ class ChangeSet:
         """The text a later edit should start from: what this change set already holds, else the file on disk."""
         if path in self._changes:
             return self._changes[path].new.decode("utf-8")
-        data = _read(self.root, path)
-        return None if data is None else data.decode("utf-8")
+        return read_repo_text(self.root, path)
 
     def write(self, path: str, content: str | bytes) -> None:
         new = content.encode("utf-8") if isinstance(content, str) else content
-        old = self._changes[path].old if path in self._changes else _read(self.root, path)
+        old = self._changes[path].old if path in self._changes else read_repo_bytes(self.root, path)
         self._changes[path] = Change(path, old, new)
 
     def overlay(self) -> dict[str, bytes]:

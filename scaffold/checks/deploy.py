@@ -167,12 +167,17 @@ REQUIRED_SCRIPTS = ("typecheck", "test")
 def ci_green(repo: RepoView, subject: Subject) -> Iterable[Finding]:
     """What it does: Checks that the root package.json has the `typecheck` and `test` scripts CI runs (the
     convention and drift checks are this verifier). That CI passed on the commit being deployed is a fact
-    outside the repo: recorded evidence.
+    outside the repo: recorded evidence. The engine also fails this item for every entry outside a service folder
+    that it will not read (a symlink out of the repo or in a loop, a FIFO, socket or device), and for a platform
+    manifest (.scaffold/platform.yaml, the catalog, the M2M clients, the freeze calendar) that cannot be used and
+    that no other item has reported: not UTF-8, not valid YAML (duplicate keys and alias bombs included), not a
+    mapping, or against its schema.
 
     Why it matters: A deploy of a commit CI never passed is a deploy of untested code.
 
     How to fix: Keep `"typecheck": "pnpm -r typecheck"` and `"test": "pnpm -r test"` in package.json; link the
-    green CI run with `scaffold attest DEPLOY-02 --evidence <CI run URL>`.
+    green CI run with `scaffold attest DEPLOY-02 --evidence <CI run URL>`. Replace an unreadable entry with a regular
+    file inside the repo, or remove it; fix a broken manifest at the line given.
     """
     path = platform.ROOT_PACKAGE_JSON
     data = repo.json(path)

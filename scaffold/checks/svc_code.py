@@ -77,13 +77,16 @@ def service_follows_template_shape(repo: RepoView, subject: Subject) -> Iterator
     """
     What it does: Checks that every path listed in `services/_template/shape.yaml` exists in the service folder
     (paths ending in `/` must be folders), and that no `copier update` left conflicts behind: no line starting
-    with `<<<<<<<` in any file of the service and no `*.rej` file.
+    with `<<<<<<<` in any file of the service and no `*.rej` file. The engine also fails this item for every entry
+    of the service folder it will not read (a symlink out of the repo or in a loop, a FIFO, socket or device) and
+    for the service folder itself when it is a symlink out of the repo.
 
     Why it matters: Tooling, reviewers and on-call engineers find the same things in the same places in every
     service (ADR-0037). `copier update` exits 0 even when it could not merge, so leftover conflicts go unnoticed.
 
     How to fix: Create the missing file or folder (`scaffold new service` renders the full shape), resolve conflict
-    markers by hand, and merge then delete each `.rej` file.
+    markers by hand, and merge then delete each `.rej` file. Replace an unreadable entry with a regular file inside
+    the repo, or remove it.
     """
     shape = repo.yaml(platform.SERVICE_SHAPE)
     if shape is None:

@@ -9,6 +9,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
 from scaffold.errors import ScaffoldError
+from scaffold.parsers.manifests import YamlProblem, load_data
 
 
 def _yaml() -> YAML:
@@ -20,13 +21,24 @@ def _yaml() -> YAML:
 
 
 def load(text: str, path: str) -> Any:
+    """The round-trip document of a repo file. The text first passes the one YAML rule the verifier applies too
+    (`manifests.load_data`, with libyaml: no duplicate key, no alias bomb, bounded nesting), so ruamel's slower
+    pure-Python parser only ever sees a document that rule accepted."""
     try:
-        return _yaml().load(text)
+        load_data(text)
+    except YamlProblem as refused:
+        raise ScaffoldError(f"{path}:{refused.line}: not valid YAML ({refused.message})") from None
+    try:
+        document = _yaml().load(text)
     except YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f"{path}:{mark.line + 1}" if mark is not None else path
         problem = getattr(error, "problem", None) or str(error).splitlines()[0]
         raise ScaffoldError(f"{where}: not valid YAML ({problem})") from None
+    if not isinstance(document, dict):  # every edit here works on a top-level mapping
+        found = "nothing" if document is None else f"a {type(document).__name__}"
+        raise ScaffoldError(f"{path}: expected a mapping at the top level, found {found}")
+    return document
 
 
 def dump(document: Any) -> str:

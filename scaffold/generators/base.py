@@ -7,17 +7,17 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
-
-import yaml
+from typing import TYPE_CHECKING, Any
 
 from scaffold import platform
 from scaffold.errors import ScaffoldError
+from scaffold.parsers.manifests import YamlProblem, load_data
 from scaffold.repofs import journal, lock
-from scaffold.staging import ChangeSet
+from scaffold.staging import ChangeSet, read_repo_text
 from scaffold.templates import DEFAULT_TEMPLATES_URL, TEMPLATES_REF
 
 if TYPE_CHECKING:
+    from scaffold.parsers.models import GeneratedModel
     from scaffold.verify.model import Kind
 
 
@@ -43,11 +43,8 @@ def open_platform(start: Path) -> PlatformSettings:
     lock.hold(root, "generate")
     journal.recover(root)
     marker = root / platform.MARKER
-    try:
-        settings = yaml.safe_load(marker.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as error:
-        raise ScaffoldError(f"{marker}: not valid YAML ({error.__class__.__name__})") from None
-    if not isinstance(settings, dict) or settings.get("kind") != "platform":
+    settings = yaml_mapping(read_repo_text(root, platform.MARKER), str(marker), required=False)
+    if settings.get("kind") != "platform":
         raise ScaffoldError(f"{marker}: expected `kind: platform`")
     return PlatformSettings(
         root=root,
@@ -70,6 +67,54 @@ def plan_unless_exists(target_exists: bool, plan: Callable[[], ChangeSet], refus
     if changes.changes:
         raise ScaffoldError(f"{refusal} ({len(changes.changes)} file(s) would change)")
     return changes
+
+
+def yaml_mapping(text: str | None, path: str, *, required: bool = True) -> dict[str, Any]:
+    """The mapping a repo's YAML file holds (`text` as `read_repo_text` or `ChangeSet.current` gave it), under the
+    one YAML rule both halves share (`manifests.load_data`: duplicate keys and alias bombs refused). A syntax
+    error, or anything but a mapping at the top (a list, a scalar, an empty file when `required`), is one line and
+    exit 2. A missing file (None) is an empty mapping unless `required`; a file that is there must hold one."""
+    if text is None and not required:
+        return {}
+    try:
+        data = load_data(text or "")
+    except YamlProblem as problem:
+        raise ScaffoldError(f"{path}:{problem.line}: not valid YAML ({problem.message})") from None
+    if not isinstance(data, dict):
+        found = "nothing" if data is None else f"a {type(data).__name__}"
+        raise ScaffoldError(f"{path}: expected a mapping at the top level, found {found}")
+    return data
+
+
+def require_valid_manifest(changes: ChangeSet, path: str, model: GeneratedModel) -> None:
+    """Before a generator edits the manifest at `path`: it must be a mapping its schema accepts (through `model`,
+    the pydantic model generated from scaffold's copy of the schema, e.g. models.CATALOG; pydantic is loaded
+    already, jsonschema would cost a tenth of a second). The first error is one line and exit 2: an edit made on
+    a manifest of the wrong shape would crash, or write something the verifier then fails."""
+    import importlib
+
+    from pydantic import ValidationError
+
+    from scaffold.parsers.manifests import load_yaml
+
+    text = changes.current(path)
+    if text is None:
+        return
+    data = yaml_mapping(text, path)
+    model_class = getattr(importlib.import_module(f"scaffold.parsers.models.{model.module}"), model.class_name)
+    try:
+        model_class.model_validate(data)
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = tuple(part for part in first["loc"] if isinstance(part, str | int))
+        line = load_yaml(text).line_of(where) or 1
+        place = "/".join(str(part) for part in where) or "(top level)"
+        raise ScaffoldError(f"{path}:{line}: {place}: {first['msg']} (per {model.schema_name})") from None
+
+
+def current_mapping(changes: ChangeSet, path: str) -> dict[str, Any]:
+    """`yaml_mapping` of the file as `changes` would leave it (an empty mapping when there is none)."""
+    return yaml_mapping(changes.current(path), path, required=False)
 
 
 def finish(changes: ChangeSet, *, dry_run: bool, what: str) -> bool:

@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-import yaml
 
 from scaffold import platform
 from scaffold.edits import openapi as openapi_edits
@@ -27,9 +26,16 @@ from scaffold.edits import typescript_registries as ts_edits
 from scaffold.edits import yaml_lists
 from scaffold.errors import ScaffoldError
 from scaffold.generators import free_text
-from scaffold.generators.base import PlatformSettings, plan_unless_exists
+from scaffold.generators.base import (
+    PlatformSettings,
+    current_mapping,
+    plan_unless_exists,
+    require_valid_manifest,
+    yaml_mapping,
+)
 from scaffold.naming import SERVICE_NAME, ServiceNames, camel
-from scaffold.staging import ChangeSet
+from scaffold.parsers import models
+from scaffold.staging import ChangeSet, read_repo_text
 from scaffold.templates import ANSWERS_FILE, template_dir
 
 RATE_LIMIT = re.compile(r"^([1-9][0-9]{0,6})/(second|minute|hour|day)$")
@@ -93,15 +99,9 @@ def service_resource(root: Path, service: str) -> str:
             f"unknown service {service!r}: no {platform.service_dir(service)}/{platform.SERVICE_MANIFEST}"
             f" (services: {', '.join(services(root)) or 'none'})"
         )
-    try:
-        recorded = (
-            yaml.safe_load((folder / ANSWERS_FILE).read_text(encoding="utf-8"))
-            if (folder / ANSWERS_FILE).is_file()
-            else None
-        )
-    except yaml.YAMLError:
-        raise ScaffoldError(f"{platform.service_dir(service)}/{ANSWERS_FILE}: not valid YAML") from None
-    resource = recorded.get("resource") if isinstance(recorded, dict) else None
+    answers_file = f"{platform.service_dir(service)}/{ANSWERS_FILE}"
+    recorded = yaml_mapping(read_repo_text(root, answers_file), answers_file, required=False)
+    resource = recorded.get("resource")
     if not isinstance(resource, str):
         raise ScaffoldError(
             f"service {service!r} was not made by `scaffold new service` (no recorded resource in "
@@ -175,8 +175,8 @@ def _existing_endpoint(root: Path, answers: EndpointAnswers) -> str | None:
         return route_file
     openapi_file = f"{service_dir}/{platform.SERVICE_OPENAPI}"
     try:
-        document = yaml.load((root / openapi_file).read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        document = yaml_mapping(read_repo_text(root, openapi_file), openapi_file, required=False)
+    except ScaffoldError:
         return None  # the plan reports an unreadable openapi.yaml in its own words
     paths = document.get("paths") if isinstance(document, dict) else None
     if not isinstance(paths, dict):
@@ -217,6 +217,7 @@ def _plan_changes(
     }
     service_dir = platform.service_dir(answers.service)
     changes = ChangeSet(settings.root)
+    require_valid_manifest(changes, f"{service_dir}/{platform.SERVICE_MANIFEST}", models.SERVICE)
     changes.write(f"{service_dir}/src/routes/{answers.name}.ts", _render("endpoint-route.ts.jinja", context))
     changes.write(
         f"{service_dir}/test/integration/{answers.name}.oauth.test.ts", _render("endpoint-oauth.test.ts.jinja", context)
@@ -253,7 +254,7 @@ def _add_operation(changes: ChangeSet, service_dir: str, answers: EndpointAnswer
     text = changes.current(openapi_file)
     if text is None:
         raise ScaffoldError(f"{openapi_file} is missing")
-    document = yaml.load(text, Loader=yaml.CSafeLoader) or {}
+    document = yaml_mapping(text, openapi_file)
     item = (document.get("paths") or {}).get(answers.path) or {}
     if answers.method in item and item[answers.method].get("operationId") != answers.operation_id:
         raise ScaffoldError(f"{openapi_file}: {answers.method.upper()} {answers.path} already exists")
@@ -391,8 +392,8 @@ def _write_generated_pages(changes: ChangeSet, service: str) -> None:
     from scaffold.verify.repo import RepoView
 
     service_dir = platform.service_dir(service)
-    manifest = yaml.load(changes.current(f"{service_dir}/{platform.SERVICE_MANIFEST}") or "", Loader=yaml.CSafeLoader)
-    openapi = yaml.load(changes.current(f"{service_dir}/{platform.SERVICE_OPENAPI}") or "", Loader=yaml.CSafeLoader)
+    manifest = current_mapping(changes, f"{service_dir}/{platform.SERVICE_MANIFEST}")
+    openapi = current_mapping(changes, f"{service_dir}/{platform.SERVICE_OPENAPI}")
     changes.write(f"{platform.DOCS_SERVICES}/{service}.md", docs_pages.render_service_page(manifest, openapi))
     changes.write(f"{platform.DOCS_SDK}/{service}.md", docs_pages.render_sdk_page(service, openapi))
     for derive in (event_checks.derived_files, endpoint_checks.derived_files):

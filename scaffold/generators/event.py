@@ -18,15 +18,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
 from scaffold import platform, templates
 from scaffold.checks.event import EVENT_NAME, default_export_name, events_scope, family_of
 from scaffold.edits import typescript_registries as ts_edits
 from scaffold.edits import yaml_lists
 from scaffold.errors import ScaffoldError
 from scaffold.generators import free_text
-from scaffold.generators.base import PlatformSettings, plan_unless_exists
+from scaffold.generators.base import PlatformSettings, current_mapping, plan_unless_exists, require_valid_manifest
 from scaffold.generators.event_payload import (
     PayloadField,
     check_unique,
@@ -35,6 +33,7 @@ from scaffold.generators.event_payload import (
     zod_object_body,
 )
 from scaffold.naming import camel, pascal
+from scaffold.parsers import models
 from scaffold.parsers import typescript as ts
 from scaffold.staging import ChangeSet
 
@@ -261,6 +260,7 @@ def _add_to_manifest(changes: ChangeSet, service: str, key: str, event: str) -> 
     text = changes.current(path)
     if text is None:
         raise ScaffoldError(f"{path} is missing")
+    require_valid_manifest(changes, path, models.SERVICE)
     changes.write(path, yaml_lists.add_to_string_list(text, path, ["contracts", key], event))
 
 
@@ -323,8 +323,8 @@ def _write_generated(changes: ChangeSet, services: set[str]) -> None:
 
     for service in sorted(services):
         service_dir = platform.service_dir(service)
-        manifest = yaml.load(changes.current(_manifest_path(service)) or "", Loader=yaml.CSafeLoader)
-        openapi = yaml.load(changes.current(f"{service_dir}/{platform.SERVICE_OPENAPI}") or "", Loader=yaml.CSafeLoader)
+        manifest = current_mapping(changes, _manifest_path(service))
+        openapi = current_mapping(changes, f"{service_dir}/{platform.SERVICE_OPENAPI}")
         changes.write(f"{platform.DOCS_SERVICES}/{service}.md", docs_pages.render_service_page(manifest, openapi))
     for path, content in derived_files(RepoView(changes.root, overlay=changes.overlay())).items():
         changes.write(path, content)

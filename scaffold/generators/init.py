@@ -10,8 +10,8 @@ import yaml
 
 from scaffold import platform, templates
 from scaffold.errors import ScaffoldError
-from scaffold.generators.base import plan_unless_exists
-from scaffold.staging import ChangeSet
+from scaffold.generators.base import plan_unless_exists, yaml_mapping
+from scaffold.staging import ChangeSet, read_repo_text
 
 PLATFORM_NAME = re.compile(r"^[a-z][a-z0-9-]{0,38}[a-z0-9]$")
 
@@ -33,6 +33,8 @@ def plan_init(target: Path, answers: InitAnswers) -> ChangeSet:
     marker = target / platform.MARKER
     if target.is_dir() and any(target.iterdir()) and not marker.is_file():
         raise ScaffoldError(f"{target}: folder is not empty and is not a platform repo; choose an empty or new folder")
+    if marker.is_file():  # a malformed marker is one line and exit 2, like every other manifest
+        yaml_mapping(read_repo_text(target, platform.MARKER), str(marker), required=False)
     # Re-rendering would undo what generators and people added since (registries, catalog): never overwrite a platform.
     return plan_unless_exists(
         marker.is_file(),

@@ -25,8 +25,6 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
 from scaffold import platform, templates
 from scaffold.checks.job import JOB_NAME, SCHEDULE
 from scaffold.edits import openapi as openapi_edits
@@ -35,8 +33,9 @@ from scaffold.edits import typescript_registries as ts_edits
 from scaffold.edits import yaml_lists
 from scaffold.errors import ScaffoldError
 from scaffold.generators import free_text
-from scaffold.generators.base import PlatformSettings, plan_unless_exists
+from scaffold.generators.base import PlatformSettings, current_mapping, plan_unless_exists, require_valid_manifest
 from scaffold.naming import pascal
+from scaffold.parsers import models
 from scaffold.parsers import typescript as ts
 from scaffold.staging import ChangeSet
 
@@ -351,6 +350,8 @@ def _register_caller(changes: ChangeSet, answers: JobAnswers) -> None:
     text = changes.current(manifest)
     if text is None:
         raise ScaffoldError(f"{manifest} is missing")
+    require_valid_manifest(changes, manifest, models.SERVICE)
+    require_valid_manifest(changes, platform.M2M_CLIENTS, models.M2M_CLIENTS)
     changes.write(manifest, yaml_lists.add_to_string_list(text, manifest, ["callers"], JOBS_SERVICE))
 
     clients_text = changes.current(platform.M2M_CLIENTS)
@@ -412,7 +413,7 @@ def _write_generated_pages(changes: ChangeSet, answers: JobAnswers) -> None:
     from scaffold import docs_pages
 
     service_dir = platform.service_dir(answers.target)
-    manifest = yaml.load(changes.current(f"{service_dir}/{platform.SERVICE_MANIFEST}") or "", Loader=yaml.CSafeLoader)
-    openapi = yaml.load(changes.current(f"{service_dir}/{platform.SERVICE_OPENAPI}") or "", Loader=yaml.CSafeLoader)
+    manifest = current_mapping(changes, f"{service_dir}/{platform.SERVICE_MANIFEST}")
+    openapi = current_mapping(changes, f"{service_dir}/{platform.SERVICE_OPENAPI}")
     changes.write(f"{platform.DOCS_SERVICES}/{answers.target}.md", docs_pages.render_service_page(manifest, openapi))
     changes.write(f"{platform.DOCS_SDK}/{answers.target}.md", docs_pages.render_sdk_page(answers.target, openapi))

@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from scaffold import platform
 from scaffold.errors import ScaffoldError
+from scaffold.parsers.manifests import YamlProblem, load_data
+from scaffold.staging import read_repo_text
 
 
 def _answer(question: Any) -> Any:
@@ -28,9 +28,9 @@ def text(message: str, default: str = "") -> str:
 
 
 def _catalog_values(root: Path, key: str) -> list[str]:
-    try:
-        catalog = yaml.safe_load((root / platform.CATALOG).read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError):
+    try:  # only suggestions: a catalog that cannot be read offers none (the generator reports it when it edits it)
+        catalog = load_data(read_repo_text(root, platform.CATALOG) or "") or {}
+    except (ScaffoldError, YamlProblem):
         return []
     entries = catalog.get("services") if isinstance(catalog, dict) else None
     return sorted({str(e[key]) for e in entries or [] if isinstance(e, dict) and e.get(key)})

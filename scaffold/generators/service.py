@@ -23,9 +23,16 @@ from scaffold.edits import typescript_registries as ts_edits
 from scaffold.edits import yaml_lists
 from scaffold.errors import ScaffoldError
 from scaffold.generators import free_text
-from scaffold.generators.base import PlatformSettings, plan_unless_exists
+from scaffold.generators.base import (
+    PlatformSettings,
+    current_mapping,
+    plan_unless_exists,
+    require_valid_manifest,
+    yaml_mapping,
+)
 from scaffold.naming import MAX_SERVICE_NAME, RESOURCE_NAME, SERVICE_NAME, ServiceNames
-from scaffold.staging import ChangeSet
+from scaffold.parsers import models
+from scaffold.staging import ChangeSet, read_repo_text
 
 
 @dataclass(frozen=True)
@@ -67,14 +74,9 @@ def validate_answers(answers: ServiceAnswers) -> None:
 
 
 def recorded_answers(root: Path, name: str) -> dict[str, object] | None:
-    answers_file = root / platform.service_dir(name) / templates.ANSWERS_FILE
-    if not answers_file.is_file():
-        return None
-    try:
-        loaded = yaml.safe_load(answers_file.read_text(encoding="utf-8"))
-    except yaml.YAMLError:
-        raise ScaffoldError(f"{answers_file}: not valid YAML") from None
-    return loaded if isinstance(loaded, dict) else None
+    answers_file = f"{platform.service_dir(name)}/{templates.ANSWERS_FILE}"
+    text = read_repo_text(root, answers_file)
+    return None if text is None else yaml_mapping(text, answers_file)
 
 
 def next_free_port(root: Path, name: str) -> int:
@@ -84,10 +86,8 @@ def next_free_port(root: Path, name: str) -> int:
         return int(recorded["port"])  # type: ignore[call-overload]
     ports = [3000]
     for answers_file in (root / platform.SERVICES_DIR).glob(f"*/{templates.ANSWERS_FILE}"):
-        try:
-            port = (yaml.safe_load(answers_file.read_text(encoding="utf-8")) or {}).get("port")
-        except yaml.YAMLError:
-            continue
+        relative = answers_file.relative_to(root).as_posix()
+        port = yaml_mapping(read_repo_text(root, relative), relative, required=False).get("port")
         if isinstance(port, int):
             ports.append(port + 1)
     return max(ports)
@@ -207,6 +207,7 @@ def _add_catalog_entry(changes: ChangeSet, answers: ServiceAnswers) -> None:
     catalog = changes.current(platform.CATALOG)
     if catalog is None:
         raise ScaffoldError(f"{platform.CATALOG} is missing: is this a platform made by `scaffold init`?")
+    require_valid_manifest(changes, platform.CATALOG, models.CATALOG)
     entry = {"name": answers.name, "owner": answers.owner, "on_call": answers.on_call, "status": "experimental"}
     changes.write(platform.CATALOG, yaml_lists.upsert_list_item(catalog, platform.CATALOG, "services", entry, "name"))
 
@@ -231,8 +232,8 @@ def _write_generated_pages(changes: ChangeSet, answers: ServiceAnswers) -> None:
     from scaffold.verify.repo import RepoView
 
     service_dir = platform.service_dir(answers.name)
-    manifest = yaml.load(changes.current(f"{service_dir}/{platform.SERVICE_MANIFEST}") or "", Loader=yaml.CSafeLoader)
-    openapi = yaml.load(changes.current(f"{service_dir}/{platform.SERVICE_OPENAPI}") or "", Loader=yaml.CSafeLoader)
+    manifest = current_mapping(changes, f"{service_dir}/{platform.SERVICE_MANIFEST}")
+    openapi = current_mapping(changes, f"{service_dir}/{platform.SERVICE_OPENAPI}")
     changes.write(f"{platform.DOCS_SERVICES}/{answers.name}.md", docs_pages.render_service_page(manifest, openapi))
     changes.write(f"{platform.DOCS_SDK}/{answers.name}.md", docs_pages.render_sdk_page(answers.name, openapi))
     for path, content in derived_files(RepoView(changes.root, overlay=changes.overlay())).items():

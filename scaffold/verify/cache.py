@@ -50,6 +50,8 @@ def fingerprint(root: Path, listing: Listing, options: Sequence[str]) -> str:
         digest.update(path.encode("utf-8", "surrogateescape") + b"\0" + _content_token(prefix + path))
     for path in listing.folder_links:
         digest.update(path.encode("utf-8", "surrogateescape") + b"\0D" + _link_token(prefix + path))
+    for path, reason in listing.refused:  # never opened: what the report says of them is the path and the reason
+        digest.update(path.encode("utf-8", "surrogateescape") + b"\0R" + reason.encode("utf-8", "surrogateescape"))
     digest.update(b"\0HEAD\0" + git_head(root))
     return digest.hexdigest()
 

@@ -36,17 +36,20 @@ class Selection:
 
 
 def _run_one(check: Check, repo: RepoView, subject: Subject) -> list[Finding]:
-    try:
-        findings = list(check.run(repo, subject))
-    except Exception as error:  # a check's own bug must not hide the other items' verdicts
-        findings = [
-            Finding(
-                check.id,
-                Status.FAIL,
-                f"the check itself failed: {type(error).__name__}: {error}",
-                subject=subject.label,
-            )
-        ]
+    with repo.noting_refusals() as refused:
+        try:
+            findings = list(check.run(repo, subject))
+        except Exception as error:  # a check's own bug must not hide the other items' verdicts
+            findings = [
+                Finding(
+                    check.id,
+                    Status.FAIL,
+                    f"the check itself failed: {type(error).__name__}: {error}",
+                    subject=subject.label,
+                )
+            ]
+    # a file the check asked for and was refused (see repofs_read) read as absent: say so under the same item
+    findings += [_refusal(check.id, path, repo.refused[path], subject.label) for path in refused]
     return [_completed(f, subject) for f in findings] or [
         Finding(check.id, Status.FAIL, "the check returned no verdict", subject=subject.label)
     ]
@@ -99,9 +102,89 @@ def run_checks(
                 continue
             for subject_index in range(len(subjects)):
                 findings.extend(decided[check_index, subject_index])
+        findings.extend(_unread_entries(repo, selection, findings))
+        findings.extend(_broken_manifests(repo, selection, findings))
         if apply_attestations:
             findings = attestations.apply(findings, attestations.load(repo.root), repo, now=clock.now())
     return findings
+
+
+def _refusal(check_id: str, path: str, reason: str, subject: str) -> Finding:
+    fix = "replace it with a regular file inside the repo (at most a few MB), or remove it"
+    return Finding(check_id, Status.FAIL, reason, file=path, subject=subject, fix=fix)  # the path shows beside it
+
+
+# Where an entry the listing refused is reported when no check asked for it (e.g. a service folder that is a
+# symlink out of the repo, so the service has no subject at all): under the service, the template-shape item;
+# elsewhere, the repo's "CI green" item. No new ID: the catalogue stays the checklist's 86.
+_UNREAD_IN_SERVICE = "SVC-CODE-01"
+_UNREAD_IN_REPO = "DEPLOY-02"
+
+
+def _unread_entries(repo: RepoView, selection: Selection, decided: list[Finding]) -> list[Finding]:
+    """One `fail` finding per entry of the tree that is never read (`listing.scan`'s refused: a symlink leading out
+    of the repo or in a loop, a FIFO, socket or device), unless a check's finding already named it."""
+    from scaffold import platform
+
+    named = {f.file for f in decided if f.status is Status.FAIL and f.file and f.message == repo.refused.get(f.file)}
+    checks = catalogue()
+    found = []
+    for path, reason in repo.listed_refusals:
+        if path in named:
+            continue
+        parts = path.split("/")
+        if parts[0] == platform.SERVICES_DIR and len(parts) > 1 and parts[1] not in platform.RESERVED_SERVICE_NAMES:
+            check_id, subject, folder = _UNREAD_IN_SERVICE, f"{Kind.SERVICE.value}:{parts[1]}", "/".join(parts[:2])
+        else:
+            check_id, subject, folder = _UNREAD_IN_REPO, "repo", None
+        if not selection.wants(checks[check_id]):
+            continue
+        if selection.subject_path is not None and folder is not None and folder != selection.subject_path:
+            continue
+        found.append(_refusal(check_id, path, reason, subject))
+    return found
+
+
+def _broken_manifests(repo: RepoView, selection: Selection, decided: list[Finding]) -> list[Finding]:
+    """A `fail` (under the repo-level item, see `_UNREAD_IN_REPO`) for each platform manifest that is there but
+    cannot be used — refused, not UTF-8, not valid YAML (duplicate keys and alias bombs included), not a mapping,
+    or against its schema — unless a check's `fail` on the file already says the same: the checks read some
+    manifests only when they matter (the M2M clients when a service has callers), some say only "not valid YAML
+    at line N", and a broken manifest must neither pass unseen nor lose its reason."""
+    from scaffold import platform
+    from scaffold.checks._schemas import schema_errors
+
+    if not selection.wants(catalogue()[_UNREAD_IN_REPO]) or selection.subject_path is not None:
+        return []
+    found = []
+    for path, schema_path in platform.PLATFORM_MANIFESTS:
+        if not repo.has_file(path):
+            continue
+        parsed = repo.yaml(path)
+        line: int | None = None
+        said = reason = ""  # `said`: what a check's message must hold to have told the same already
+        if parsed is None:
+            said = reason = repo.refused.get(path) or "not UTF-8 text; not read"
+        elif not parsed.ok:
+            said, line = parsed.error or "", parsed.error_line
+            reason = f"not valid YAML: {said}"
+        elif not isinstance(parsed.data, dict):
+            found_type = "nothing" if parsed.data is None else f"a {type(parsed.data).__name__}"
+            reason, line = f"expected a mapping at the top level, found {found_type}", 1
+        elif path == platform.MARKER and parsed.data.get("kind") != "platform":
+            reason, line = "expected `kind: platform` (what every generator looks for)", parsed.line_of(("kind",))
+        elif schema_path is not None and (errors := schema_errors(repo, path, schema_path))[0]:
+            first, schema_name = errors[0][0], errors[1]
+            said, line = first.message, first.line or 1
+            reason = f"{first.where}: {first.message} (per {schema_name})"
+        else:
+            continue
+        said = said or reason
+        if any(f.status is Status.FAIL and f.file == path and said in f.message for f in decided):
+            continue
+        fix = "make it a mapping its schema accepts (`scaffold init` writes a valid one)"
+        found.append(Finding(_UNREAD_IN_REPO, Status.FAIL, reason, file=path, line=line, fix=fix, subject="repo"))
+    return found
 
 
 # The view of the last run, kept until the next run replaces it: freeing a large run's parses when `run_checks`

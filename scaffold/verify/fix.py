@@ -10,12 +10,11 @@ from __future__ import annotations
 import contextlib
 from pathlib import Path
 
-import yaml
-
 from scaffold import docs_pages, platform
 from scaffold.edits import typescript_registries as ts_edits
 from scaffold.edits import yaml_lists
 from scaffold.errors import ScaffoldError
+from scaffold.parsers.manifests import YamlProblem, load_data
 from scaffold.staging import ChangeSet
 from scaffold.verify.repo import RepoView
 
@@ -39,8 +38,8 @@ def _load(repo: RepoView, path: str) -> object:
     if text is None:
         return None
     try:
-        return yaml.load(text, Loader=yaml.CSafeLoader)
-    except yaml.YAMLError:
+        return load_data(text)
+    except YamlProblem:
         return None  # unparseable: the checks report it; nothing to derive from
 
 

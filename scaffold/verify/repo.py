@@ -2,6 +2,10 @@
 
 Checks never open files themselves; they ask the RepoView, which reads each file once and hands out parsed forms
 from `scaffold.parsers`. Paths given and returned are repo-relative with forward slashes.
+
+Reads go through `scaffold.repofs_read`: a symlink out of the repo or in a loop, a FIFO, socket or device, or a
+file over the size cap is never opened and reads as absent (None); the view remembers it (`refused`) and notes
+it for the check that asked (`noting_refusals`), which the engine turns into a finding under that check.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ import json as _json
 import os
 import tempfile
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -23,6 +27,8 @@ from scaffold.parsers import manifests as manifest_parser
 from scaffold.parsers import markdown as markdown_parser
 from scaffold.parsers import openapi as openapi_parser
 from scaffold.parsers import typescript as ts_parser
+from scaffold.repofs_read import RefusedRead, RepoFiles
+from scaffold.verify.listing import Listing
 from scaffold.verify.model import Kind
 
 if TYPE_CHECKING:
@@ -49,14 +55,23 @@ class Subject:
 
 class RepoView:
     def __init__(
-        self, root: Path, overlay: Mapping[str, bytes] | None = None, listing: Sequence[str] | None = None
+        self, root: Path, overlay: Mapping[str, bytes] | None = None, listing: Sequence[str] | Listing | None = None
     ) -> None:
         """`overlay`: files as a generator is about to write them (path → bytes), seen in place of the disk's.
-        `listing`: the files below the root as `listing.scan` found them a moment ago (else they are listed here)."""
+        `listing`: the files below the root as `listing.scan` found them a moment ago (else they are listed here);
+        given as a `Listing`, its refused entries too."""
         self.root = root.resolve()
         self._root_prefix = f"{self.root}{os.sep}"  # for reads and stats: str paths cost less than Path objects
+        self._reader = RepoFiles(self.root)
         self._overlay = dict(overlay or {})
-        self._listing = None if listing is None else list(listing)
+        self._listing: list[str] | None = None
+        self._listed_refusals: list[tuple[str, str]] | None = None
+        if isinstance(listing, Listing):
+            self._listing, self._listed_refusals = list(listing.paths), list(listing.refused)
+        elif listing is not None:
+            self._listing = list(listing)
+        self.refused: dict[str, str] = {}  # path → reason, for every read refused so far (see `refusals`)
+        self._noted: list[str] | None = None  # refused paths asked for by the running check (`noting_refusals`)
         self._text: dict[str, str | None] = {}
         self._parsed_cache: dict[tuple[str, str], object] = {}
         self._parsed_by_content: dict[tuple[str, str], object] = {}  # see `_parsed`
@@ -71,8 +86,36 @@ class RepoView:
         """Every file below the root, repo-relative, skipping node_modules, .git and build output (`listing.scan`)."""
         from scaffold.verify.listing import scan
 
-        found = self._listing if self._listing is not None else scan(self.root).paths
+        if self._listing is None:
+            listed = scan(self.root)
+            self._listing, self._listed_refusals = listed.paths, listed.refused
+        found = self._listing
         return sorted(set(found) | set(self._overlay)) if self._overlay else found
+
+    @cached_property
+    def listed_refusals(self) -> list[tuple[str, str]]:
+        """(path, reason) for every entry the listing would not hand on: symlinks out of the repo or in a loop,
+        FIFOs, sockets, devices (`listing.scan`). Empty when the view was given a plain list of paths."""
+        if self._listed_refusals is None and self._listing is None:
+            self.files  # noqa: B018 - lists the tree, refusals included
+        refusals = self._listed_refusals or []
+        self.refused.update(refusals)
+        return refusals
+
+    @contextlib.contextmanager
+    def noting_refusals(self) -> Iterator[list[str]]:
+        """While the block runs, every refused path a read asks for is added to the yielded list (once each)."""
+        self.listed_refusals  # noqa: B018 - so that listed entries are refused without an open
+        noted: list[str] = []
+        self._noted = noted
+        try:
+            yield noted
+        finally:
+            self._noted = None
+
+    def _note(self, relative: str) -> None:
+        if self._noted is not None and relative not in self._noted:
+            self._noted.append(relative)
 
     @cached_property
     def _file_set(self) -> frozenset[str]:
@@ -110,10 +153,16 @@ class RepoView:
                 self._text[relative] = None
         if relative not in self._text:
             try:
-                with open(self._root_prefix + relative, encoding="utf-8") as file:
-                    self._text[relative] = file.read()
+                if relative in self.refused:
+                    raise RefusedRead(relative, self.refused[relative])
+                self._text[relative] = self._reader.read_text(relative)
+            except RefusedRead as refused:
+                self.refused[relative] = refused.reason
+                self._text[relative] = None
             except (OSError, UnicodeDecodeError):
                 self._text[relative] = None
+        if self.refused and relative in self.refused:
+            self._note(relative)
         return self._text[relative]
 
     def glob(self, pattern: str) -> list[str]:
@@ -128,6 +177,8 @@ class RepoView:
 
     def _parsed(self, kind: str, relative: str, parse: Callable[[str], _T]) -> _T | None:
         key = (kind, relative)
+        if self.refused and relative in self.refused:
+            self._note(relative)
         if key not in self._parsed_cache:
             text = self.read_text(relative)
             if text is None:

@@ -194,7 +194,8 @@ def test_a_new_commit_is_a_miss_though_no_listed_file_changed(platform: Path, de
 
 def test_hashing_the_tree_opens_no_fifo_or_device_and_reads_no_link_target(platform: Path, tmp_path: Path) -> None:
     """The key is computed before any check runs: a FIFO, a link to /dev/zero or to a file outside the repo must
-    neither block nor be read; the link's target text and the outside file's identity are still in the key."""
+    neither block nor be read. They are refused entries (the report names them and why): the key holds the path and
+    the reason, so an outside change is not seen (nothing of it reaches a report) and a link made regular is."""
     import threading
 
     from scaffold.verify import cache
@@ -212,4 +213,7 @@ def test_hashing_the_tree_opens_no_fifo_or_device_and_reads_no_link_target(platf
     worker.join(timeout=60)
     assert keys, "hashing the tree blocked"
     outside.write_text("SECRET=2\n")
+    assert cache.fingerprint(platform, scan(platform), []) == keys[0]
+    (folder / "env").unlink()
+    (folder / "env").write_text("SECRET=3\n")
     assert cache.fingerprint(platform, scan(platform), []) != keys[0]
