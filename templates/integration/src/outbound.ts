@@ -4,7 +4,7 @@ import { withCircuitBreaker } from "@platform/service-kit";
 // lock) open indefinitely.
 export const TIMEOUT_MS = 10_000;
 
-type Send = (send: typeof fetch, url: URL, init: RequestInit) => Promise<Response>;
+export type Send = (send: typeof fetch, url: URL, init: RequestInit) => Promise<Response>;
 
 // A 5xx answer: thrown inside the breaker so it counts as a failure, unwrapped again for the caller.
 class ServerFailure extends Error {
@@ -14,7 +14,8 @@ class ServerFailure extends Error {
 }
 
 // One circuit breaker per origin (the identity service, each platform API): when one is failing, calls to it fail
-// fast instead of piling up, and the others are unaffected. Tests make their own so no state leaks between them.
+// fast instead of piling up, and the others are unaffected. Only platform origins get here, so the map stays small.
+// Tests make their own so no breaker state leaks between them.
 export function circuitBreakers(options: { volumeThreshold?: number } = {}): (origin: string) => Send {
   const breakers = new Map<string, Send>();
   return (origin) => {
