@@ -58,7 +58,7 @@ describe("callPlatform", () => {
       return answers.shift() ?? c.json({ ok: true });
     });
     // Every request that leaves, wherever it goes, and whether it carried the user's token.
-    const sent: { url: string; bearer: boolean }[] = [];
+    const sent: { url: string; bearer: boolean; redirect?: RequestInit["redirect"] }[] = [];
     const tokens = new MemoryTokenStore();
     await tokens.save("user-1", { accessToken: "at-old", refreshToken: "rt-unknown", expiresAt: Date.now() + 3_600_000, scopes: [] });
     const sleeps: number[] = [];
@@ -69,7 +69,7 @@ describe("callPlatform", () => {
       sleep: async (ms: number) => void sleeps.push(ms),
       breakers: circuitBreakers(),
       fetch: (async (input: Parameters<typeof fetch>[0], init?: RequestInit) => {
-        sent.push({ url: String(input), bearer: new Headers(init?.headers).has("authorization") });
+        sent.push({ url: String(input), bearer: new Headers(init?.headers).has("authorization"), redirect: init?.redirect });
         const url = new URL(String(input));
         if (url.hostname === "identity.dev.platform.loop.health") return identity.fetch(input, init);
         if (url.hostname.endsWith(".dev.platform.loop.health")) return api.request(String(input), init);
@@ -127,10 +127,10 @@ describe("callPlatform", () => {
     expect(sent.filter((request) => request.bearer)).toEqual([]);
   });
 
-  it("sends the token to the platform service it names", async () => {
+  it("sends the token to the platform service it names, and follows no redirect elsewhere", async () => {
     const { deps, sent } = await setup([]);
     await callPlatform(deps, "user-1", { service: "billing-ledger", path: "/items?limit=5" });
-    expect(sent).toEqual([{ url: "https://billing-ledger.dev.platform.loop.health/items?limit=5", bearer: true }]);
+    expect(sent).toEqual([{ url: "https://billing-ledger.dev.platform.loop.health/items?limit=5", bearer: true, redirect: "error" }]);
   });
 
   it("retries a POST with one Idempotency-Key, the same on every attempt", async () => {
