@@ -1,6 +1,7 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 import type { Db } from "@platform/service-kit";
 import { Hono } from "hono";
+import { z } from "zod";
 import { WEBHOOK_EVENTS } from "./config";
 import { log } from "./log";
 
@@ -43,18 +44,21 @@ function isSubscribed(name: unknown): name is WebhookEventName {
 }
 
 // The envelope every delivery has; anything else, or a body that is not JSON, is the sender's mistake (a 400).
-function parseDelivery(body: string): (Omit<WebhookDelivery, "name"> & { name: string }) | null {
-  let value: unknown;
+const Envelope = z.object({
+  id: z.string().min(1),
+  name: z.string().min(1),
+  brand_id: z.string().min(1),
+  occurred_at: z.string().min(1),
+  payload: z.unknown(),
+});
+
+function parseDelivery(body: string): z.infer<typeof Envelope> | null {
   try {
-    value = JSON.parse(body);
+    const parsed = Envelope.safeParse(JSON.parse(body));
+    return parsed.success ? parsed.data : null;
   } catch {
-    return null;
+    return null; // not JSON
   }
-  if (value === null || typeof value !== "object") return null;
-  const { id, name, brand_id, occurred_at, payload } = value as Record<string, unknown>;
-  const texts = [id, name, brand_id, occurred_at];
-  if (!texts.every((text) => typeof text === "string" && text !== "")) return null;
-  return { id: id as string, name: name as string, brand_id: brand_id as string, occurred_at: occurred_at as string, payload };
 }
 
 // POST /webhooks/platform: verifies the signature on the raw body before parsing it, records the delivery id in
