@@ -421,9 +421,10 @@ def _compares_values(node: Node) -> bool:
 @check("INT-05", "Webhook signature verification implemented", mode="auto", kind=Kind.INTEGRATION)
 def webhook_signature_verified(repo: RepoView, subject: Subject) -> Iterable[Finding]:
     """What it does: When integration.yaml lists `webhook_events`, checks that the code compares signatures with
-    `crypto.timingSafeEqual`, bounds the signed timestamp with a tolerance (a `<`/`>` comparison involving a
-    name containing "tolerance"), and never compares a signature with `===`/`==`. Without webhook events it is
-    not applicable.
+    `crypto.timingSafeEqual` in a file that computes the HMAC (`createHmac`; a timing-safe comparison of something
+    else, such as the OAuth state, does not count), bounds the signed timestamp with a tolerance (a `<`/`>`
+    comparison involving a name containing "tolerance"), and never compares a signature with `===`/`==`. Without
+    webhook events it is not applicable.
 
     Why it matters: An unverified webhook endpoint accepts forged events from anyone; `===` leaks the signature
     through timing, and without a timestamp tolerance a captured delivery can be replayed forever.
@@ -440,8 +441,10 @@ def webhook_signature_verified(repo: RepoView, subject: Subject) -> Iterable[Fin
     findings = _broken_sources("INT-05", repo, subject)
     timing_safe, tolerance = None, None
     for path, parsed in _sources(repo, subject):
+        computes_hmac = any(ts.calls(parsed, lambda c: c == "createHmac" or c.endswith(".createHmac")))
         for call in ts.calls(parsed, lambda c: c == "timingSafeEqual" or c.endswith(".timingSafeEqual")):
-            timing_safe = timing_safe or (path, call.line)
+            if computes_hmac:
+                timing_safe = timing_safe or (path, call.line)
         for node in ts.walk(parsed.root):
             if node.type != "binary_expression":
                 continue

@@ -1,17 +1,24 @@
+import type { Db } from "@platform/service-kit";
 import { Hono } from "hono";
-import { getSignedCookie, setSignedCookie, deleteCookie } from "hono/cookie";
+import { deleteCookie, getSignedCookie, setSignedCookie } from "hono/cookie";
 import { REDIRECT_URIS, type Stage } from "./config";
 import { disconnectRoutes, type DisconnectDeps } from "./disconnect";
 import { log } from "./log";
 import { exchangeCode, OAuthError } from "./oauth";
-import { authorizationUrl, createPkcePair, createState } from "./pkce";
+import { beginFlow, FLOW_TTL_MS, finishFlow } from "./oauth-flow";
+import { authorizationUrl } from "./pkce";
 import { webhookRoutes, type WebhookDelivery } from "./webhooks";
 
 export type IntegrationDeps = DisconnectDeps & {
   stage: Stage;
+  db: Db;
+  // Seals the PKCE verifier at rest, like the tokens (tokenKeyFrom() in src/seal.ts).
+  tokenKey: Buffer;
   cookieSecret: string;
   webhookSecret: string;
-  onEvent: (delivery: WebhookDelivery) => Promise<void>;
+  // Runs in the transaction that records the delivery id: its writes and the de-duplication commit together.
+  onEvent: (delivery: WebhookDelivery, tx: Db) => Promise<void>;
+  now?: () => number;
 };
 
 const FLOW_COOKIE = "loop_oauth";
@@ -20,17 +27,18 @@ const FLOW_COOKIE = "loop_oauth";
 export function createIntegrationApp(deps: IntegrationDeps): Hono {
   const app = new Hono();
   const redirectUri = REDIRECT_URIS[deps.stage][0] ?? "";
+  const flowDeps = { db: deps.db, key: deps.tokenKey, now: deps.now };
 
   app.get("/oauth/start", async (c) => {
-    if (!deps.currentUser(c)) return c.text("Sign in first.", 401);
-    const pkce = createPkcePair();
-    const state = createState();
-    // The verifier never leaves this app: it travels in a signed, http-only cookie to the callback.
-    await setSignedCookie(c, FLOW_COOKIE, `${state}.${pkce.verifier}`, deps.cookieSecret, {
+    const userId = deps.currentUser(c);
+    if (!userId) return c.text("Sign in first.", 401);
+    const { flowId, state, pkce } = await beginFlow(flowDeps, userId);
+    // The state and verifier stay in the database; the browser only carries which flow is its own.
+    await setSignedCookie(c, FLOW_COOKIE, flowId, deps.cookieSecret, {
       httpOnly: true,
       secure: deps.stage !== "dev",
       sameSite: "Lax",
-      maxAge: 600,
+      maxAge: FLOW_TTL_MS / 1000,
       path: "/oauth",
     });
     return c.redirect(authorizationUrl(deps.stage, pkce, state, redirectUri).toString());
@@ -38,13 +46,12 @@ export function createIntegrationApp(deps: IntegrationDeps): Hono {
 
   app.get("/oauth/callback", async (c) => {
     const userId = deps.currentUser(c);
-    const flow = await getSignedCookie(c, deps.cookieSecret, FLOW_COOKIE);
+    const flowId = await getSignedCookie(c, deps.cookieSecret, FLOW_COOKIE);
     deleteCookie(c, FLOW_COOKIE, { path: "/oauth" });
-    const [state, verifier] = typeof flow === "string" ? flow.split(".") : [];
+    const state = c.req.query("state");
     const code = c.req.query("code");
-    if (!userId || !state || !verifier || c.req.query("state") !== state || !code) {
-      return c.text("This sign-in link is invalid or expired; start again.", 400);
-    }
+    const verifier = userId && typeof flowId === "string" && state ? await finishFlow(flowDeps, flowId, userId, state) : null;
+    if (!userId || !verifier || !code) return c.text("This sign-in link is invalid or expired; start again.", 400);
     try {
       await deps.tokens.save(userId, await exchangeCode(deps.oauth, { code, verifier, redirectUri }));
     } catch (error) {
@@ -55,7 +62,7 @@ export function createIntegrationApp(deps: IntegrationDeps): Hono {
     return c.redirect("/disconnect");
   });
 
-  app.route("/", webhookRoutes({ secret: deps.webhookSecret, onEvent: deps.onEvent }));
+  app.route("/", webhookRoutes({ secret: deps.webhookSecret, db: deps.db, onEvent: deps.onEvent, now: deps.now }));
   app.route("/", disconnectRoutes(deps));
   return app;
 }

@@ -1,11 +1,15 @@
 export { createIntegrationApp, type IntegrationDeps } from "./app";
-export { backoffDelay, retryAfterMs } from "./backoff";
+export { backoffDelay, MAX_RETRY_AFTER_MS, retryAfterMs } from "./backoff";
 export * from "./config";
 export { disconnectRoutes, disconnectUser, type DisconnectDeps } from "./disconnect";
 export { PlatformApiError, REACTIONS, reactionTo, type Reaction } from "./errors";
 export { log, redact } from "./log";
+export { migrate } from "./migrate";
 export { exchangeCode, OAuthError, refreshAccessToken, revokeTokens, type OAuthDeps, type TokenSet } from "./oauth";
+export { beginFlow, finishFlow, FLOW_TTL_MS } from "./oauth-flow";
+export { circuitBreakers, TIMEOUT_MS, type OutboundDeps } from "./outbound";
 export { authorizationUrl, codeChallenge, createPkcePair, type CodeChallengeMethod, type PkcePair } from "./pkce";
-export { callPlatform, mustReconnect, type PlatformClientDeps } from "./platform-client";
-export { currentAccessToken, MemoryTokenStore, type TokenStore } from "./tokens";
+export { callPlatform, mustReconnect, type PlatformClientDeps, type PlatformRequest } from "./platform-client";
+export { seal, TOKEN_KEY_ENV, tokenKeyFrom, unseal } from "./seal";
+export { currentAccessToken, PostgresTokenStore, type TokenStore } from "./tokens";
 export { SIGNATURE_HEADER, signDelivery, TOLERANCE_SECONDS, verifySignature, webhookRoutes } from "./webhooks";

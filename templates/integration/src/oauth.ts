@@ -1,11 +1,11 @@
 import { CLIENT_ID, identityUrl, type Stage } from "./config";
 import { log } from "./log";
+import { type OutboundDeps, send } from "./outbound";
 
-export type OAuthDeps = {
+export type OAuthDeps = OutboundDeps & {
   stage: Stage;
   // Confidential clients authenticate with their secret; public clients rely on PKCE alone.
   clientSecret?: string;
-  fetch?: typeof fetch;
   now?: () => number;
 };
 
@@ -32,7 +32,7 @@ async function postForm(deps: OAuthDeps, path: string, form: Record<string, stri
   if (deps.clientSecret) {
     headers.authorization = `Basic ${Buffer.from(`${CLIENT_ID}:${deps.clientSecret}`).toString("base64")}`;
   }
-  return (deps.fetch ?? fetch)(new URL(path, identityUrl(deps.stage)), { method: "POST", headers, body });
+  return send(deps, new URL(path, identityUrl(deps.stage)), { method: "POST", headers, body });
 }
 
 async function tokenRequest(deps: OAuthDeps, form: Record<string, string>): Promise<TokenSet> {

@@ -1,13 +1,16 @@
 import { describe, expect, it } from "vitest";
 import { disconnectRoutes } from "../src/disconnect";
-import { MemoryTokenStore } from "../src/tokens";
+import { PostgresTokenStore } from "../src/tokens";
+import { TOKEN_KEY, useTestDb } from "./db";
 import { fakeIdentity } from "./fake-identity";
+
+const db = useTestDb();
 
 const ORIGIN = "https://partner.example";
 
 async function setup(connected: boolean) {
   const identity = fakeIdentity();
-  const tokens = new MemoryTokenStore();
+  const tokens = new PostgresTokenStore(db, TOKEN_KEY);
   if (connected) await tokens.save("user-1", { accessToken: "at-1", refreshToken: "rt-1", expiresAt: Date.now() + 60_000, scopes: [] });
   const app = disconnectRoutes({
     oauth: { stage: "dev", fetch: identity.fetch },

@@ -1,8 +1,9 @@
 import { createHash, randomUUID } from "node:crypto";
 import { Hono } from "hono";
+import { CLIENT_ID } from "../src/config";
 
 // A stand-in for the identity service's OAuth endpoints: codes are bound to their PKCE challenge and redirect
-// URI, refresh tokens rotate, revoked tokens stop working.
+// URI, every request must name the registered client, refresh tokens rotate, revoked tokens stop working.
 export function fakeIdentity(options: { expiresIn?: number } = {}) {
   const codes = new Map<string, { challenge: string; method: string; redirectUri: string; scope: string }>();
   const refreshTokens = new Map<string, string>();
@@ -19,6 +20,7 @@ export function fakeIdentity(options: { expiresIn?: number } = {}) {
   app.post("/oauth/token", async (c) => {
     const form = new URLSearchParams(await c.req.text());
     requests.push(form);
+    if (form.get("client_id") !== CLIENT_ID) return c.json({ error: "invalid_client" }, 401);
     if (form.get("grant_type") === "authorization_code") {
       const grant = codes.get(form.get("code") ?? "");
       codes.delete(form.get("code") ?? "");
@@ -50,6 +52,7 @@ export function fakeIdentity(options: { expiresIn?: number } = {}) {
     // What the consent screen does once the user agrees: a code bound to the authorization request.
     consent(authorizeUrl: URL): string {
       const params = authorizeUrl.searchParams;
+      if (params.get("client_id") !== CLIENT_ID) throw new Error("invalid_client");
       const code = `code-${randomUUID()}`;
       codes.set(code, {
         challenge: params.get("code_challenge") ?? "",

@@ -2,8 +2,11 @@ import { describe, expect, it } from "vitest";
 import { CLIENT_ID, REDIRECT_URIS, SCOPES } from "../src/config";
 import { exchangeCode, OAuthError, refreshAccessToken, revokeTokens } from "../src/oauth";
 import { authorizationUrl, codeChallenge, createPkcePair, createState } from "../src/pkce";
-import { currentAccessToken, MemoryTokenStore } from "../src/tokens";
+import { currentAccessToken, PostgresTokenStore } from "../src/tokens";
+import { TOKEN_KEY, useTestDb } from "./db";
 import { fakeIdentity } from "./fake-identity";
+
+const db = useTestDb();
 
 const redirectUri = REDIRECT_URIS.dev[0] ?? "";
 
@@ -72,7 +75,7 @@ describe("token refresh", () => {
 
   it("refreshes an access token that is about to expire before handing it out", async () => {
     const identity = fakeIdentity({ expiresIn: 30 });
-    const store = new MemoryTokenStore();
+    const store = new PostgresTokenStore(db, TOKEN_KEY);
     const deps = { stage: "dev" as const, fetch: identity.fetch };
     const tokens = await connect(identity);
     await store.save("user-1", tokens);
@@ -80,6 +83,37 @@ describe("token refresh", () => {
     expect(fresh).not.toBe(tokens.accessToken);
     expect((await store.get("user-1"))?.accessToken).toBe(fresh);
     expect(await currentAccessToken(deps, store, "nobody")).toBeUndefined();
+  });
+
+  it("refreshes once when two requests find the same expired token, and both get the new one", async () => {
+    const identity = fakeIdentity();
+    const store = new PostgresTokenStore(db, TOKEN_KEY);
+    const deps = { stage: "dev" as const, fetch: identity.fetch };
+    const tokens = await connect(identity);
+    await store.save("user-1", { ...tokens, expiresAt: Date.now() - 1 });
+    const refreshesBefore = identity.requests.filter((form) => form.get("grant_type") === "refresh_token").length;
+    // the refresh token rotates: a second refresh with it would be refused as invalid_grant
+    const [first, second] = await Promise.all([
+      currentAccessToken(deps, store, "user-1"),
+      currentAccessToken(deps, store, "user-1"),
+    ]);
+    expect(identity.requests.filter((form) => form.get("grant_type") === "refresh_token").length - refreshesBefore).toBe(1);
+    expect(first).toBe(second);
+    expect(first).not.toBe(tokens.accessToken);
+    expect((await store.get("user-1"))?.accessToken).toBe(first);
+  });
+
+  it("after a 401, uses a token another request already refreshed instead of refreshing again", async () => {
+    const identity = fakeIdentity();
+    const store = new PostgresTokenStore(db, TOKEN_KEY);
+    const deps = { stage: "dev" as const, fetch: identity.fetch };
+    await store.save("user-1", await connect(identity));
+    const [first, second] = await Promise.all([
+      currentAccessToken(deps, store, "user-1", { force: true }),
+      currentAccessToken(deps, store, "user-1", { force: true }),
+    ]);
+    expect(first).toBe(second);
+    expect(identity.requests.filter((form) => form.get("grant_type") === "refresh_token")).toHaveLength(1);
   });
 
   it("revokes the refresh token at /oauth/revoke", async () => {

@@ -8,7 +8,14 @@ export { idempotency } from "./idempotency";
 export { handleOnce } from "./inbox";
 export { log, safeView } from "./log";
 export { NO_TRANSACTION_MARKER, runMigrations } from "./migrations";
-export { type Introspection, OAuthTestServer, oauthAuthorizationCode, type TokenResponse } from "./oauth";
+export {
+  type Introspection,
+  OAuthTestServer,
+  oauthAuthorizationCode,
+  type RegisteredClients,
+  TEST_REDIRECT_URI,
+  type TokenResponse,
+} from "./oauth";
 export { enqueue, type OutboxEvent, publishPending } from "./outbox";
 export { PLATFORM_TABLES_SQL } from "./platform-tables";
 export { problem } from "./problem";

@@ -1,9 +1,14 @@
 import { Hono } from "hono";
 import { describe, expect, it } from "vitest";
-import { type AppEnv, authenticate, OAuthTestServer, oauthAuthorizationCode, rateLimit, requireScope } from "../src";
+import { createHash, randomBytes } from "node:crypto";
+import { type AppEnv, authenticate, OAuthTestServer, oauthAuthorizationCode, rateLimit, requireScope, TEST_REDIRECT_URI } from "../src";
 
 const SECRET = "test-secret";
-const request = { clientId: "partner", sub: "user-1", brand_id: "brand-a", scopes: ["widgets:read"] };
+const request = { clientId: "partner-app", sub: "user-1", brand_id: "brand-a", scopes: ["widgets:read"] };
+const pkce = () => {
+  const verifier = randomBytes(32).toString("base64url");
+  return { verifier, challenge: createHash("sha256").update(verifier).digest("base64url"), method: "S256" as const };
+};
 
 describe("OAuthTestServer", () => {
   it("issues tokens through the PKCE flow that authenticate() accepts and introspection describes", async () => {
@@ -18,9 +23,36 @@ describe("OAuthTestServer", () => {
 
   it("redeems a code once, and only with its verifier", async () => {
     const server = new OAuthTestServer(SECRET);
+    const grant = { verifier: "some-verifier", clientId: "partner-app", redirectUri: TEST_REDIRECT_URI };
     const code = server.authorize(request, { challenge: "not-the-challenge", method: "S256" });
-    await expect(server.token({ code, verifier: "some-verifier" })).rejects.toThrow("invalid_grant");
-    await expect(server.token({ code, verifier: "some-verifier" })).rejects.toThrow("invalid_grant");
+    await expect(server.token({ code, ...grant })).rejects.toThrow("invalid_grant");
+    const { verifier, ...challenge } = pkce();
+    const good = server.authorize(request, challenge);
+    await server.token({ ...grant, code: good, verifier });
+    await expect(server.token({ ...grant, code: good, verifier })).rejects.toThrow("invalid_grant");
+  });
+
+  it("refuses an unknown client_id and a redirect_uri that is not registered, exactly", () => {
+    const server = new OAuthTestServer(SECRET, { "partner-app": ["https://partner.example/cb", "https://partner.example/cb2"] });
+    const { challenge, method } = pkce();
+    expect(() => server.authorize({ ...request, clientId: "stranger" }, { challenge, method })).toThrow("invalid_client");
+    for (const uri of [undefined, "https://evil.example/cb", "https://partner.example/cb/", "https://partner.example/cb?x=1", "https://PARTNER.example/cb"]) {
+      expect(() => server.authorize(request, { challenge, method }, uri), String(uri)).toThrow("invalid_request");
+    }
+    expect(server.authorize(request, { challenge, method }, "https://partner.example/cb2")).toMatch(/^[\w-]{22}$/);
+  });
+
+  it("redeems a code only for the client and redirect_uri it was issued to", async () => {
+    const server = new OAuthTestServer(SECRET, { "partner-app": [TEST_REDIRECT_URI], other: [TEST_REDIRECT_URI] });
+    const attempts = [
+      { clientId: "other", redirectUri: TEST_REDIRECT_URI },
+      { clientId: "partner-app", redirectUri: "https://evil.example/cb" },
+    ];
+    for (const attempt of attempts) {
+      const { verifier, ...challenge } = pkce();
+      const code = server.authorize(request, challenge);
+      await expect(server.token({ code, verifier, ...attempt }), attempt.clientId).rejects.toThrow("invalid_grant");
+    }
   });
 });
 
