@@ -14,7 +14,7 @@ import yaml
 from scaffold import platform
 from scaffold.errors import ScaffoldError
 from scaffold.staging import ChangeSet
-from scaffold.templates import DEFAULT_TEMPLATES_URL, TEMPLATES_REF
+from scaffold.templates import TEMPLATES_REF
 
 if TYPE_CHECKING:
     from scaffold.verify.model import Kind
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class PlatformSettings:
     root: Path
-    templates_url: str
+    templates_url: str | None  # None until `scaffold config templates-url` sets it
     templates_ref: str
 
 
@@ -46,7 +46,7 @@ def open_platform(start: Path) -> PlatformSettings:
         raise ScaffoldError(f"{marker}: expected `kind: platform`")
     return PlatformSettings(
         root=root,
-        templates_url=str(settings.get("templates_url") or DEFAULT_TEMPLATES_URL),
+        templates_url=str(settings["templates_url"]) if settings.get("templates_url") else None,
         templates_ref=str(settings.get("templates_ref") or TEMPLATES_REF),
     )
 

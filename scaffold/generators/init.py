@@ -19,7 +19,7 @@ PLATFORM_NAME = re.compile(r"^[a-z][a-z0-9-]{0,38}[a-z0-9]$")
 @dataclass(frozen=True)
 class InitAnswers:
     platform_name: str
-    templates_url: str
+    templates_url: str | None
     templates_ref: str = templates.TEMPLATES_REF
 
 
