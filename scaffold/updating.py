@@ -197,7 +197,7 @@ def _restore_unmerged(root: Path, entries: list[str]) -> None:
     _git(root, "update-index", "--index-info", input="\n".join([*removals, *entries]) + "\n")
 
 
-def _git(root: Path, *args: str, input: str | None = None) -> str:  # noqa: A002 — subprocess's own name
+def _git(root: Path, *args: str, input: str | None = None) -> str:  # `input`: subprocess's own name
     import subprocess
 
     result = subprocess.run(["git", *args], cwd=root, input=input, capture_output=True, text=True, check=False)

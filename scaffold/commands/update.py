@@ -55,6 +55,7 @@ def run_config(args: argparse.Namespace) -> int:
 
 
 def run_update(args: argparse.Namespace) -> int:
+    from scaffold.errors import ScaffoldError
     from scaffold.generators.base import open_platform
     from scaffold.repofs.lock import repo_lock
     from scaffold.updating import behind, latest_release, resolve_subjects, update_subjects
@@ -63,24 +64,20 @@ def run_update(args: argparse.Namespace) -> int:
     root = settings.root
     with repo_lock(root, "update"):
         subjects = resolve_subjects(root, args.paths, args.all)
-        sources = {s.source for s in subjects} | ({settings.templates_url} if args.all else set())
-        sources.discard(None)
+        recorded = [s.source for s in subjects] + ([settings.templates_url] if args.all else [])
+        sources = sorted({source for source in recorded if source})
         missing = [s.folder for s in subjects if s.source is None]
         if missing or not sources:
-            from scaffold.errors import ScaffoldError
-
             raise ScaffoldError(
                 f"no template source recorded for {', '.join(missing) or 'this platform'}: set it with "
                 "`scaffold config templates-url URL` (a git repo of scaffold's templates with release tags)"
             )
-        source = sorted(sources)[0] if len(sources) == 1 else None
-        if source is None:
-            from scaffold.errors import ScaffoldError
-
+        if len(sources) > 1:
             raise ScaffoldError(
-                f"the folders record different template sources ({', '.join(sorted(s for s in sources if s))}); "
+                f"the folders record different template sources ({', '.join(sources)}); "
                 "make them one with `scaffold config templates-url URL`"
             )
+        source = sources[0]
         target = args.to or latest_release(source)
         stale = behind(subjects, target)
         for subject in subjects:
@@ -90,7 +87,8 @@ def run_update(args: argparse.Namespace) -> int:
             print(f"scaffold update: every folder is at {target}; nothing to do", file=sys.stderr)
             return 0
         if args.dry_run:
-            print(f"scaffold update (dry run): {len(stale)} folder(s) behind {target}; nothing changed", file=sys.stderr)
+            print(f"scaffold update (dry run): {len(stale)} folder(s) behind {target}; nothing changed",
+                  file=sys.stderr)
             return 0
         result = update_subjects(root, stale, target)
     print(f"scaffold update: {len(result.updated)} folder(s) updated to {target}", file=sys.stderr)
@@ -98,7 +96,7 @@ def run_update(args: argparse.Namespace) -> int:
     if result.conflicts:
         status = 1
         print("conflicts to resolve (your edit and the template's change touch the same lines):", file=sys.stderr)
-        for folder, files in result.conflicts.items():
+        for files in result.conflicts.values():
             for path in files:
                 print(f"  {path}", file=sys.stderr)
         print(

@@ -37,7 +37,7 @@ def plan_init(target: Path, answers: InitAnswers) -> ChangeSet:
     return plan_unless_exists(
         marker.is_file(),
         lambda: _plan_changes(target, answers),
-        f"{target} is already a platform; pull template changes there with `copier update`",
+        f"{target} is already a platform; pull template changes there with `scaffold update .` (or `copier update`)",
     )
 
 

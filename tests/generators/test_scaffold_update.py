@@ -106,7 +106,9 @@ def test_plain_copier_update_without_a_terminal_uses_the_recorded_answers(tmp_pa
     assert NEW_LINE in (root / "services" / "notes" / "RUNBOOK.md").read_text()
 
 
-def test_init_refuses_a_templates_url_without_the_release_tag(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_init_refuses_a_templates_url_without_the_release_tag(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     untagged = tmp_path / "untagged"
     untagged.mkdir()
     (untagged / "README").write_text("x\n")
