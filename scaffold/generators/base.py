@@ -81,6 +81,16 @@ def finish(changes: ChangeSet, *, dry_run: bool, what: str) -> bool:
     return True
 
 
+def say_pnpm_install(root: Path, folder: str) -> None:
+    """A new workspace package (a service, an integration) is not installed until `pnpm install` runs: say so, with
+    what waits for it, where the generator's own output ends."""
+    print(
+        f"next: pnpm install (in {root}) — {folder} is a new workspace package; its type checks and tests, and the SDK "
+        "regeneration of `new endpoint` and `new job`, need it",
+        file=sys.stderr,
+    )
+
+
 def print_todo(root: Path, subject_path: str | None, kinds: tuple[Kind, ...] = ()) -> None:
     """Run the verifier over what was generated and list what still needs a person or outside evidence
     (limited to one subject folder and/or to the checks of some subject kinds)."""
