@@ -77,9 +77,13 @@ def test_update_all_moves_three_services_and_the_root_and_lists_the_real_conflic
     assert "nothing to do" in capsys.readouterr().err
 
 
-def test_update_one_folder_only(tmp_path: Path, template_repo: Path) -> None:
+def test_update_one_folder_only(tmp_path: Path, template_repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
     root = _platform_with_services(tmp_path, template_repo)
     _release_v020(template_repo)
+    capsys.readouterr()
+    assert main(["update", "--all", "--dry-run", "--repo", str(root)]) == 0
+    assert "4 folder(s) behind v0.2.0; nothing changed" in capsys.readouterr().err
+    assert git(root, "status", "--porcelain") == ""
     assert main(["update", str(root / "services" / "claims"), "--repo", str(root), "--no-verify"]) == 0
     assert NEW_LINE in (root / "services" / "claims" / "RUNBOOK.md").read_text()
     assert OLD_LINE in (root / "services" / "notes" / "RUNBOOK.md").read_text()
