@@ -14,6 +14,7 @@ import json
 import os
 import re
 import subprocess
+import sys
 from importlib import metadata
 from pathlib import Path
 from urllib.parse import unquote, urlparse
@@ -114,12 +115,22 @@ def _git_top(folder: Path) -> Path | None:
 
 
 def installed_source(ref: str) -> str | None:
-    """The first installed-from git source that holds tag `ref`, or None."""
+    """The first installed-from git source that holds tag `ref`, or None. A local checkout whose templates differ
+    from that tag (a development tree) is still used, with a note: `copier update` starts from the tag's render."""
     for candidate in installed_source_candidates():
         try:
-            return check_source(candidate, ref)
+            source = check_source(candidate, ref)
         except ScaffoldError:
             continue
+        if Path(source).is_dir():
+            drift = _git("diff", "--quiet", ref, "--", "copier.yml", "templates", cwd=Path(source))
+            if drift.returncode == 1:
+                print(
+                    f"scaffold: note: the templates in {source} differ from its tag {ref}; files are rendered from "
+                    f"the working tree but recorded as {ref}, so a later `copier update` sees those differences",
+                    file=sys.stderr,
+                )
+        return source
     return None
 
 

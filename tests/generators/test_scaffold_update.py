@@ -158,7 +158,7 @@ def test_init_without_a_source_records_none_says_so_and_config_sets_it(
 
 
 def test_init_uses_the_checkout_scaffold_was_installed_from_when_it_has_the_tag(
-    tmp_path: Path, template_repo: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, template_repo: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     from scaffold import template_source
 
@@ -168,3 +168,9 @@ def test_init_uses_the_checkout_scaffold_was_installed_from_when_it_has_the_tag(
     root = tmp_path / "platform"
     assert main(["init", str(root), "--defaults", "--no-verify"]) == 0
     assert yaml.safe_load((root / ".scaffold" / "platform.yaml").read_text())["templates_url"] == str(template_repo)
+    assert "differ from its tag" not in capsys.readouterr().err
+
+    runbook = template_repo / "templates" / "service" / "RUNBOOK.md.jinja"
+    runbook.write_text(runbook.read_text() + "\nwork in progress\n")  # a development checkout
+    assert main(["init", str(tmp_path / "second"), "--defaults", "--no-verify"]) == 0
+    assert f"the templates in {template_repo} differ from its tag v0.1.0" in capsys.readouterr().err
