@@ -25,9 +25,8 @@ def build_corpus(target: Path, services: int) -> None:
     from scaffold.generators.base import open_platform
     from scaffold.generators.init import InitAnswers, plan_init
     from scaffold.generators.service import ServiceAnswers, plan_service
-    from scaffold.templates import DEFAULT_TEMPLATES_URL
 
-    plan_init(target, InitAnswers("bench", DEFAULT_TEMPLATES_URL)).apply()
+    plan_init(target, InitAnswers("bench", templates_url=None)).apply()  # no update source: never updated
     settings = open_platform(target)
     for number in range(services):
         name = f"svc{number:03d}"

@@ -23,6 +23,7 @@ from scaffold.commands import (
     new_integration,
     new_job,
     new_service,
+    update,
     verify,
 )
 from scaffold.commands.common import Parser
@@ -42,6 +43,8 @@ COMMAND_MODULES = {
     "explain": (catalogue,),
     "checklist": (catalogue,),
     "demo": (demo,),
+    "update": (update,),
+    "config": (update,),
 }
 
 
@@ -67,7 +70,7 @@ def build_parser(command: str | None = None) -> Parser:
         kinds = new.add_subparsers(dest="kind", metavar="KIND", parser_class=Parser, required=True)
         for module in NEW_KINDS:
             module.register(kinds)
-    for module in (verify, catalogue, demo):
+    for module in (update, verify, catalogue, demo):
         if command is None or module in COMMAND_MODULES.get(command, ()):
             module.register(commands)
     return parser

@@ -25,9 +25,6 @@ from scaffold import __version__
 from scaffold.errors import ScaffoldError
 
 ANSWERS_FILE = ".copier-answers.yml"
-# Where this repo is published with a `v<version>` tag per release; `scaffold init --templates-url` overrides it
-# per platform (recorded in .scaffold/platform.yaml) for forks and tests.
-DEFAULT_TEMPLATES_URL = "https://github.com/loop-health/scaffold.git"
 TEMPLATES_REF = f"v{__version__}"
 
 
@@ -51,8 +48,12 @@ def template_dir(kind: str) -> Path:
     return templates_root() / "templates" / kind
 
 
-def render(kind: str, data: dict[str, Any], templates_url: str, templates_ref: str = TEMPLATES_REF) -> dict[str, bytes]:
-    """Render template `kind` with `data`; return every file as {relative path: bytes}. Writes only to temp dirs."""
+def render(
+    kind: str, data: dict[str, Any], templates_url: str | None, templates_ref: str = TEMPLATES_REF
+) -> dict[str, bytes]:
+    """Render template `kind` with `data`; return every file as {relative path: bytes}. Writes only to temp dirs.
+    Without a `templates_url` (none known yet: scaffold/template_source.py) the answers file records no `_src_path`;
+    `scaffold config templates-url` adds it later."""
     import copier  # ~230 ms to import: only when rendering
 
     with _scratch_folder() as scratch:
@@ -99,11 +100,13 @@ def _scratch_folder() -> Iterator[str]:
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
-def _record_source(answers_file: bytes, templates_url: str, templates_ref: str) -> bytes:
+def _record_source(answers_file: bytes, templates_url: str | None, templates_ref: str) -> bytes:
     header, _, _ = answers_file.decode("utf-8").partition("\n")
     answers = yaml.safe_load(answers_file) or {}
     answers["_commit"] = templates_ref
-    answers["_src_path"] = templates_url
+    answers.pop("_src_path", None)  # the scratch folder it was rendered from
+    if templates_url:
+        answers["_src_path"] = templates_url
     ordered = dict(sorted(answers.items()))
     body = yaml.safe_dump(ordered, sort_keys=False, default_flow_style=False)
     return f"{header}\n{body}".encode() if header.startswith("#") else body.encode()

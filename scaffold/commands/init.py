@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from scaffold.commands.common import generator_flags, interactive
@@ -18,7 +19,9 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
     parser.add_argument("directory", metavar="DIR", help="folder to create (empty or new)")
     parser.add_argument("--name", help="platform name (default: the folder's name)")
     parser.add_argument(
-        "--templates-url", help="git URL holding these templates with v<version> tags, for `copier update`"
+        "--templates-url",
+        help="git URL (or local repo) of scaffold's templates holding the v<version> tag, for `copier update` and "
+        "`scaffold update`; checked now (default: the git source scaffold was installed from, when it has the tag)",
     )
     generator_flags(parser)
     parser.set_defaults(handler=run)
@@ -27,7 +30,8 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
 def run(args: argparse.Namespace) -> int:
     from scaffold.generators.base import finish, print_todo
     from scaffold.generators.init import InitAnswers, plan_init
-    from scaffold.templates import DEFAULT_TEMPLATES_URL
+    from scaffold.template_source import missing_source_note, resolve_source
+    from scaffold.templates import TEMPLATES_REF
 
     target = Path(args.directory)
     from scaffold.generators.init import PLATFORM_NAME
@@ -38,8 +42,18 @@ def run(args: argparse.Namespace) -> int:
         from scaffold.generators import questions
 
         name = questions.text("Platform name", default=name)
-    answers = InitAnswers(platform_name=name, templates_url=args.templates_url or DEFAULT_TEMPLATES_URL)
+    templates_url = resolve_source(args.templates_url, TEMPLATES_REF)
+    answers = InitAnswers(platform_name=name, templates_url=templates_url)
     changes = plan_init(target, answers)
-    if finish(changes, dry_run=args.dry_run, what=f"scaffold init {target}") and not args.no_verify:
+    written = finish(changes, dry_run=args.dry_run, what=f"scaffold init {target}")
+    if written and templates_url is None:
+        print(missing_source_note(TEMPLATES_REF, target), file=sys.stderr)
+    if written:
+        print(
+            f"next: cd {target} && pnpm install — before `scaffold verify` and after every generator that adds a "
+            "package (a service, an integration): the SDK, type checks and tests run from node_modules",
+            file=sys.stderr,
+        )
+    if written and not args.no_verify:
         print_todo(target, None)
     return 0

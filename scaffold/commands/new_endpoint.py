@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from scaffold.commands.common import generator_flags, interactive
+from scaffold.commands.common import generator_flags, interactive, sdk_flag, stale_sdk_status
 from scaffold.errors import ScaffoldError
 
 
@@ -37,6 +37,7 @@ def register(kinds: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
         help="per caller, e.g. 100/minute (default: 100/minute for get, 30/minute for post)",
     )
     generator_flags(parser)
+    sdk_flag(parser)
     parser.set_defaults(handler=run)
 
 
@@ -90,26 +91,25 @@ def run(args: argparse.Namespace) -> int:
     )
     changes = endpoint.plan_endpoint(settings, answers)
     wrote = finish(changes, dry_run=args.dry_run, what=f"scaffold new endpoint {name}")
+    status = 0
     if wrote:
-        _regenerate_sdk(settings.root, service)
+        if not _regenerate_sdk(settings.root, service):
+            status = stale_sdk_status(service, no_sdk=args.no_sdk)
         if not args.no_verify:
             print_todo(settings.root, f"services/{service}")
-    return 0
+    return status
 
 
-def _regenerate_sdk(root: Path, service: str) -> None:
-    """openapi.yaml changed, so the SDK's schema.ts is stale: regenerate it where the tools are installed."""
+def _regenerate_sdk(root: Path, service: str) -> bool:
+    """openapi.yaml changed, so the SDK's schema.ts is stale: regenerate it where the tools are installed. Returns
+    whether it could."""
     from scaffold import pnpm
 
     if not (root / "services" / service / "node_modules" / ".bin" / "openapi-typescript").exists():
-        print(
-            f"SDK not regenerated (no node_modules): run `pnpm install && pnpm --filter @platform/{service}-service "
-            "sdk:gen` (SVC-SDK-01 reports it until then).",
-            file=sys.stderr,
-        )
-        return
+        return False
     pnpm.run(["--filter", f"@platform/{service}-service", "sdk:gen"], root)
     print(f"regenerated services/{service}/sdk/src/schema.ts (pnpm sdk:gen)", file=sys.stderr)
+    return True
 
 
 def _text(message: str, default: str) -> str:

@@ -51,7 +51,7 @@ def register(kinds: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
 
 def run(args: argparse.Namespace) -> int:
     from scaffold.generators import integration
-    from scaffold.generators.base import finish, open_platform, print_todo
+    from scaffold.generators.base import finish, open_platform, print_todo, say_pnpm_install
 
     settings = open_platform(Path(args.repo))
     asking = interactive(args)
@@ -92,8 +92,10 @@ def run(args: argparse.Namespace) -> int:
     )
     changes = integration.plan_integration(settings, answers, registries)
     folder = integration.integration_dir(name)
-    if finish(changes, dry_run=args.dry_run, what=f"scaffold new integration {name}") and not args.no_verify:
-        print_todo(settings.root, folder)
+    if finish(changes, dry_run=args.dry_run, what=f"scaffold new integration {name}"):
+        say_pnpm_install(settings.root, folder)
+        if not args.no_verify:
+            print_todo(settings.root, folder)
     phi = integration.phi_scopes(answers, registries)
     if phi and not args.dry_run:
         print(f"\nPHI scopes ({', '.join(phi)}): a signed BAA with the partner is required before go-live (INT-10).")

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
-from scaffold.commands.common import generator_flags, interactive
+from scaffold.commands.common import generator_flags, interactive, sdk_flag, stale_sdk_status
 from scaffold.errors import ScaffoldError
 
 
@@ -27,6 +26,7 @@ def register(kinds: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     parser.add_argument("--alarm-after", dest="alarm_after", type=int,
                         help="page after this many failed runs in a row (default: 3)")
     generator_flags(parser)
+    sdk_flag(parser)
     parser.set_defaults(handler=run)
 
 
@@ -37,10 +37,10 @@ def run(args: argparse.Namespace) -> int:
         JobAnswers,
         default_target,
         normalise_schedule,
-        openapi_typescript,
         plan_job,
         validate_name,
     )
+    from scaffold.sdk_gen import openapi_typescript
     from scaffold.verify.model import Kind
 
     settings = open_platform(Path(args.repo))
@@ -75,9 +75,9 @@ def run(args: argparse.Namespace) -> int:
     )
     changes = plan_job(settings, answers)
     written = finish(changes, dry_run=args.dry_run, what=f"scaffold new job {name}")
-    if changes.changes and openapi_typescript(settings.root, target) is None:
-        print(f"note: services/{target}/sdk/src/schema.ts is not regenerated (no node_modules yet): run "
-              f"`pnpm install && pnpm --filter @platform/{target}-service sdk:gen` (SVC-SDK-01)", file=sys.stderr)
+    status = 0
+    if written and openapi_typescript(settings.root, target) is None:
+        status = stale_sdk_status(target, no_sdk=args.no_sdk)
     if written and not args.no_verify:
         print_todo(settings.root, None, kinds=(Kind.JOB,))
-    return 0
+    return status

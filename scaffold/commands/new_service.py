@@ -35,7 +35,7 @@ def register(kinds: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
 
 
 def run(args: argparse.Namespace) -> int:
-    from scaffold.generators.base import finish, open_platform, print_todo
+    from scaffold.generators.base import finish, open_platform, print_todo, say_pnpm_install
     from scaffold.generators.service import ServiceAnswers, next_free_port, plan_service, validate_name
 
     settings = open_platform(Path(args.repo))
@@ -65,6 +65,8 @@ def run(args: argparse.Namespace) -> int:
     values = {key: defaults[key] if value is None else value for key, value in given.items()}
     answers = ServiceAnswers(name=name, **values)  # type: ignore[arg-type]
     changes = plan_service(settings, answers)
-    if finish(changes, dry_run=args.dry_run, what=f"scaffold new service {name}") and not args.no_verify:
-        print_todo(settings.root, f"services/{name}")
+    if finish(changes, dry_run=args.dry_run, what=f"scaffold new service {name}"):
+        say_pnpm_install(settings.root, f"services/{name}")
+        if not args.no_verify:
+            print_todo(settings.root, f"services/{name}")
     return 0

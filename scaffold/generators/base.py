@@ -14,7 +14,7 @@ from scaffold.errors import ScaffoldError
 from scaffold.parsers.manifests import YamlProblem, load_data
 from scaffold.repofs import journal, lock
 from scaffold.staging import ChangeSet, read_repo_text
-from scaffold.templates import DEFAULT_TEMPLATES_URL, TEMPLATES_REF
+from scaffold.templates import TEMPLATES_REF
 
 if TYPE_CHECKING:
     from scaffold.parsers.models import GeneratedModel
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class PlatformSettings:
     root: Path
-    templates_url: str
+    templates_url: str | None  # None until `scaffold config templates-url` sets it
     templates_ref: str
 
 
@@ -48,7 +48,7 @@ def open_platform(start: Path) -> PlatformSettings:
         raise ScaffoldError(f"{marker}: expected `kind: platform`")
     return PlatformSettings(
         root=root,
-        templates_url=str(settings.get("templates_url") or DEFAULT_TEMPLATES_URL),
+        templates_url=str(settings["templates_url"]) if settings.get("templates_url") else None,
         templates_ref=str(settings.get("templates_ref") or TEMPLATES_REF),
     )
 
@@ -137,6 +137,16 @@ def _finish(changes: ChangeSet, *, dry_run: bool, what: str) -> bool:
     written = changes.apply()
     print(f"{what}: wrote {len(written)} file(s) ({changes.summary()}).", file=sys.stderr)
     return True
+
+
+def say_pnpm_install(root: Path, folder: str) -> None:
+    """A new workspace package (a service, an integration) is not installed until `pnpm install` runs: say so, with
+    what waits for it, where the generator's own output ends."""
+    print(
+        f"next: pnpm install (in {root}) — {folder} is a new workspace package; its type checks and tests, and the SDK "
+        "regeneration of `new endpoint` and `new job`, need it",
+        file=sys.stderr,
+    )
 
 
 def print_todo(root: Path, subject_path: str | None, kinds: tuple[Kind, ...] = ()) -> None:

@@ -19,7 +19,7 @@ PLATFORM_NAME = re.compile(r"^[a-z][a-z0-9-]{0,38}[a-z0-9]$")
 @dataclass(frozen=True)
 class InitAnswers:
     platform_name: str
-    templates_url: str
+    templates_url: str | None
     templates_ref: str = templates.TEMPLATES_REF
 
 
@@ -39,7 +39,7 @@ def plan_init(target: Path, answers: InitAnswers) -> ChangeSet:
     return plan_unless_exists(
         marker.is_file(),
         lambda: _plan_changes(target, answers),
-        f"{target} is already a platform; pull template changes there with `copier update`",
+        f"{target} is already a platform; pull template changes there with `scaffold update .` (or `copier update`)",
     )
 
 

@@ -20,12 +20,10 @@ JOBS (JOB-03, JOB-04); the secret's value per stage is evidence a person records
 from __future__ import annotations
 
 import re
-import subprocess
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from scaffold import platform, templates
+from scaffold import platform, sdk_gen, templates
 from scaffold.checks.job import JOB_NAME, SCHEDULE
 from scaffold.edits import openapi as openapi_edits
 from scaffold.edits import typescript_code as code_edits
@@ -380,33 +378,13 @@ def _add_changeset(changes: ChangeSet, answers: JobAnswers) -> None:
     changes.write(f"{platform.CHANGESET_DIR}/add-{answers.name}-job.md", text)
 
 
-def openapi_typescript(root: Path, service: str) -> Path | None:
-    """The service's installed openapi-typescript (what `pnpm sdk:gen` runs), or None before `pnpm install`."""
-    executable = root / platform.service_dir(service) / "node_modules" / ".bin" / "openapi-typescript"
-    return executable if executable.exists() else None
-
-
 def _regenerate_sdk_schema(changes: ChangeSet, answers: JobAnswers) -> None:
-    """sdk/src/schema.ts as `pnpm sdk:gen` would write it from the planned openapi.yaml — run on a scratch copy so
-    nothing is written before the plan applies. Without node_modules the schema stays as it is and SVC-SDK-01
-    reports it with the fix (`pnpm sdk:gen`)."""
-    executable = openapi_typescript(changes.root, answers.target)
-    service_dir = platform.service_dir(answers.target)
-    openapi = changes.current(f"{service_dir}/{platform.SERVICE_OPENAPI}")
-    if executable is None or openapi is None:
-        return
-    with tempfile.TemporaryDirectory(prefix="scaffold-sdk-gen-") as scratch:
-        (Path(scratch) / "openapi.yaml").write_text(openapi, encoding="utf-8")
-        result = subprocess.run(
-            [str(executable), "openapi.yaml", "-o", "sdk/src/schema.ts"],
-            cwd=scratch, capture_output=True, text=True, check=False,
-        )
-        output = Path(scratch) / "sdk" / "src" / "schema.ts"
-        if result.returncode != 0 or not output.is_file():
-            tail = (result.stderr or result.stdout).strip().splitlines()[-1:] or ["no output"]
-            raise ScaffoldError(f"openapi-typescript failed on the planned {service_dir}/openapi.yaml: {tail[0]}")
-        schema_path = f"{service_dir}/{platform.SERVICE_SDK_DIR}/{platform.SDK_SCHEMA}"
-        changes.write(schema_path, output.read_text(encoding="utf-8"))
+    """sdk/src/schema.ts as `pnpm sdk:gen` would write it from the planned openapi.yaml. Without node_modules the
+    schema stays as it is; the command says so (SVC-SDK-01)."""
+    openapi = changes.current(f"{platform.service_dir(answers.target)}/{platform.SERVICE_OPENAPI}")
+    schema = None if openapi is None else sdk_gen.render_schema(changes.root, answers.target, openapi)
+    if schema is not None:
+        changes.write(sdk_gen.schema_path(answers.target), schema)
 
 
 def _write_generated_pages(changes: ChangeSet, answers: JobAnswers) -> None:

@@ -70,10 +70,16 @@ def run_verify(args: argparse.Namespace) -> int:
     if args.fix:
         from scaffold.generators.base import finish
         from scaffold.repofs.lock import repo_lock
-        from scaffold.verify.fix import plan_fixes
+        from scaffold.verify.engine import run_checks
+        from scaffold.verify.fix import plan_fixes, unfixable
 
         with repo_lock(root, "fix"):  # planned and applied on a tree no other writer changes meanwhile
             finish(plan_fixes(root), dry_run=args.dry_run, what="scaffold verify --fix")
+        # What is still failing (after the fix; with --dry-run, before it) that no derivation can fix: said plainly.
+        left = unfixable(root, run_checks(root), applied=not args.dry_run)
+        if left:
+            print(f"scaffold verify --fix: {len(left)} failure(s) it cannot fix:", file=sys.stderr)
+            print("\n".join(left), file=sys.stderr)
     color = args.format == "text" and args.output is None and wants_color(sys.stdout)
     cacheable = not (args.no_cache or args.probe or args.probe_url or (args.fix and not args.dry_run))
     key, listed = "", None

@@ -1,8 +1,10 @@
 """`scaffold verify --fix`: regenerate what the repo can derive, as one ChangeSet (shown with --dry-run).
 
 Derived: EVENT_NAMES and event pages (EVT-03, EVT-06), endpoint pages and Connect docs (EP-06, EP-07), service
-and SDK pages (SVC-DOC-03, SVC-SDK-03), and the registry entries a service needs (sst.config.ts, SVC-DEP-02;
-the catalog, SVC-DOC-05). Each comes from the same function the check compares against.
+and SDK pages (SVC-DOC-03, SVC-SDK-03), the registry entries a service needs (sst.config.ts, SVC-DEP-02;
+the catalog, SVC-DOC-05), and each SDK's schema.ts (SVC-SDK-01) once `pnpm install` has put openapi-typescript in
+the service's node_modules. Each comes from the same function the check compares against. Every other failure
+needs a person: `unfixable` names them, so "nothing to change" never hides a failing item.
 """
 
 from __future__ import annotations
@@ -10,12 +12,13 @@ from __future__ import annotations
 import contextlib
 from pathlib import Path
 
-from scaffold import docs_pages, platform
+from scaffold import docs_pages, platform, sdk_gen
 from scaffold.edits import typescript_registries as ts_edits
 from scaffold.edits import yaml_lists
 from scaffold.errors import ScaffoldError
 from scaffold.parsers.manifests import YamlProblem, load_data
 from scaffold.staging import ChangeSet
+from scaffold.verify.model import Finding, Status
 from scaffold.verify.repo import RepoView
 
 
@@ -27,10 +30,45 @@ def plan_fixes(root: Path) -> ChangeSet:
     for service in repo.service_names:
         _service_pages(changes, repo, service)
         _service_registrations(changes, repo, service)
+        _sdk_schema(changes, repo, service)
     for derive in (event.derived_files, endpoint.derived_files):
         for path, content in derive(RepoView(root, overlay=changes.overlay())).items():
             changes.write(path, content)
     return changes
+
+
+# The items whose failures --fix can derive away (SVC-SDK-01 only where openapi-typescript is installed).
+DERIVED_IDS = frozenset(
+    {"EVT-03", "EVT-06", "EP-06", "EP-07", "SVC-DOC-03", "SVC-SDK-03", "SVC-DEP-02", "SVC-DOC-05", "SVC-SDK-01"}
+)
+
+
+def unfixable(root: Path, findings: list[Finding], *, applied: bool) -> list[str]:
+    """One line per failing finding --fix cannot derive away: what it is, and what to do instead. After the fix was
+    `applied`, every failure left is one; before it (a dry run), those of items outside DERIVED_IDS."""
+    lines = []
+    for finding in findings:
+        if finding.status is not Status.FAIL:
+            continue
+        where = f" ({finding.file}:{finding.line})" if finding.file and finding.line else ""
+        label = f"{finding.check_id}{f' [{finding.subject}]' if finding.subject else ''}{where}"
+        service = (finding.subject or "").removeprefix("service:")
+        if finding.check_id == "SVC-SDK-01" and sdk_gen.openapi_typescript(root, service) is None:
+            lines.append(f"  {label}: needs openapi-typescript: run `pnpm install`, then `scaffold verify --fix` again")
+        elif applied or finding.check_id not in DERIVED_IDS:
+            fix = finding.fix or f"see `scaffold explain {finding.check_id}`"
+            lines.append(f"  {label}: {finding.message} — fix: {fix}")
+    return lines
+
+
+def _sdk_schema(changes: ChangeSet, repo: RepoView, service: str) -> None:
+    openapi = repo.read_text(f"{platform.service_dir(service)}/{platform.SERVICE_OPENAPI}")
+    if openapi is None:
+        return
+    with contextlib.suppress(ScaffoldError):  # openapi-typescript refused the document: SVC-SDK-01 says why
+        schema = sdk_gen.render_schema(changes.root, service, openapi)
+        if schema is not None:
+            changes.write(sdk_gen.schema_path(service), schema)
 
 
 def _load(repo: RepoView, path: str) -> object:

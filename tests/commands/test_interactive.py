@@ -197,7 +197,7 @@ def test_new_event_with_no_field_typed_keeps_the_default_payload(platform: Path)
 
 
 def test_new_job_asks_and_runs_the_closing_verify(platform: Path) -> None:
-    term = Terminal("new", "job", "--repo", str(platform))
+    term = Terminal("new", "job", "--repo", str(platform), "--no-sdk")
     term.type(r"Job name \(kebab-case\)", "nightly-cleanup")
     term.type(r"Schedule \(UTC", "30 2 * * *")
     term.accept("Target service")  # billing, the only one
@@ -219,7 +219,7 @@ def test_new_job_asks_and_runs_the_closing_verify(platform: Path) -> None:
 def test_new_endpoint_asks_the_service_and_describes_a_new_scope(platform: Path) -> None:
     """With two services the route's service is asked; a scope typed at the prompt that SCOPES lacks is described."""
     assert main(["new", "service", "care-plans", "--repo", str(platform), "--defaults", "--no-verify"]) == 0
-    term = Terminal("new", "endpoint", "--repo", str(platform), "--no-verify")
+    term = Terminal("new", "endpoint", "--repo", str(platform), "--no-verify", "--no-sdk")
     term.type(r"Endpoint name \(kebab-case\)", "export-invoices")
     term.accept("Service that gets the route")  # billing, care-plans
     term.type(r"Method \(get or post\)", "GET")

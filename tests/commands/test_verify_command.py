@@ -113,6 +113,27 @@ def test_fix_dry_run_shows_the_diff_then_fix_restores(platform: Path, capsys: py
     assert page.read_text() == original and names.read_text() == names_original
 
 
+def test_fix_names_the_failures_it_cannot_fix(platform: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The reported bug: after `new endpoint` (SDK stale, no node_modules) `verify --fix --dry-run` said "nothing to
+    change" while items failed, and stopped there."""
+    argv = ["new", "endpoint", "item-summary", "--repo", str(platform), "--defaults", "--no-verify", "--no-sdk"]
+    assert main(argv) == 0
+    (platform / "services/billing/tsconfig.json").unlink()  # a failure no derivation fixes (SVC-CODE-01)
+    capsys.readouterr()
+    assert main(["verify", str(platform), "--fix", "--dry-run", "--format", "json"]) == 1
+    err = capsys.readouterr().err
+    assert "nothing to change" in err
+    assert "failure(s) it cannot fix" in err
+    assert "SVC-SDK-01 [service:billing]" in err and "run `pnpm install`, then `scaffold verify --fix` again" in err
+    assert "SVC-CODE-01 [service:billing]" in err and "tsconfig.json" in err
+
+
+def test_fix_on_a_passing_tree_lists_nothing_it_cannot_fix(platform: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    capsys.readouterr()
+    assert main(["verify", str(platform), "--fix", "--dry-run", "--format", "json"]) == 0
+    assert "cannot fix" not in capsys.readouterr().err
+
+
 def test_explain_prints_the_doc(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["explain", "svc-code-04"]) == 0
     out = capsys.readouterr().out

@@ -102,8 +102,8 @@ def test_an_installed_wheel_inits_generates_and_verifies_without_the_venv_on_pat
         ("init", "platform", "--defaults", "--no-verify"),
         ("new", "service", "billing", "--defaults", "--no-verify"),
         ("new", "event", "invoice.paid", "--publisher", "billing", "--defaults", "--no-verify"),
-        ("new", "job", "nightly-cleanup", "--target", "billing", "--defaults", "--no-verify"),
-        ("new", "endpoint", "item-summary", "--service", "billing", "--defaults", "--no-verify"),
+        ("new", "job", "nightly-cleanup", "--target", "billing", "--defaults", "--no-verify", "--no-sdk"),
+        ("new", "endpoint", "item-summary", "--service", "billing", "--defaults", "--no-verify", "--no-sdk"),
         ("new", "integration", "acme-crm", "--scope", "billing:read", "--defaults", "--no-verify"),
     ]
     for step in steps:

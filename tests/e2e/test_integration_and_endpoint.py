@@ -23,7 +23,7 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
     assert main(["init", str(root), "--defaults", "--no-verify"]) == 0
     assert main(["new", "service", "billing", "--repo", str(root), "--defaults", "--no-verify"]) == 0
     assert main(["new", "integration", "acme-crm", "--repo", str(root), "--defaults", "--no-verify"]) == 0
-    assert main(["new", "endpoint", "item-summary", "--repo", str(root), "--defaults", "--no-verify"]) == 0
+    assert main(["new", "endpoint", "item-summary", "--repo", str(root), "--defaults", "--no-verify", "--no-sdk"]) == 0
     pnpm.run(["install"], root)
     return root
 

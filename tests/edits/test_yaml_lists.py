@@ -41,3 +41,17 @@ def test_string_list_add_once() -> None:
 def test_malformed_yaml_names_the_line() -> None:
     with pytest.raises(ScaffoldError, match=r"catalog.yaml:3: not valid YAML"):
         upsert_list_item("services:\n  - name: a\n  bad: [\n", "catalog.yaml", "services", {"name": "b"}, "name")
+
+
+SCHEMA_LINE = "# yaml-language-server: $schema=../../schemas/service.schema.json\n"
+
+
+def test_edits_keep_the_editor_schema_line_first() -> None:
+    """Editors complete a manifest from its first-line `$schema` comment: edits must leave it where it is."""
+    manifest = SCHEMA_LINE + "name: billing\nscopes:\n  - billing:read\ncallers: []\n"
+    edited = add_to_string_list(manifest, "services/billing/service.yaml", ["scopes"], "billing:write")
+    edited = add_to_string_list(edited, "services/billing/service.yaml", ["callers"], "jobs")
+    assert edited.startswith(SCHEMA_LINE)
+    clients = SCHEMA_LINE + "clients:\n  - service: jobs\n"
+    upserted = upsert_list_item(clients, "identity/m2m-clients.yaml", "clients", {"service": "billing"}, "service")
+    assert upserted.startswith(SCHEMA_LINE) and "service: billing" in upserted

@@ -13,7 +13,22 @@ from tests.generators.conftest import snapshot
 
 
 def new_endpoint(platform: Path, *args: str) -> int:
-    return main(["new", "endpoint", *args, "--repo", str(platform), "--defaults", "--no-verify"])
+    return main(["new", "endpoint", *args, "--repo", str(platform), "--defaults", "--no-verify", "--no-sdk"])
+
+
+def test_a_stale_sdk_without_node_modules_is_said_and_exits_1_unless_no_sdk(
+    platform: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The reported bug: `new endpoint` exited 0 and left SVC-SDK-01 failing; nobody was told."""
+    argv = ["new", "endpoint", "item-summary", "--repo", str(platform), "--defaults", "--no-verify"]
+    capsys.readouterr()
+    assert main(argv) == 1
+    err = capsys.readouterr().err
+    assert "services/billing/sdk/src/schema.ts is stale, so SVC-SDK-01 fails" in err
+    assert "pnpm install && pnpm --filter @platform/billing-service sdk:gen" in err and "--no-sdk" in err
+    assert "/item-summary" in (platform / "services/billing/openapi.yaml").read_text()  # written all the same
+    assert main([*argv[:2], "item-export", *argv[3:], "--no-sdk"]) == 0
+    assert "is stale (--no-sdk)" in capsys.readouterr().err
 
 
 def test_defaults_add_a_read_route_to_the_only_service(platform: Path) -> None:

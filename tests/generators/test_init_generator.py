@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 
 import pytest
+import yaml
 
-from scaffold.cli import main
+from scaffold.cli import build_parser, main
 from tests.generators.conftest import snapshot
 from tests.generators.schema_valid import schema_errors
 
@@ -70,3 +72,30 @@ def test_platform_manifests_are_valid_against_the_schemas_it_ships(pristine_bill
         first_line = (pristine_billing_platform / manifest).read_text().splitlines()[0]
         schema = first_line.removeprefix("# yaml-language-server: $schema=")
         assert (pristine_billing_platform / manifest).parent.joinpath(schema).resolve().is_file(), first_line
+
+
+def _scaffold_commands(run: str) -> list[list[str]]:
+    return [shlex.split(line.split("||")[0])[1:] for line in run.splitlines() if line.strip().startswith("scaffold ")]
+
+
+def test_platform_ci_workflow_uploads_sarif_to_code_scanning_and_junit(pristine_empty_platform: Path) -> None:
+    workflow = yaml.safe_load(
+        (pristine_empty_platform / ".github" / "workflows" / "scaffold-verify.yml").read_text()
+    )
+    (job,) = workflow["jobs"].values()
+    assert job["permissions"]["security-events"] == "write"
+    steps = job["steps"]
+    commands = [command for step in steps for command in _scaffold_commands(step.get("run", ""))]
+    formats = {command[command.index("--format") + 1]: command[command.index("--output") + 1] for command in commands}
+    assert set(formats) == {"sarif", "junit"}
+    for command in commands:  # the flags are scaffold's own
+        args = build_parser().parse_args(command)
+        assert args.command == "verify"
+    uploads = {step["uses"].split("@")[0]: step.get("with", {}) for step in steps if "uses" in step}
+    assert uploads["github/codeql-action/upload-sarif"]["sarif_file"] == formats["sarif"]
+    assert uploads["mikepenz/action-junit-report"]["report_paths"] == formats["junit"]
+    # a failing item fails the job, after both reports were uploaded
+    verify_step = next(step for step in steps if "--format sarif" in step.get("run", ""))
+    assert verify_step["continue-on-error"] is True
+    assert steps[-1]["if"] == f"steps.{verify_step['id']}.outcome == 'failure'"
+

@@ -17,7 +17,16 @@ from tests.generators.schema_valid import schema_errors
 
 
 def new_job(platform: Path, *args: str) -> int:
-    return main(["new", "job", *args, "--repo", str(platform), "--defaults", "--no-verify"])
+    return main(["new", "job", *args, "--repo", str(platform), "--defaults", "--no-verify", "--no-sdk"])
+
+
+def test_a_stale_sdk_without_node_modules_exits_1_unless_no_sdk(
+    platform: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["new", "job", "nightly-cleanup", "--repo", str(platform), "--defaults", "--no-verify"]
+    capsys.readouterr()
+    assert main(argv) == 1
+    assert "sdk/src/schema.ts is stale, so SVC-SDK-01 fails" in capsys.readouterr().err
 
 
 def read(platform: Path, path: str) -> str:

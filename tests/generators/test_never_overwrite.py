@@ -14,8 +14,8 @@ from tests.generators.conftest import snapshot
 
 SERVICE = ["new", "service", "billing"]
 EVENT = ["new", "event", "invoice.paid", "--publisher", "billing"]
-JOB = ["new", "job", "nightly-cleanup", "--target", "billing"]
-ENDPOINT = ["new", "endpoint", "item-summary", "--service", "billing"]
+JOB = ["new", "job", "nightly-cleanup", "--target", "billing", "--no-sdk"]
+ENDPOINT = ["new", "endpoint", "item-summary", "--service", "billing", "--no-sdk"]
 INTEGRATION = ["new", "integration", "acme-crm", "--scope", "billing:read"]
 GENERATORS = {"service": SERVICE, "event": EVENT, "job": JOB, "endpoint": ENDPOINT, "integration": INTEGRATION}
 

@@ -144,3 +144,11 @@ def test_answers_with_yaml_and_code_metacharacters_survive(platform: Path) -> No
     assert (manifest["description"], manifest["owner"], manifest["on_call"]) == (description, "team: a", "#rota")
     catalog = yaml.safe_load((platform / "catalog/services.yaml").read_text())
     assert {"name": "odd", "owner": "team: a", "on_call": "#rota", "status": "experimental"} in catalog["services"]
+
+
+def test_init_and_new_service_say_when_to_run_pnpm_install(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = tmp_path / "platform"
+    assert main(["init", str(root), "--defaults", "--no-verify"]) == 0
+    assert "pnpm install" in capsys.readouterr().err
+    assert main(["new", "service", "billing", "--repo", str(root), "--defaults", "--no-verify"]) == 0
+    assert "next: pnpm install" in capsys.readouterr().err

@@ -161,13 +161,15 @@ def small_disk(tmp_path: Path) -> object:
 
 
 def fill(disk: Path) -> None:
-    with open(disk / "filler", "wb") as stream:
-        try:
-            while True:
-                stream.write(b"\0" * 65536)
-                stream.flush()
-        except OSError:
+    """Write zeros until the disk is full (unbuffered: a buffered file would raise again when closed)."""
+    descriptor = os.open(disk / "filler", os.O_WRONLY | os.O_CREAT, 0o600)
+    try:
+        while os.write(descriptor, b"\0" * 65536):
             pass
+    except OSError:
+        pass  # full: what this is for
+    finally:
+        os.close(descriptor)
 
 
 def test_attest_on_a_full_disk_leaves_the_old_file_whole(
