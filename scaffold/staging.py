@@ -25,6 +25,7 @@ from scaffold.errors import Interrupted, ScaffoldError
 from scaffold.repofs import WRITTEN, journal
 from scaffold.repofs.lock import repo_lock
 from scaffold.repofs.paths import check_no_symlink
+from scaffold.repofs.read import RefusedRead, RepoFiles
 from scaffold.repofs.write import (
     default_mode,
     open_folder,
@@ -34,13 +35,12 @@ from scaffold.repofs.write import (
     temporary_name,
     write_temporary,
 )
-from scaffold.repofs_read import RefusedRead, RepoFiles
 
 READ_LIMIT_BYTES = 64 * 1024 * 1024  # far above any file a generator edits
 
 
 def read_repo_bytes(root: Path, path: str) -> bytes | None:
-    """A repo file's bytes, None when there is none; read as untrusted (repofs_read): a symlink out of the repo or
+    """A repo file's bytes, None when there is none; read as untrusted (repofs/read.py): a symlink out of the repo or
     in a loop, a FIFO, a device or an oversized file is never opened, and is one line and exit 2."""
     try:
         return RepoFiles(root).read_bytes(path)

@@ -3,6 +3,7 @@
 - `paths`: repo-relative paths checked before use (no `..`, no absolute paths, no symlink on the way).
 - `write`: atomic writes through folder descriptors that never follow a link (O_NOFOLLOW, O_EXCL temp files with
   unpredictable names, fsync, rename).
+- `read`: reads that open only regular files inside the repo (never a link out, a FIFO or a device; size-capped).
 - `lock`: one writer at a time per repo (`fcntl.flock` on `.scaffold/lock`), waited for a bounded time.
 
 Writers (staging, attest, the verify cache) go through here; nothing here imports the rest of scaffold but

@@ -48,7 +48,7 @@ def _run_one(check: Check, repo: RepoView, subject: Subject) -> list[Finding]:
                     subject=subject.label,
                 )
             ]
-    # a file the check asked for and was refused (see repofs_read) read as absent: say so under the same item
+    # a file the check asked for and was refused (repofs/read.py) read as absent: say so under the same item
     findings += [_refusal(check.id, path, repo.refused[path], subject.label) for path in refused]
     return [_completed(f, subject) for f in findings] or [
         Finding(check.id, Status.FAIL, "the check returned no verdict", subject=subject.label)

@@ -6,7 +6,7 @@ Order is os.walk's, top down: a folder's files by name, then its subfolders by n
 folder is not followed. Imports nothing heavy: the warm path must stay cheap.
 
 What must never be read is not listed but `refused` (path, reason): a symlink, to a file or a folder, that leads
-outside the repo or into a loop, and FIFOs, sockets and devices (`repofs_read.refusal`). The engine reports each
+outside the repo or into a loop, and FIFOs, sockets and devices (`repofs.read.refusal`). The engine reports each
 one; their stamps keep the fingerprint honest (a refused entry that changes changes the report).
 """
 
@@ -18,7 +18,7 @@ from operator import attrgetter
 from pathlib import Path
 
 from scaffold import platform
-from scaffold.repofs_read import refusal
+from scaffold.repofs.read import refusal
 
 
 @dataclass

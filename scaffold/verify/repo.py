@@ -3,7 +3,7 @@
 Checks never open files themselves; they ask the RepoView, which reads each file once and hands out parsed forms
 from `scaffold.parsers`. Paths given and returned are repo-relative with forward slashes.
 
-Reads go through `scaffold.repofs_read`: a symlink out of the repo or in a loop, a FIFO, socket or device, or a
+Reads go through `scaffold.repofs.read`: a symlink out of the repo or in a loop, a FIFO, socket or device, or a
 file over the size cap is never opened and reads as absent (None); the view remembers it (`refused`) and notes
 it for the check that asked (`noting_refusals`), which the engine turns into a finding under that check.
 """
@@ -27,7 +27,7 @@ from scaffold.parsers import manifests as manifest_parser
 from scaffold.parsers import markdown as markdown_parser
 from scaffold.parsers import openapi as openapi_parser
 from scaffold.parsers import typescript as ts_parser
-from scaffold.repofs_read import RefusedRead, RepoFiles
+from scaffold.repofs.read import RefusedRead, RepoFiles
 from scaffold.verify.listing import Listing
 from scaffold.verify.model import Kind
 

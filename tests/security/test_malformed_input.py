@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from scaffold.repofs_read import MAX_FILE_BYTES
+from scaffold.repofs.read import MAX_FILE_BYTES
 from tests.security.conftest import run_bounded, run_cli
 from tests.security.test_yaml_bounds import ALIAS_BOMB
 

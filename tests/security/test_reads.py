@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from scaffold import repofs_read
-from scaffold.repofs_read import RefusedRead, RepoFiles
+from scaffold.repofs import read as repofs_read
+from scaffold.repofs.read import RefusedRead, RepoFiles
 from tests.security.conftest import run_bounded, run_cli
 
 SECRET = "SECRET_TOKEN=hunter2-do-not-leak"
