@@ -1,0 +1,203 @@
+"""`scaffold remove KIND NAME`: the inverse of a generator. Each `plan_remove_<kind>` undoes, through the removal
+functions beside the insertions in scaffold/edits/, every registry entry the generator added and deletes every file
+it wrote, in one ChangeSet (shown with --dry-run, applied all or nothing). Before planning anything it refuses —
+one line, exit 2 — when something outside what the generator wrote still depends on the thing (a subscriber of the
+event, code that names it). It ends with a changeset saying what was removed.
+
+Only events are covered so far; the other kinds say so in one line.
+"""
+
+from __future__ import annotations
+
+import yaml
+
+from scaffold import platform
+from scaffold.checks.event import event_page_path, events_scope, family_of
+from scaffold.edits import typescript_registries as ts_edits
+from scaffold.edits import yaml_lists
+from scaffold.errors import ScaffoldError
+from scaffold.generators import free_text
+from scaffold.generators.base import PlatformSettings
+from scaffold.parsers import typescript as ts
+from scaffold.staging import ChangeSet
+
+KINDS = ("service", "event", "job", "endpoint", "integration")
+SUPPORTED = ("event",)
+
+
+def plan_remove(settings: PlatformSettings, kind: str, name: str) -> ChangeSet:
+    if kind == "event":
+        return plan_remove_event(settings, name)
+    raise ScaffoldError(f"`scaffold remove {kind}` is not built yet (only: {', '.join(SUPPORTED)}); remove it by hand")
+
+
+# --- events -------------------------------------------------------------------------------------------------------
+
+
+def _event_slug(name: str) -> str:
+    return name.replace(".", "-").replace("_", "-")
+
+
+def _manifests(changes: ChangeSet) -> dict[str, dict[str, object]]:
+    """service name → its parsed service.yaml (unreadable ones are skipped: verify reports them)."""
+    found: dict[str, dict[str, object]] = {}
+    for manifest in sorted((changes.root / platform.SERVICES_DIR).glob(f"*/{platform.SERVICE_MANIFEST}")):
+        try:
+            data = yaml.load(manifest.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
+        except (OSError, UnicodeDecodeError, yaml.YAMLError):
+            continue
+        if isinstance(data, dict):
+            found[manifest.parent.name] = data
+    return found
+
+
+def _listed(manifest: dict[str, object], key: str) -> list[str]:
+    contracts = manifest.get("contracts")
+    values = contracts.get(key) if isinstance(contracts, dict) else None
+    return [str(v) for v in values] if isinstance(values, list) else []
+
+
+def _registered_export(registry: str, name: str) -> tuple[str, str]:
+    """(import local, schema export) of `name`'s EVENT_SCHEMAS entry, e.g. ("invoice", "paid")."""
+    parsed = ts.parse_typescript(registry)
+    if parsed.error_line is not None:
+        raise ScaffoldError(f"{platform.EVENT_REGISTRY}:{parsed.error_line}: not valid TypeScript; fix it first")
+    value = ts.literal(parsed, "EVENT_SCHEMAS")
+    if value is None or not isinstance(value.value, dict):
+        raise ScaffoldError(f"{platform.EVENT_REGISTRY}: no `EVENT_SCHEMAS = {{ ... }}` object literal")
+    if name not in value.value:
+        raise ScaffoldError(f"no event {name!r} in EVENT_SCHEMAS ({platform.EVENT_REGISTRY}); nothing to remove")
+    for node in ts.walk(parsed.root):
+        if node.type != "pair":
+            continue
+        key = node.child_by_field_name("key")
+        entry = node.child_by_field_name("value")
+        if key is None or entry is None or (ts.string_value(key) if key.type == "string" else ts.text_of(key)) != name:
+            continue
+        local, _, export = ts.text_of(entry).partition(".")
+        if entry.type == "member_expression" and export:
+            return local, export
+    raise ScaffoldError(
+        f"{platform.EVENT_REGISTRY}: the entry of {name!r} is not `<family>.<schema>`; scaffold did not write it, "
+        "remove it by hand"
+    )
+
+
+def _refuse_event_dependents(changes: ChangeSet, name: str, manifests: dict[str, dict[str, object]]) -> None:
+    subscribers = [service for service, manifest in manifests.items() if name in _listed(manifest, "events_subscribed")]
+    if subscribers:
+        raise ScaffoldError(
+            f"event {name!r} is still subscribed to by {', '.join(subscribers)} (contracts.events_subscribed); "
+            "remove those handlers first"
+        )
+    quoted = (f'"{name}"', f"'{name}'", f"`{name}`")
+    for source in sorted((changes.root / platform.SERVICES_DIR).glob("*/src/**/*.ts")):
+        text = source.read_text(encoding="utf-8", errors="replace")
+        for number, line in enumerate(text.splitlines(), start=1):
+            if any(q in line for q in quoted):
+                where = f"{source.relative_to(changes.root).as_posix()}:{number}"
+                raise ScaffoldError(f"event {name!r} is still used at {where}; take that out first")
+
+
+def _without_schema(text: str, path: str, export: str) -> str:
+    """The family file without `export const <export> = …` and the comment lines and blank line above it."""
+    parsed = ts.parse_typescript(text)
+    if parsed.error_line is not None:
+        raise ScaffoldError(f"{path}:{parsed.error_line}: not valid TypeScript; fix it before removing from it")
+    for statement in parsed.root.named_children:
+        declaration = statement.child_by_field_name("declaration") if statement.type == "export_statement" else None
+        if declaration is None:
+            continue
+        declarators = [d for d in declaration.named_children if d.type == "variable_declarator"]
+        declared = [d.child_by_field_name("name") for d in declarators]
+        names = [ts.text_of(n) for n in declared if n is not None]
+        if names != [export]:
+            continue
+        first = statement
+        while first.prev_named_sibling is not None and first.prev_named_sibling.type == "comment" and (
+            first.prev_named_sibling.end_point[0] == first.start_point[0] - 1
+        ):
+            first = first.prev_named_sibling
+        source = parsed.source
+        start = source.rfind(b"\n", 0, first.start_byte) + 1
+        end = source.find(b"\n", statement.end_byte)
+        end = len(source) if end == -1 else end + 1
+        before = source[:start]
+        if before.endswith(b"\n\n"):  # the blank line the generator put above an appended schema
+            before = before[:-1]
+        return (before + source[end:]).decode("utf-8")
+    raise ScaffoldError(f"{path}: no `export const {export}` to remove")
+
+
+def _exports_left(text: str) -> bool:
+    parsed = ts.parse_typescript(text)
+    return any(statement.type == "export_statement" for statement in parsed.root.named_children)
+
+
+def plan_remove_event(settings: PlatformSettings, name: str) -> ChangeSet:
+    from scaffold.generators import event as event_generator
+
+    changes = ChangeSet(settings.root)
+    registry = changes.current(platform.EVENT_REGISTRY)
+    if registry is None:
+        raise ScaffoldError(f"{platform.EVENT_REGISTRY} is missing: is this a platform made by `scaffold init`?")
+    local, export = _registered_export(registry, name)
+    manifests = _manifests(changes)
+    _refuse_event_dependents(changes, name, manifests)
+    family = family_of(name)
+
+    family_path = platform.event_family_file(family)
+    family_text = changes.current(family_path)
+    family_gone = False
+    if family_text is not None:
+        rest = _without_schema(family_text, family_path, export)
+        family_gone = not _exports_left(rest)
+        if family_gone:
+            changes.delete(family_path)
+        else:
+            changes.write(family_path, rest)
+
+    registry = ts_edits.remove_object_entry(registry, platform.EVENT_REGISTRY, "EVENT_SCHEMAS", name)
+    if family_gone:
+        registry = ts_edits.remove_import(registry, platform.EVENT_REGISTRY, f'import * as {local} from "./{family}";')
+    changes.write(platform.EVENT_REGISTRY, registry)
+
+    publishers = [service for service, manifest in manifests.items() if name in _listed(manifest, "events_published")]
+    for publisher in publishers:
+        path = f"{platform.service_dir(publisher)}/{platform.SERVICE_MANIFEST}"
+        text = changes.current(path) or ""
+        changes.write(path, yaml_lists.remove_from_string_list(text, path, ["contracts", "events_published"], name))
+
+    _remove_webhook(changes, name)
+    changes.delete(f"{platform.CONTRACTS_TESTS_DIR}/events/{name}.test.ts")
+    changes.delete(event_page_path(name))
+    changes.delete(f"{platform.CHANGESET_DIR}/add-{_event_slug(name)}-event.md")
+    bumps = "".join(f'"@platform/{s}-service": minor\n' for s in publishers)
+    by = f", published by the {', '.join(publishers)} service" if publishers else ""
+    changes.write(
+        f"{platform.CHANGESET_DIR}/remove-{_event_slug(name)}-event.md",
+        f'---\n"@platform/contracts": minor\n{bumps}---\n\nRemove the `{name}` event{by}.\n',
+    )
+    event_generator._write_generated(changes, set(publishers))
+    return changes
+
+
+def _remove_webhook(changes: ChangeSet, name: str) -> None:
+    """Undo the user-facing part: the webhook filter, and the family's scope once no filter of the family is left."""
+    filters = changes.current(platform.WEBHOOK_FILTERS)
+    if filters is None:
+        return
+    element = free_text.ts_string(name)
+    filters = ts_edits.remove_array_element(filters, platform.WEBHOOK_FILTERS, "WEBHOOK_EVENT_FILTERS", element)
+    changes.write(platform.WEBHOOK_FILTERS, filters)
+    parsed = ts.parse_typescript(filters)
+    remaining = ts.literal(parsed, "WEBHOOK_EVENT_FILTERS")
+    values = remaining.value if remaining is not None and isinstance(remaining.value, list) else []
+    if any(isinstance(v.value, str) and family_of(v.value) == family_of(name) for v in values):
+        return
+    scopes = changes.current(platform.SCOPES_REGISTRY)
+    if scopes is not None:
+        changes.write(
+            platform.SCOPES_REGISTRY,
+            ts_edits.remove_object_entry(scopes, platform.SCOPES_REGISTRY, "SCOPES", events_scope(name)),
+        )

@@ -1,0 +1,99 @@
+"""`scaffold remove`: the exact inverse of each generator (round trip to a byte-identical tree, apart from the
+changeset), refusals while something still depends on the thing, and the dry run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from scaffold.cli import main
+from scaffold.verify.engine import Selection, run_checks
+from scaffold.verify.model import Status
+from tests.generators.conftest import snapshot
+
+
+def run(platform: Path, *args: str) -> int:
+    return main([*args, "--repo", str(platform), "--no-verify"])
+
+
+def failing(platform: Path) -> list[str]:
+    return [f"{f.check_id} {f.subject}: {f.message}" for f in run_checks(platform, Selection()) if
+            f.status is Status.FAIL]
+
+
+def round_trip(platform: Path, kind: str, name: str, *new_flags: str) -> dict[str, bytes]:
+    """Generate, remove, and return what differs from the tree before (path → bytes after)."""
+    before = snapshot(platform)
+    assert run(platform, "new", kind, name, "--defaults", *new_flags) == 0
+    assert snapshot(platform) != before
+    assert run(platform, "remove", kind, name) == 0
+    after = snapshot(platform)
+    assert set(before) - set(after) == set(), "removed a file the generator did not add"
+    return {path: data for path, data in after.items() if before.get(path) != data}
+
+
+@pytest.mark.parametrize(
+    ("name", "flags"),
+    [
+        ("invoice.paid", ()),  # a new family: the family file and its registry import go too
+        ("billing.refund_issued", ("--field", "amount:integer", "--field", "note:string?", "--user-facing")),
+        ("invoice.voided", ("--user-facing",)),
+    ],
+)
+def test_an_event_round_trips_to_the_same_tree_but_the_changeset(
+    platform: Path, name: str, flags: tuple[str, ...]
+) -> None:
+    failing_before = failing(platform)
+    changed = round_trip(platform, "event", name, *flags)
+    slug = name.replace(".", "-").replace("_", "-")
+    assert list(changed) == [f".changeset/remove-{slug}-event.md"]
+    assert f"Remove the `{name}` event" in changed[f".changeset/remove-{slug}-event.md"].decode()
+    assert failing(platform) == failing_before == []
+
+
+def test_removing_one_event_of_a_family_keeps_the_others(platform: Path) -> None:
+    assert run(platform, "new", "event", "invoice.paid", "--defaults", "--user-facing") == 0
+    before = snapshot(platform)
+    changed = round_trip(platform, "event", "invoice.voided", "--user-facing")
+    assert list(changed) == [".changeset/remove-invoice-voided-event.md"]
+    assert (platform / "packages/contracts/src/events/invoice.ts").read_bytes() == before[
+        "packages/contracts/src/events/invoice.ts"
+    ]
+
+
+def test_an_event_with_a_subscriber_is_refused_in_one_line(
+    platform: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(platform, "new", "event", "invoice.paid", "--defaults", "--subscriber", "billing") == 0
+    before = snapshot(platform)
+    capsys.readouterr()
+    assert run(platform, "remove", "event", "invoice.paid") == 2
+    error = capsys.readouterr().err.strip()
+    assert "subscribed to by billing" in error and "\n" not in error
+    assert snapshot(platform) == before
+
+
+def test_an_event_named_in_service_code_is_refused(platform: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(platform, "new", "event", "invoice.paid", "--defaults") == 0
+    code = platform / "services/billing/src/publish.ts"
+    code.write_text('export const name = "invoice.paid";\n')
+    capsys.readouterr()
+    assert run(platform, "remove", "event", "invoice.paid") == 2
+    assert "services/billing/src/publish.ts:1" in capsys.readouterr().err
+
+
+def test_dry_run_shows_the_deletions_and_writes_nothing(platform: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(platform, "new", "event", "invoice.paid", "--defaults") == 0
+    before = snapshot(platform)
+    capsys.readouterr()
+    assert run(platform, "remove", "event", "invoice.paid", "--dry-run") == 0
+    diff = capsys.readouterr().out
+    assert "--- a/packages/contracts/src/events/invoice.ts\n+++ /dev/null\n" in diff
+    assert '-  "invoice.paid": invoice.paid,\n' in diff
+    assert snapshot(platform) == before
+
+
+def test_an_unknown_event_is_one_line(platform: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(platform, "remove", "event", "invoice.never") == 2
+    assert "no event 'invoice.never' in EVENT_SCHEMAS" in capsys.readouterr().err
