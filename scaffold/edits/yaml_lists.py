@@ -100,3 +100,17 @@ def remove_from_string_list(text: str, path: str, keys: list[str], value: str) -
         if trailing is not None and index == len(values) and values:
             comments.items[len(values) - 1] = trailing
     return dump(document)
+
+
+def remove_list_item(text: str, path: str, list_key: str, identity: str, value: str) -> str:
+    """The inverse of upsert_list_item: drop the entry of the top-level list `list_key` whose `identity` is
+    `value`; unchanged when there is none."""
+    document = load(text, path)
+    if not isinstance(document, dict) or not isinstance(document.get(list_key), list):
+        raise ScaffoldError(f"{path}: expected a top-level `{list_key}:` list")
+    entries = document[list_key]
+    index = next((i for i, e in enumerate(entries) if isinstance(e, dict) and e.get(identity) == value), None)
+    if index is None:
+        return text
+    del entries[index]
+    return dump(document)

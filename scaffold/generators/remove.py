@@ -4,7 +4,7 @@ it wrote, in one ChangeSet (shown with --dry-run, applied all or nothing). Befor
 one line, exit 2 — when something outside what the generator wrote still depends on the thing (a subscriber of the
 event, code that names it). It ends with a changeset saying what was removed.
 
-Only events are covered so far; the other kinds say so in one line.
+Events and jobs are covered so far; the other kinds say so in one line.
 """
 
 from __future__ import annotations
@@ -22,12 +22,14 @@ from scaffold.parsers import typescript as ts
 from scaffold.staging import ChangeSet
 
 KINDS = ("service", "event", "job", "endpoint", "integration")
-SUPPORTED = ("event",)
+SUPPORTED = ("event", "job")
 
 
 def plan_remove(settings: PlatformSettings, kind: str, name: str) -> ChangeSet:
     if kind == "event":
         return plan_remove_event(settings, name)
+    if kind == "job":
+        return plan_remove_job(settings, name)
     raise ScaffoldError(f"`scaffold remove {kind}` is not built yet (only: {', '.join(SUPPORTED)}); remove it by hand")
 
 
@@ -200,4 +202,160 @@ def _remove_webhook(changes: ChangeSet, name: str) -> None:
         changes.write(
             platform.SCOPES_REGISTRY,
             ts_edits.remove_object_entry(scopes, platform.SCOPES_REGISTRY, "SCOPES", events_scope(name)),
+        )
+
+
+# --- jobs ---------------------------------------------------------------------------------------------------------
+
+
+def _job_entries(changes: ChangeSet) -> list[tuple[str, dict[str, str], str]]:
+    """(name, {schedule, description, service, path}, the element's source text) of every entry of JOBS."""
+    text = changes.current(platform.JOBS_REGISTRY)
+    if text is None:
+        raise ScaffoldError(f"{platform.JOBS_REGISTRY} is missing: is this a platform made by `scaffold init`?")
+    parsed = ts.parse_typescript(text)
+    if parsed.error_line is not None:
+        raise ScaffoldError(f"{platform.JOBS_REGISTRY}:{parsed.error_line}: not valid TypeScript; fix it first")
+    literal = ts_edits._literal_of(parsed, "JOBS", "array", platform.JOBS_REGISTRY)
+    found = []
+    for element in (e for e in literal.named_children if e.type == "object"):
+        value = ts.literal_value(element).value
+        if not isinstance(value, dict):
+            continue
+        fields = {key: item.value for key, item in value.items()}
+        target = fields.get("target")
+        target_fields = {k: v.value for k, v in target.items()} if isinstance(target, dict) else {}
+        facts = {
+            "schedule": str(fields.get("schedule", "")),
+            "description": str(fields.get("description", "")),
+            "service": str(target_fields.get("service", "")),
+            "path": str(target_fields.get("path", "")),
+        }
+        found.append((str(fields.get("name", "")), facts, ts.text_of(element)))
+    return found
+
+
+def _without_runbook_section(text: str, name: str) -> str:
+    heading = f"## Job: {name}\n"
+    start = text.find(heading)
+    if start == -1:
+        return text
+    following = text.find("\n## ", start + len(heading))
+    end = len(text) if following == -1 else following + 1
+    before = text[:start]
+    if before.endswith("\n\n"):  # the blank line the generator put above the section
+        before = before[:-1]
+    return before + text[end:]
+
+
+def plan_remove_job(settings: PlatformSettings, name: str) -> ChangeSet:
+    from scaffold.edits import openapi as openapi_edits
+    from scaffold.edits import typescript_code as code_edits
+    from scaffold.generators import job as job_generator
+
+    changes = ChangeSet(settings.root)
+    entries = _job_entries(changes)
+    mine = next((entry for entry in entries if entry[0] == name), None)
+    if mine is None:
+        raise ScaffoldError(f"no job {name!r} in JOBS ({platform.JOBS_REGISTRY}); nothing to remove")
+    _, facts, element = mine
+    target = facts["service"]
+    answers = job_generator.JobAnswers(name, facts["schedule"], target, facts["description"])
+    if facts["path"] != answers.path:
+        raise ScaffoldError(
+            f"job {name!r} calls {facts['path']}, not the generated {answers.path}; scaffold did not write it, "
+            "remove it by hand"
+        )
+    last_for_target = not any(other[1]["service"] == target for other in entries if other[0] != name)
+    service_dir = platform.service_dir(target)
+
+    registry = changes.current(platform.JOBS_REGISTRY) or ""
+    registry = ts_edits.remove_array_element(registry, platform.JOBS_REGISTRY, "JOBS", element)
+    changes.write(platform.JOBS_REGISTRY, registry)
+
+    routes_path = f"{service_dir}/{job_generator.ROUTES_FILE}"
+    routes = changes.current(routes_path)
+    if routes is not None:
+        routes, left = code_edits.remove_statement_from_function(
+            routes, routes_path, job_generator.ROUTES_FUNCTION, lambda statement: f'"{answers.path}"' in statement
+        )
+        if left:
+            changes.write(routes_path, routes)
+        else:  # the generator created the file and wired it into the app: undo both
+            changes.delete(routes_path)
+            _unwire_job_routes(changes, f"{service_dir}/{job_generator.APP_FILE}")
+    changes.delete(f"{service_dir}/test/integration/jobs/{name}.test.ts")
+
+    openapi_path = f"{service_dir}/{platform.SERVICE_OPENAPI}"
+    openapi = changes.current(openapi_path)
+    if openapi is not None:
+        openapi = openapi_edits.remove_operation(openapi, openapi_path, answers.path, "post")
+        if last_for_target:
+            openapi = openapi_edits.remove_component_schema(openapi, openapi_path, "JobRun")
+        changes.write(openapi_path, openapi)
+    runbook = changes.current(platform.JOBS_RUNBOOK)
+    if runbook is not None:
+        changes.write(platform.JOBS_RUNBOOK, _without_runbook_section(runbook, name))
+    if last_for_target:
+        _unregister_job_caller(changes, target)
+
+    changes.delete(f"{platform.CHANGESET_DIR}/add-{name}-job.md")
+    changes.write(
+        f"{platform.CHANGESET_DIR}/remove-{name}-job.md",
+        f'---\n"@platform/{job_generator.JOBS_SERVICE}-service": minor\n"@platform/{target}-service": minor\n'
+        f'"@platform/sdk-{target}": minor\n---\n\n'
+        f"Remove the `{name}` job and the {target} service's admin endpoint `POST {answers.path}`.\n",
+    )
+    job_generator._regenerate_sdk_schema(changes, answers)
+    job_generator._write_generated_pages(changes, answers)
+    return changes
+
+
+def _unwire_job_routes(changes: ChangeSet, app_path: str) -> None:
+    from scaffold.edits import typescript_code as code_edits
+    from scaffold.generators import job as job_generator
+
+    text = changes.current(app_path)
+    if text is None:
+        return
+    function = job_generator.ROUTES_FUNCTION
+    text = ts_edits.remove_import(text, app_path, f'import {{ {function} }} from "./routes/jobs";')
+    wiring = f"{function}(app, deps.db);"
+    text, _ = code_edits.remove_statement_from_function(text, app_path, "createApp", lambda s: s.strip() == wiring)
+    changes.write(app_path, text)
+
+
+def _unregister_job_caller(changes: ChangeSet, target: str) -> None:
+    """The target's last job is gone: the jobs service no longer calls it (test scope, caller, M2M client)."""
+    from scaffold.edits import typescript_code as code_edits
+    from scaffold.generators import job as job_generator
+
+    service_dir = platform.service_dir(target)
+    helpers_path = f"{service_dir}/{job_generator.TEST_HELPERS}"
+    helpers = changes.current(helpers_path)
+    if helpers is not None:
+        scope = f'"{job_generator.JOBS_SCOPE}"'
+        changes.write(helpers_path, code_edits.remove_array_element_anywhere(helpers, helpers_path, "SCOPES", scope))
+    manifest = f"{service_dir}/{platform.SERVICE_MANIFEST}"
+    text = changes.current(manifest)
+    if text is not None:
+        changes.write(manifest, yaml_lists.remove_from_string_list(text, manifest, ["callers"], "jobs"))
+    clients = changes.current(platform.M2M_CLIENTS)
+    if clients is None:
+        return
+    document = yaml_lists.load(clients, platform.M2M_CLIENTS)
+    entries = document.get("clients") if isinstance(document, dict) else None
+    client = next(
+        (c for c in entries or [] if isinstance(c, dict) and c.get("service") == job_generator.JOBS_SERVICE), None
+    )
+    if client is None or not isinstance(client.get("calls"), list) or target not in client["calls"]:
+        return
+    client["calls"].remove(target)
+    if client["calls"]:
+        changes.write(platform.M2M_CLIENTS, yaml_lists.dump(document))
+    else:
+        jobs_client = job_generator.JOBS_SERVICE
+        changes.write(
+            platform.M2M_CLIENTS,
+            yaml_lists.remove_list_item(clients, platform.M2M_CLIENTS, "clients", "service", jobs_client),
         )

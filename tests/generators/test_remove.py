@@ -97,3 +97,23 @@ def test_dry_run_shows_the_deletions_and_writes_nothing(platform: Path, capsys: 
 def test_an_unknown_event_is_one_line(platform: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert run(platform, "remove", "event", "invoice.never") == 2
     assert "no event 'invoice.never' in EVENT_SCHEMAS" in capsys.readouterr().err
+
+
+def test_a_job_round_trips_to_the_same_tree_but_the_changeset(platform: Path) -> None:
+    failing_before = failing(platform)
+    changed = round_trip(platform, "job", "nightly-cleanup")
+    assert list(changed) == [".changeset/remove-nightly-cleanup-job.md"]
+    assert failing(platform) == failing_before == []
+
+
+def test_removing_one_of_two_jobs_of_a_service_keeps_the_other(platform: Path) -> None:
+    assert run(platform, "new", "job", "nightly-cleanup", "--defaults") == 0
+    failing_before = failing(platform)  # without node_modules the SDK schema is stale (SVC-SDK-01): not ours
+    changed = round_trip(platform, "job", "weekly-report")
+    assert list(changed) == [".changeset/remove-weekly-report-job.md"]
+    assert failing(platform) == failing_before
+
+
+def test_an_unknown_job_is_one_line(platform: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(platform, "remove", "job", "never-was") == 2
+    assert "no job 'never-was' in JOBS" in capsys.readouterr().err
