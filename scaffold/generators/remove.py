@@ -4,7 +4,7 @@ it wrote, in one ChangeSet (shown with --dry-run, applied all or nothing). Befor
 one line, exit 2 — when something outside what the generator wrote still depends on the thing (a subscriber of the
 event, code that names it). It ends with a changeset saying what was removed.
 
-Events and jobs are covered so far; the other kinds say so in one line.
+Services, events and jobs are covered so far; endpoints and integrations say so in one line.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from scaffold.parsers import typescript as ts
 from scaffold.staging import ChangeSet
 
 KINDS = ("service", "event", "job", "endpoint", "integration")
-SUPPORTED = ("event", "job")
+SUPPORTED = ("service", "event", "job")
 
 
 def plan_remove(settings: PlatformSettings, kind: str, name: str) -> ChangeSet:
@@ -30,6 +30,8 @@ def plan_remove(settings: PlatformSettings, kind: str, name: str) -> ChangeSet:
         return plan_remove_event(settings, name)
     if kind == "job":
         return plan_remove_job(settings, name)
+    if kind == "service":
+        return plan_remove_service(settings, name)
     raise ScaffoldError(f"`scaffold remove {kind}` is not built yet (only: {', '.join(SUPPORTED)}); remove it by hand")
 
 
@@ -359,3 +361,101 @@ def _unregister_job_caller(changes: ChangeSet, target: str) -> None:
             platform.M2M_CLIENTS,
             yaml_lists.remove_list_item(clients, platform.M2M_CLIENTS, "clients", "service", jobs_client),
         )
+
+
+# --- services -----------------------------------------------------------------------------------------------------
+
+
+def _refuse_service_dependents(changes: ChangeSet, name: str, created_event: str) -> None:
+    """What else must go first: the service's other events, their subscribers, jobs calling it, M2M clients calling
+    it, and code outside the service that imports its SDK."""
+    root = changes.root
+    manifests = _manifests(changes)
+    own = manifests.get(name, {})
+    others = [event for event in _listed(own, "events_published") if event != created_event]
+    registry = ts.literal(ts.parse_typescript(changes.current(platform.EVENT_REGISTRY) or ""), "EVENT_SCHEMAS")
+    family_events = [e for e in (registry.value if registry and isinstance(registry.value, dict) else {})
+                     if family_of(e) == name and e != created_event]
+    for event in sorted({*others, *family_events}):
+        raise ScaffoldError(f"service {name!r} still publishes {event!r}; `scaffold remove event {event}` first")
+    for service, manifest in manifests.items():
+        if service != name and created_event in _listed(manifest, "events_subscribed"):
+            raise ScaffoldError(f"{service} still subscribes to {created_event!r}; remove that handler first")
+    jobs = [job for job, facts, _ in _job_entries(changes) if facts["service"] == name]
+    if jobs:
+        raise ScaffoldError(f"job {jobs[0]!r} still calls service {name!r}; `scaffold remove job {jobs[0]}` first")
+    clients = yaml.load(changes.current(platform.M2M_CLIENTS) or "", Loader=yaml.CSafeLoader) or {}
+    for client in clients.get("clients") or [] if isinstance(clients, dict) else []:
+        if isinstance(client, dict) and name in (client.get("calls") or []):
+            raise ScaffoldError(
+                f"the M2M client of {client.get('service')!r} still calls service {name!r} ({platform.M2M_CLIENTS})"
+            )
+    sdk = platform.sdk_package_name(name)
+    own_dir = root / platform.service_dir(name)
+    for folder in (root / platform.SERVICES_DIR, root / platform.INTEGRATIONS_DIR, root / "packages"):
+        for source in sorted(folder.rglob("*")) if folder.is_dir() else []:
+            if (
+                source.suffix not in (".ts", ".tsx", ".json")
+                or own_dir in source.parents
+                or platform.IGNORED_DIRS.intersection(source.relative_to(root).parts)
+                or not source.is_file()
+            ):
+                continue
+            text = source.read_text(encoding="utf-8", errors="replace")
+            if f'"{sdk}"' in text:
+                line = text[: text.index(f'"{sdk}"')].count("\n") + 1
+                raise ScaffoldError(
+                    f"{source.relative_to(root).as_posix()}:{line} still uses {sdk}; take that out first"
+                )
+
+
+def plan_remove_service(settings: PlatformSettings, name: str) -> ChangeSet:
+    from scaffold.generators import service as service_generator
+    from scaffold.naming import ServiceNames
+
+    root = settings.root
+    service_dir = platform.service_dir(name)
+    if name in platform.RESERVED_SERVICE_NAMES or not (root / service_dir / platform.SERVICE_MANIFEST).is_file():
+        raise ScaffoldError(f"no service {name!r} ({service_dir}/{platform.SERVICE_MANIFEST} is missing)")
+    recorded = service_generator.recorded_answers(root, name) or {}
+    names = ServiceNames(name, str(recorded.get("resource") or "item"))
+    changes = ChangeSet(root)
+    _refuse_service_dependents(changes, name, names.created_event)
+
+    for path in sorted((root / service_dir).rglob("*")):
+        relative = path.relative_to(root)
+        if path.is_file() and not path.is_symlink() and not platform.IGNORED_DIRS.intersection(relative.parts):
+            changes.delete(relative.as_posix())
+
+    changes.delete(platform.event_family_file(name))
+    registry = changes.current(platform.EVENT_REGISTRY) or ""
+    registry = ts_edits.remove_object_entry(registry, platform.EVENT_REGISTRY, "EVENT_SCHEMAS", names.created_event)
+    family_import = f'import * as {names.name_camel} from "./{name}";'
+    registry = ts_edits.remove_import(registry, platform.EVENT_REGISTRY, family_import)
+    changes.write(platform.EVENT_REGISTRY, registry)
+    scopes = changes.current(platform.SCOPES_REGISTRY) or ""
+    for scope in (names.read_scope, names.write_scope):
+        scopes = ts_edits.remove_object_entry(scopes, platform.SCOPES_REGISTRY, "SCOPES", scope)
+    changes.write(platform.SCOPES_REGISTRY, scopes)
+    config = changes.current(platform.SST_CONFIG) or ""
+    infra = f'await import("./{service_dir}/infra")'
+    changes.write(platform.SST_CONFIG, ts_edits.remove_array_element(config, platform.SST_CONFIG, "services", infra))
+    catalog = changes.current(platform.CATALOG) or ""
+    changes.write(platform.CATALOG, yaml_lists.remove_list_item(catalog, platform.CATALOG, "services", "name", name))
+
+    changes.delete(f"{platform.DOCS_SERVICES}/{name}.md")
+    changes.delete(f"{platform.DOCS_SDK}/{name}.md")
+    changes.delete(event_page_path(names.created_event))
+    changes.delete(f"{platform.CHANGESET_DIR}/add-{name}-service.md")
+    changes.write(
+        f"{platform.CHANGESET_DIR}/remove-{name}-service.md",
+        f'---\n"@platform/contracts": minor\n---\n\nRemove the {name} service, its `@platform/sdk-{name}` client, '
+        f"its `{names.read_scope}` and `{names.write_scope}` scopes and its `{names.created_event}` event.\n",
+    )
+    from scaffold.checks.event import derived_files
+    from scaffold.verify.repo import RepoView
+
+    for derived, content in derived_files(RepoView(root, overlay=changes.overlay())).items():
+        if changes.current(derived) is not None:  # only the pages of events that stay
+            changes.write(derived, content)
+    return changes

@@ -1,6 +1,6 @@
-"""End to end: events generated into an installed platform and removed again (`scaffold remove`) leave a platform
-that installs, type-checks, passes its own tests, regenerates EVENT_NAMES to the committed bytes, and that
-`scaffold verify` finds nothing failing in; the event that stays is untouched."""
+"""End to end: a service, events and a job generated into an installed platform and removed again
+(`scaffold remove`) leave a platform that type-checks, passes its own tests, regenerates EVENT_NAMES and the SDK
+schema to the committed bytes, and that `scaffold verify` finds nothing failing in; what stays is untouched."""
 
 from __future__ import annotations
 
@@ -30,8 +30,13 @@ def removed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     _run(root, "new", "event", "invoice.paid", "--defaults", "--user-facing")
     _run(root, "new", "event", "invoice.voided", "--defaults", "--user-facing")
     _run(root, "new", "event", "billing.refund_issued", "--defaults", "--field", "amount:integer", "--user-facing")
+    _run(root, "new", "job", "nightly-cleanup", "--defaults")
+    _run(root, "new", "job", "weekly-report", "--defaults")
+    _run(root, "new", "service", "care-plans", "--defaults", "--resource", "care_plan")
+    _run(root, "remove", "service", "care-plans")
     _run(root, "remove", "event", "invoice.voided")
     _run(root, "remove", "event", "billing.refund_issued")
+    _run(root, "remove", "job", "weekly-report")
     return root
 
 
@@ -44,6 +49,15 @@ def test_generated_tests_pass(removed: Path) -> None:
     passed = [line for line in (result.stdout + result.stderr).splitlines() if "✓" in line]
     assert sum("accepts the payload the billing service publishes" in line for line in passed) == 1, passed
     pnpm.run(["--filter", "@platform/billing-service", "exec", "vitest", "run"], removed)
+    pnpm.run(["--filter", "@platform/jobs-service", "exec", "vitest", "run"], removed)
+
+
+def test_sdk_gen_output_matches_the_committed_schema(removed: Path) -> None:
+    schema = removed / "services/billing/sdk/src/schema.ts"
+    before = schema.read_text()
+    assert '"/admin/jobs/nightly-cleanup"' in before and "weekly-report" not in before
+    pnpm.run(["--filter", "@platform/billing-service", "sdk:gen"], removed)
+    assert schema.read_text() == before
 
 
 def test_event_names_from_pnpm_gen_match_scaffold(removed: Path) -> None:
@@ -65,3 +79,5 @@ def test_verify_reports_no_failure(removed: Path) -> None:
     subjects = {f["subject"] for f in findings}
     assert "event:invoice.paid" in subjects
     assert "event:invoice.voided" not in subjects and "event:billing.refund_issued" not in subjects
+    assert "job:nightly-cleanup" in subjects and "job:weekly-report" not in subjects
+    assert "service:billing" in subjects and "service:care-plans" not in subjects

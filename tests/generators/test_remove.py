@@ -117,3 +117,27 @@ def test_removing_one_of_two_jobs_of_a_service_keeps_the_other(platform: Path) -
 def test_an_unknown_job_is_one_line(platform: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert run(platform, "remove", "job", "never-was") == 2
     assert "no job 'never-was' in JOBS" in capsys.readouterr().err
+
+
+def test_a_service_round_trips_to_the_same_tree_but_the_changeset(platform: Path) -> None:
+    failing_before = failing(platform)
+    changed = round_trip(platform, "service", "care-plans", "--resource", "care_plan")
+    assert list(changed) == [".changeset/remove-care-plans-service.md"]
+    assert failing(platform) == failing_before == []
+
+
+def test_a_service_that_a_job_calls_is_refused(platform: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(platform, "new", "job", "nightly-cleanup", "--defaults") == 0
+    before = snapshot(platform)
+    capsys.readouterr()
+    assert run(platform, "remove", "service", "billing") == 2
+    assert "job 'nightly-cleanup' still calls service 'billing'" in capsys.readouterr().err
+    assert snapshot(platform) == before
+
+
+def test_a_service_whose_sdk_is_imported_is_refused(platform: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(platform, "new", "service", "care-plans", "--defaults") == 0
+    (platform / "services/billing/src/plans.ts").write_text('import { client } from "@platform/sdk-care-plans";\n')
+    capsys.readouterr()
+    assert run(platform, "remove", "service", "care-plans") == 2
+    assert "services/billing/src/plans.ts:1 still uses @platform/sdk-care-plans" in capsys.readouterr().err
