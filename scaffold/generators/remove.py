@@ -4,10 +4,12 @@ it wrote, in one ChangeSet (shown with --dry-run, applied all or nothing). Befor
 one line, exit 2 — when something outside what the generator wrote still depends on the thing (a subscriber of the
 event, code that names it). It ends with a changeset saying what was removed.
 
-Services, events and jobs are covered so far; endpoints and integrations say so in one line.
+Services, events, jobs and endpoints are covered so far; integrations say so in one line.
 """
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import yaml
 
@@ -22,7 +24,7 @@ from scaffold.parsers import typescript as ts
 from scaffold.staging import ChangeSet
 
 KINDS = ("service", "event", "job", "endpoint", "integration")
-SUPPORTED = ("service", "event", "job")
+SUPPORTED = ("service", "event", "job", "endpoint")
 
 
 def plan_remove(settings: PlatformSettings, kind: str, name: str) -> ChangeSet:
@@ -32,6 +34,8 @@ def plan_remove(settings: PlatformSettings, kind: str, name: str) -> ChangeSet:
         return plan_remove_job(settings, name)
     if kind == "service":
         return plan_remove_service(settings, name)
+    if kind == "endpoint":
+        return plan_remove_endpoint(settings, name)
     raise ScaffoldError(f"`scaffold remove {kind}` is not built yet (only: {', '.join(SUPPORTED)}); remove it by hand")
 
 
@@ -459,3 +463,111 @@ def plan_remove_service(settings: PlatformSettings, name: str) -> ChangeSet:
         if changes.current(derived) is not None:  # only the pages of events that stay
             changes.write(derived, content)
     return changes
+
+
+# --- endpoints ----------------------------------------------------------------------------------------------------
+
+
+def _operations(openapi: object) -> list[tuple[str, str, dict[str, object]]]:
+    """(path, method, operation) of every operation of a parsed openapi.yaml."""
+    paths = openapi.get("paths") if isinstance(openapi, dict) else None
+    return [
+        (path, method, operation)
+        for path, item in (paths.items() if isinstance(paths, dict) else [])
+        if isinstance(item, dict)
+        for method, operation in item.items()
+        if isinstance(operation, dict)
+    ]
+
+
+def _scopes_of(operation: dict[str, object]) -> list[str]:
+    security = operation.get("security")
+    found: list[str] = []
+    for requirement in security if isinstance(security, list) else []:
+        for scopes in requirement.values() if isinstance(requirement, dict) else []:
+            found += [str(scope) for scope in scopes] if isinstance(scopes, list) else []
+    return found
+
+
+def plan_remove_endpoint(settings: PlatformSettings, name: str) -> ChangeSet:
+    from scaffold.checks import endpoint as endpoint_checks
+    from scaffold.edits import openapi as openapi_edits
+    from scaffold.edits import typescript_code as code_edits
+    from scaffold.generators import endpoint as endpoint_generator
+    from scaffold.generators import job as job_generator
+    from scaffold.naming import camel
+    from scaffold.verify.repo import RepoView
+
+    root = settings.root
+    owners = sorted(p.parents[2].name for p in (root / platform.SERVICES_DIR).glob(f"*/src/routes/{name}.ts"))
+    if len(owners) != 1:
+        found = f"in {', '.join(owners)}" if owners else "in no service"
+        raise ScaffoldError(f"endpoint {name!r}: its route file src/routes/{name}.ts is {found}; nothing removed")
+    service = owners[0]
+    service_dir = platform.service_dir(service)
+    operation_id = camel(name.split("-"))
+    function = f"{operation_id}Route"
+    openapi_path = f"{service_dir}/{platform.SERVICE_OPENAPI}"
+    changes = ChangeSet(root)
+    openapi_text = changes.current(openapi_path) or ""
+    operations = _operations(yaml.load(openapi_text, Loader=yaml.CSafeLoader))
+    mine = next(((p, m, o) for p, m, o in operations if o.get("operationId") == operation_id), None)
+    if mine is None:
+        raise ScaffoldError(f"{openapi_path}: no operation {operation_id!r} for endpoint {name!r}; nothing removed")
+    api_path, method, operation = mine
+    others = [o for _, _, o in operations if o is not operation]
+    derived_before = set(endpoint_checks.derived_files(RepoView(root)))
+
+    changes.delete(f"{service_dir}/src/routes/{name}.ts")
+    changes.delete(f"{service_dir}/test/integration/{name}.oauth.test.ts")
+    app_path = f"{service_dir}/src/app.ts"
+    app = changes.current(app_path)
+    if app is not None:
+        app = ts_edits.remove_import(app, app_path, f'import {{ {function} }} from "./routes/{name}";')
+        wiring = f"{function}(app, deps.db);"
+        app, _ = code_edits.remove_statement_from_function(app, app_path, "createApp", lambda s: s.strip() == wiring)
+        changes.write(app_path, app)
+    changes.write(openapi_path, openapi_edits.remove_operation(openapi_text, openapi_path, api_path, method))
+
+    standard = {f"{service}:read", f"{service}:write"}
+    for scope in _scopes_of(operation):
+        if scope in standard or _scope_used_elsewhere(root, scope, others, f"{service_dir}/src/routes/{name}.ts"):
+            continue
+        registry = changes.current(platform.SCOPES_REGISTRY) or ""
+        changes.write(
+            platform.SCOPES_REGISTRY, ts_edits.remove_object_entry(registry, platform.SCOPES_REGISTRY, "SCOPES", scope)
+        )
+        manifest_path = f"{service_dir}/{platform.SERVICE_MANIFEST}"
+        manifest = changes.current(manifest_path) or ""
+        changes.write(manifest_path, yaml_lists.remove_from_string_list(manifest, manifest_path, ["scopes"], scope))
+    emitted = operation.get(platform.WEBHOOKS_KEY)
+    for event in [str(e) for e in emitted] if isinstance(emitted, list) else []:
+        if not any(event in (o.get(platform.WEBHOOKS_KEY) or []) for o in others):  # type: ignore[operator]
+            _remove_webhook(changes, event)
+
+    changes.write(
+        f"{platform.CHANGESET_DIR}/remove-{name}-endpoint.md",
+        f'---\n"@platform/{service}-service": minor\n"@platform/sdk-{service}": minor\n---\n\n'
+        f"Remove the {service} service's `{method.upper()} {api_path}` endpoint (`{operation_id}`).\n",
+    )
+    # The job generator's `pnpm sdk:gen` on the planned openapi.yaml needs only the service of its answers.
+    job_generator._regenerate_sdk_schema(changes, job_generator.JobAnswers(name, "", service, ""))
+    endpoint_generator._write_generated_pages(changes, service)
+    after = set(endpoint_checks.derived_files(RepoView(root, overlay=changes.overlay())))
+    for page in sorted(derived_before - after - {platform.DOCS_CONNECT}):
+        changes.delete(page)
+    if after == {platform.DOCS_CONNECT}:  # no third-party endpoint is left: the page `scaffold init` wrote
+        from scaffold.templates import template_dir
+
+        changes.write(platform.DOCS_CONNECT, (template_dir("platform") / platform.DOCS_CONNECT).read_bytes())
+    return changes
+
+
+def _scope_used_elsewhere(root: Path, scope: str, operations: list[dict[str, object]], route_file: str) -> bool:
+    """Another operation of the service, or the code of any service, still needs the scope."""
+    if any(scope in _scopes_of(o) for o in operations):
+        return True
+    for source in (root / platform.SERVICES_DIR).glob("*/src/**/*.ts"):
+        if source.relative_to(root).as_posix() != route_file and f'"{scope}"' in source.read_text(errors="replace"):
+            return True
+    return False

@@ -1,4 +1,4 @@
-"""End to end: a service, events and a job generated into an installed platform and removed again
+"""End to end: a service, events, a job and an endpoint generated into an installed platform and removed again
 (`scaffold remove`) leave a platform that type-checks, passes its own tests, regenerates EVENT_NAMES and the SDK
 schema to the committed bytes, and that `scaffold verify` finds nothing failing in; what stays is untouched."""
 
@@ -34,6 +34,9 @@ def removed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     _run(root, "new", "job", "weekly-report", "--defaults")
     _run(root, "new", "service", "care-plans", "--defaults", "--resource", "care_plan")
     _run(root, "remove", "service", "care-plans")
+    _run(root, "new", "endpoint", "list-invoices", "--service", "billing", "--defaults")
+    _run(root, "new", "endpoint", "void-invoice", "--service", "billing", "--method", "post", "--defaults")
+    _run(root, "remove", "endpoint", "void-invoice")
     _run(root, "remove", "event", "invoice.voided")
     _run(root, "remove", "event", "billing.refund_issued")
     _run(root, "remove", "job", "weekly-report")
@@ -56,6 +59,7 @@ def test_sdk_gen_output_matches_the_committed_schema(removed: Path) -> None:
     schema = removed / "services/billing/sdk/src/schema.ts"
     before = schema.read_text()
     assert '"/admin/jobs/nightly-cleanup"' in before and "weekly-report" not in before
+    assert '"/list-invoices"' in before and "void-invoice" not in before
     pnpm.run(["--filter", "@platform/billing-service", "sdk:gen"], removed)
     assert schema.read_text() == before
 

@@ -141,3 +141,18 @@ def test_a_service_whose_sdk_is_imported_is_refused(platform: Path, capsys: pyte
     capsys.readouterr()
     assert run(platform, "remove", "service", "care-plans") == 2
     assert "services/billing/src/plans.ts:1 still uses @platform/sdk-care-plans" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "flags",
+    [
+        (),
+        ("--method", "post"),  # a mutation: the created event becomes a webhook, with its scope
+        ("--scope", "billing:export", "--scope-description", "Export invoices."),  # a new scope goes with it
+    ],
+)
+def test_an_endpoint_round_trips_to_the_same_tree_but_the_changeset(platform: Path, flags: tuple[str, ...]) -> None:
+    failing_before = failing(platform)
+    changed = round_trip(platform, "endpoint", "list-invoices", "--service", "billing", *flags)
+    assert list(changed) == [".changeset/remove-list-invoices-endpoint.md"]
+    assert failing(platform) == failing_before
