@@ -2,9 +2,8 @@
 functions beside the insertions in scaffold/edits/, every registry entry the generator added and deletes every file
 it wrote, in one ChangeSet (shown with --dry-run, applied all or nothing). Before planning anything it refuses —
 one line, exit 2 — when something outside what the generator wrote still depends on the thing (a subscriber of the
-event, code that names it). It ends with a changeset saying what was removed.
-
-Services, events, jobs and endpoints are covered so far; integrations say so in one line.
+event, code that names it). It ends with a changeset saying what was removed (not for an integration: see
+plan_remove_integration).
 """
 
 from __future__ import annotations
@@ -24,7 +23,7 @@ from scaffold.parsers import typescript as ts
 from scaffold.staging import ChangeSet
 
 KINDS = ("service", "event", "job", "endpoint", "integration")
-SUPPORTED = ("service", "event", "job", "endpoint")
+SUPPORTED = KINDS
 
 
 def plan_remove(settings: PlatformSettings, kind: str, name: str) -> ChangeSet:
@@ -36,6 +35,8 @@ def plan_remove(settings: PlatformSettings, kind: str, name: str) -> ChangeSet:
         return plan_remove_service(settings, name)
     if kind == "endpoint":
         return plan_remove_endpoint(settings, name)
+    if kind == "integration":
+        return plan_remove_integration(settings, name)
     raise ScaffoldError(f"`scaffold remove {kind}` is not built yet (only: {', '.join(SUPPORTED)}); remove it by hand")
 
 
@@ -370,6 +371,14 @@ def _unregister_job_caller(changes: ChangeSet, target: str) -> None:
 # --- services -----------------------------------------------------------------------------------------------------
 
 
+def _delete_folder(changes: ChangeSet, folder: str) -> None:
+    """Every file below `folder` but installed packages and build output (IGNORED_DIRS), never through a link."""
+    for path in sorted((changes.root / folder).rglob("*")):
+        relative = path.relative_to(changes.root)
+        if path.is_file() and not path.is_symlink() and not platform.IGNORED_DIRS.intersection(relative.parts):
+            changes.delete(relative.as_posix())
+
+
 def _refuse_service_dependents(changes: ChangeSet, name: str, created_event: str) -> None:
     """What else must go first: the service's other events, their subscribers, jobs calling it, M2M clients calling
     it, and code outside the service that imports its SDK."""
@@ -426,10 +435,7 @@ def plan_remove_service(settings: PlatformSettings, name: str) -> ChangeSet:
     changes = ChangeSet(root)
     _refuse_service_dependents(changes, name, names.created_event)
 
-    for path in sorted((root / service_dir).rglob("*")):
-        relative = path.relative_to(root)
-        if path.is_file() and not path.is_symlink() and not platform.IGNORED_DIRS.intersection(relative.parts):
-            changes.delete(relative.as_posix())
+    _delete_folder(changes, service_dir)
 
     changes.delete(platform.event_family_file(name))
     registry = changes.current(platform.EVENT_REGISTRY) or ""
@@ -571,3 +577,21 @@ def _scope_used_elsewhere(root: Path, scope: str, operations: list[dict[str, obj
         if source.relative_to(root).as_posix() != route_file and f'"{scope}"' in source.read_text(errors="replace"):
             return True
     return False
+
+
+# --- integrations -------------------------------------------------------------------------------------------------
+
+
+def plan_remove_integration(settings: PlatformSettings, name: str) -> ChangeSet:
+    """The integration generator wrote only its folder (and, into platforms older than the kit, packages/button-kit,
+    which other integrations may use: it stays). No changeset: the generator wrote none (an integration ships apart
+    from the platform's packages), and one naming no package fails DEPLOY-01."""
+    from scaffold.generators.integration import integration_dir, validate_name
+
+    validate_name(name)
+    folder = integration_dir(name)
+    if not (settings.root / folder / platform.INTEGRATION_MANIFEST).is_file():
+        raise ScaffoldError(f"no integration {name!r} ({folder}/{platform.INTEGRATION_MANIFEST} is missing)")
+    changes = ChangeSet(settings.root)
+    _delete_folder(changes, folder)
+    return changes

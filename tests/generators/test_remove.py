@@ -156,3 +156,18 @@ def test_an_endpoint_round_trips_to_the_same_tree_but_the_changeset(platform: Pa
     changed = round_trip(platform, "endpoint", "list-invoices", "--service", "billing", *flags)
     assert list(changed) == [".changeset/remove-list-invoices-endpoint.md"]
     assert failing(platform) == failing_before
+
+
+def test_an_integration_round_trips_to_the_same_tree_but_the_changeset(platform: Path) -> None:
+    failing_before = failing(platform)
+    changed = round_trip(platform, "integration", "acme-sync")
+    assert changed == {}  # and no changeset: the generator wrote none, and an empty one fails DEPLOY-01
+    assert not (platform / "integrations/acme-sync").exists()
+    assert failing(platform) == failing_before
+
+
+def test_every_kind_has_a_remover(platform: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    for kind in ("service", "event", "job", "endpoint", "integration"):
+        assert run(platform, "remove", kind, "never-was") == 2
+        error = capsys.readouterr().err
+        assert "not built yet" not in error and error.count("\n") == 1, error
