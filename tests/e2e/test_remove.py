@@ -1,4 +1,4 @@
-"""End to end: a service, events, a job and an endpoint generated into an installed platform and removed again
+"""End to end: one of each kind generated into an installed platform and removed again
 (`scaffold remove`) leave a platform that type-checks, passes its own tests, regenerates EVENT_NAMES and the SDK
 schema to the committed bytes, and that `scaffold verify` finds nothing failing in; what stays is untouched."""
 
@@ -37,6 +37,8 @@ def removed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     _run(root, "new", "endpoint", "list-invoices", "--service", "billing", "--defaults")
     _run(root, "new", "endpoint", "void-invoice", "--service", "billing", "--method", "post", "--defaults")
     _run(root, "remove", "endpoint", "void-invoice")
+    _run(root, "new", "integration", "acme-sync", "--defaults")
+    _run(root, "remove", "integration", "acme-sync")
     _run(root, "remove", "event", "invoice.voided")
     _run(root, "remove", "event", "billing.refund_issued")
     _run(root, "remove", "job", "weekly-report")
@@ -85,3 +87,4 @@ def test_verify_reports_no_failure(removed: Path) -> None:
     assert "event:invoice.voided" not in subjects and "event:billing.refund_issued" not in subjects
     assert "job:nightly-cleanup" in subjects and "job:weekly-report" not in subjects
     assert "service:billing" in subjects and "service:care-plans" not in subjects
+    assert not any("acme-sync" in subject for subject in subjects)

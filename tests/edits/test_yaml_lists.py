@@ -41,3 +41,21 @@ def test_string_list_add_once() -> None:
 def test_malformed_yaml_names_the_line() -> None:
     with pytest.raises(ScaffoldError, match=r"catalog.yaml:3: not valid YAML"):
         upsert_list_item("services:\n  - name: a\n  bad: [\n", "catalog.yaml", "services", {"name": "b"}, "name")
+
+
+def test_removing_the_last_string_keeps_the_comment_below_the_list() -> None:
+    from scaffold.edits.yaml_lists import remove_from_string_list
+
+    text = "contracts:\n  events_published:\n    - a.one\n    - a.two\n  # about the next key\n  other: 1\n"
+    added = add_to_string_list(text, "s.yaml", ["contracts", "events_published"], "a.three")
+    assert "    - a.three\n  # about the next key\n" in added
+    assert remove_from_string_list(added, "s.yaml", ["contracts", "events_published"], "a.three") == text
+    assert remove_from_string_list(text, "s.yaml", ["contracts", "events_published"], "a.none") == text
+
+
+def test_remove_list_item_is_the_inverse_of_upsert() -> None:
+    from scaffold.edits.yaml_lists import remove_list_item
+
+    text = "# services\nservices:\n  - name: a # first\n    owner: x\n"
+    added = upsert_list_item(text, "c.yaml", "services", {"name": "b", "owner": "y"}, "name")
+    assert remove_list_item(added, "c.yaml", "services", "name", "b") == text
