@@ -486,6 +486,11 @@ def _operations(openapi: object) -> list[tuple[str, str, dict[str, object]]]:
     ]
 
 
+def _listed_under(operation: dict[str, object], key: str) -> list[str]:
+    values = operation.get(key)
+    return [str(v) for v in values] if isinstance(values, list) else []
+
+
 def _scopes_of(operation: dict[str, object]) -> list[str]:
     security = operation.get("security")
     found: list[str] = []
@@ -548,7 +553,7 @@ def plan_remove_endpoint(settings: PlatformSettings, name: str) -> ChangeSet:
         changes.write(manifest_path, yaml_lists.remove_from_string_list(manifest, manifest_path, ["scopes"], scope))
     emitted = operation.get(platform.WEBHOOKS_KEY)
     for event in [str(e) for e in emitted] if isinstance(emitted, list) else []:
-        if not any(event in (o.get(platform.WEBHOOKS_KEY) or []) for o in others):  # type: ignore[operator]
+        if not any(event in _listed_under(o, platform.WEBHOOKS_KEY) for o in others):
             _remove_webhook(changes, event)
 
     changes.write(

@@ -171,3 +171,11 @@ def test_every_kind_has_a_remover(platform: Path, capsys: pytest.CaptureFixture[
         assert run(platform, "remove", kind, "never-was") == 2
         error = capsys.readouterr().err
         assert "not built yet" not in error and error.count("\n") == 1, error
+
+
+def test_a_webhook_another_mutation_still_emits_stays(platform: Path) -> None:
+    first = ("new", "endpoint", "void-invoice", "--service", "billing", "--method", "post", "--defaults")
+    assert run(platform, *first) == 0
+    changed = round_trip(platform, "endpoint", "refund-invoice", "--service", "billing", "--method", "post")
+    assert list(changed) == [".changeset/remove-refund-invoice-endpoint.md"]
+    assert '"billing.item_created"' in (platform / "packages/contracts/src/webhooks.ts").read_text()
