@@ -23,6 +23,7 @@ from scaffold.commands import (
     new_integration,
     new_job,
     new_service,
+    remove,
     update,
     verify,
 )
@@ -45,6 +46,7 @@ COMMAND_MODULES = {
     "demo": (demo,),
     "update": (update,),
     "config": (update,),
+    "remove": (remove,),
 }
 
 
@@ -70,7 +72,7 @@ def build_parser(command: str | None = None) -> Parser:
         kinds = new.add_subparsers(dest="kind", metavar="KIND", parser_class=Parser, required=True)
         for module in NEW_KINDS:
             module.register(kinds)
-    for module in (update, verify, catalogue, demo):
+    for module in (update, verify, catalogue, demo, remove):
         if command is None or module in COMMAND_MODULES.get(command, ()):
             module.register(commands)
     return parser

@@ -65,7 +65,7 @@ def read_repo_text(root: Path, path: str) -> str | None:
 class Change:
     path: str  # repo-relative, forward slashes
     old: bytes | None  # None: the file does not exist yet
-    new: bytes
+    new: bytes | None  # None: the file is deleted (`scaffold remove`)
 
     @property
     def is_noop(self) -> bool:
@@ -80,7 +80,8 @@ class ChangeSet:
     def current(self, path: str) -> str | None:
         """The text a later edit should start from: what this change set already holds, else the file on disk."""
         if path in self._changes:
-            return self._changes[path].new.decode("utf-8")
+            new = self._changes[path].new
+            return None if new is None else new.decode("utf-8")
         return read_repo_text(self.root, path)
 
     def write(self, path: str, content: str | bytes) -> None:
@@ -88,9 +89,15 @@ class ChangeSet:
         old = self._changes[path].old if path in self._changes else read_repo_bytes(self.root, path)
         self._changes[path] = Change(path, old, new)
 
+    def delete(self, path: str) -> None:
+        """Plan the file's removal (a no-op when it does not exist); folders it leaves empty go with it."""
+        old = self._changes[path].old if path in self._changes else read_repo_bytes(self.root, path)
+        self._changes[path] = Change(path, old, None)
+
     def overlay(self) -> dict[str, bytes]:
-        """Every file as this change set would leave it, for reading the planned tree before it is written."""
-        return {path: change.new for path, change in self._changes.items()}
+        """Every file as this change set would leave it, for reading the planned tree before it is written
+        (deleted files are left out: readers of the overlay still see them on disk)."""
+        return {path: change.new for path, change in self._changes.items() if change.new is not None}
 
     @property
     def changes(self) -> list[Change]:
@@ -102,19 +109,22 @@ class ChangeSet:
         for change in self.changes:
             try:
                 old_lines = (change.old or b"").decode("utf-8").splitlines(keepends=True)
-                new_lines = change.new.decode("utf-8").splitlines(keepends=True)
+                new_lines = (change.new or b"").decode("utf-8").splitlines(keepends=True)
             except UnicodeDecodeError:
                 chunks.append(f"Binary file {change.path} {'changed' if change.old is not None else 'added'}\n")
                 continue
             old_name = f"a/{change.path}" if change.old is not None else "/dev/null"
-            for line in difflib.unified_diff(old_lines, new_lines, old_name, f"b/{change.path}"):
+            new_name = f"b/{change.path}" if change.new is not None else "/dev/null"
+            for line in difflib.unified_diff(old_lines, new_lines, old_name, new_name):
                 chunks.append(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
         return "".join(chunks)
 
     def summary(self) -> str:
         added = sum(1 for c in self.changes if c.old is None)
-        edited = len(self.changes) - added
-        return f"{added} file(s) to create, {edited} file(s) to edit"
+        deleted = sum(1 for c in self.changes if c.new is None)
+        edited = len(self.changes) - added - deleted
+        gone = f", {deleted} file(s) to delete" if deleted else ""
+        return f"{added} file(s) to create, {edited} file(s) to edit{gone}"
 
     def apply(self) -> list[str]:
         """Write every change, or none of them. Returns the paths written.
@@ -168,6 +178,8 @@ class ChangeSet:
                     folder = folders[folder_path]
                     mode = target_mode(folder, name, entry.path)
                     data = self._changes[entry.path].new
+                    if data is None:  # a deletion: nothing to stage, the file goes in the rename step
+                        continue
                     write_temporary(
                         folder, name, data, default_mode() if mode is None else mode, temporary=entry.temporary
                     )
@@ -176,13 +188,19 @@ class ChangeSet:
                     interrupted.raise_if_set()
                     current = entry.path
                     folder_path, name = split(entry.path)
-                    os.replace(entry.temporary, name, src_dir_fd=folders[folder_path], dst_dir_fd=folders[folder_path])
+                    if self._changes[entry.path].new is None:
+                        os.unlink(name, dir_fd=folders[folder_path])
+                    else:
+                        os.replace(
+                            entry.temporary, name, src_dir_fd=folders[folder_path], dst_dir_fd=folders[folder_path]
+                        )
                     renamed += 1
                     if renamed == crash_after:
                         os.kill(os.getpid(), signal.SIGKILL)
                 for folder in folders.values():
                     os.fsync(folder)
             journal.remove(self.root)
+            _remove_emptied_folders(self.root, [e.path for e in record.entries if self._changes[e.path].new is None])
         except BaseException as error:
             if journaled:
                 journal.roll_back(self.root, record)
@@ -198,6 +216,19 @@ class PlanOutdated(ScaffoldError):
 def _read(root: Path, path: str) -> bytes | None:
     """The bytes of a repo file, None when absent, never through a link (UnsafePath)."""
     return read_regular(root, path, limit=READ_LIMIT_BYTES)
+
+
+def _remove_emptied_folders(root: Path, deleted: list[str]) -> None:
+    """Remove the folders that deleting `deleted` left empty, innermost first, up to (not including) the root.
+    After the journal is gone: a crash here leaves an empty folder at worst, never a half-applied change."""
+    folders: set[str] = set()
+    for path in deleted:
+        parts = split(path)[0].split("/") if split(path)[0] else []
+        folders.update("/".join(parts[:depth]) for depth in range(1, len(parts) + 1))
+    for folder in sorted(folders, key=lambda f: -f.count("/")):
+        parent, name = split(folder)
+        with contextlib.suppress(OSError), open_folder(root, parent) as (handle, _created):
+            os.rmdir(name, dir_fd=handle)  # fails when not empty: other files stay, and so does the folder
 
 
 def _missing_folders(root: Path, paths: list[str]) -> list[str]:

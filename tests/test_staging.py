@@ -89,3 +89,38 @@ def test_ctrl_c_during_apply_rolls_back(tmp_path: Path, monkeypatch: pytest.Monk
     with pytest.raises(KeyboardInterrupt):
         changes.apply()
     assert _tree(tmp_path) == before
+
+
+def test_delete_removes_files_and_their_emptied_folders_and_shows_in_the_diff(tmp_path: Path) -> None:
+    (tmp_path / "gone" / "deep").mkdir(parents=True)
+    (tmp_path / "gone" / "deep" / "file.txt").write_text("bye\n")
+    (tmp_path / "kept").mkdir()
+    (tmp_path / "kept" / "old.txt").write_text("old\n")
+    (tmp_path / "kept" / "other.txt").write_text("other\n")
+    changes = ChangeSet(tmp_path)
+    changes.delete("gone/deep/file.txt")
+    changes.delete("kept/old.txt")
+    changes.delete("never/was.txt")  # nothing to delete: no change
+    assert changes.current("kept/old.txt") is None
+    assert "--- a/kept/old.txt\n+++ /dev/null\n@@ -1 +0,0 @@\n-old\n" in changes.diff()
+    assert changes.summary() == "0 file(s) to create, 0 file(s) to edit, 2 file(s) to delete"
+    assert changes.apply() == ["gone/deep/file.txt", "kept/old.txt"]
+    assert not (tmp_path / "gone").exists()
+    assert _tree(tmp_path) == {"kept/other.txt": b"other\n"}
+
+
+def test_a_failed_apply_puts_deleted_files_back(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "a.txt").write_text("a\n")
+    (tmp_path / "b.txt").write_text("b\n")
+    before = _tree(tmp_path)
+    changes = ChangeSet(tmp_path)
+    changes.delete("a.txt")
+    changes.write("b.txt", "changed\n")
+
+    def failing_replace(src: str | os.PathLike[str], dst: str | os.PathLike[str], **fds: int) -> None:
+        raise OSError(28, "disk full")
+
+    monkeypatch.setattr(os, "replace", failing_replace)
+    with pytest.raises(ScaffoldError, match="disk full; nothing written"):
+        changes.apply()
+    assert _tree(tmp_path) == before

@@ -81,3 +81,28 @@ def add_component_schema(text: str, path: str, name: str, schema: dict[str, Any]
         return text
     schemas[name] = _node(schema)
     return dump(document)
+
+
+def remove_operation(text: str, path: str, api_path: str, method: str) -> str:
+    """The inverse of add_operation: drop `paths.<api_path>.<method>`, and the path once no method is left;
+    unchanged when the operation is absent."""
+    document = load(text, path)
+    paths = document.get("paths") if isinstance(document, dict) else None
+    item = paths.get(api_path) if isinstance(paths, dict) else None
+    if not isinstance(paths, dict) or not isinstance(item, dict) or method not in item:
+        return text
+    del item[method]
+    if not item:
+        del paths[api_path]
+    return dump(document)
+
+
+def remove_component_schema(text: str, path: str, name: str) -> str:
+    """The inverse of add_component_schema; unchanged when there is no such schema."""
+    document = load(text, path)
+    components = document.get("components") if isinstance(document, dict) else None
+    schemas = components.get("schemas") if isinstance(components, dict) else None
+    if not isinstance(schemas, dict) or name not in schemas:
+        return text
+    del schemas[name]
+    return dump(document)

@@ -121,3 +121,60 @@ def add_array_element_anywhere(text: str, path: str, const_name: str, element: s
     else:
         insert_at, addition = closing, element
     return (source[:insert_at] + addition.encode("utf-8") + source[insert_at:]).decode("utf-8")
+
+
+# --- removals (`scaffold remove`): the inverse of each insertion above ---------------------------------------------
+
+
+def remove_statement_from_function(
+    text: str, path: str, function_name: str, matches: Callable[[str], bool]
+) -> tuple[str, int]:
+    """Take out the statements of the function for which `matches(their text)` holds, each with the comment lines
+    right above it and the blank line before those (what add_statement_to_function put there). Returns the new
+    text and how many statements are left in the function."""
+    parsed = _parse(text, path)
+    body = _function_body(parsed, function_name, path)
+    source = parsed.source
+    cuts: list[tuple[int, int]] = []
+    pending_comments: int | None = None
+    for child in body.named_children:
+        if child.type == "comment":
+            pending_comments = _line_start(source, child.start_byte) if pending_comments is None else pending_comments
+            continue
+        start = pending_comments if pending_comments is not None else _line_start(source, child.start_byte)
+        pending_comments = None
+        if not matches(text_of(child)):
+            continue
+        end = source.find(b"\n", child.end_byte)
+        end = len(source) if end == -1 else end + 1
+        indent = source[_line_start(source, child.start_byte) : child.start_byte]
+        if indent.strip() or source[child.end_byte : end].strip():
+            raise ScaffoldError(f"{path}: `{text_of(child)[:40]}` shares its line with other code; take it out by hand")
+        if source[:start].endswith(b"\n\n"):  # the blank line the insertion put before it
+            start -= 1
+        cuts.append((start, end))
+    for start, end in reversed(cuts):
+        source = source[:start] + source[end:]
+    left = len(_statements(body)) - len(cuts)
+    return source.decode("utf-8"), left
+
+
+def remove_array_element_anywhere(text: str, path: str, const_name: str, element: str) -> str:
+    """The inverse of add_array_element_anywhere: `["a", element]` → `["a"]`, or the element's line of a literal
+    written over several lines; unchanged when no equal element is there."""
+    parsed = _parse(text, path)
+    literal = _literal_of(parsed, const_name, "array", path)
+    elements = [c for c in literal.named_children if c.type != "comment"]
+    found = next((e for e in elements if _normalised(text_of(e)) == _normalised(element)), None)
+    if found is None:
+        return text
+    source = parsed.source
+    if b"\n" in source[literal.start_byte : literal.end_byte]:
+        from scaffold.edits.typescript_registries import remove_array_element
+
+        return remove_array_element(text, path, const_name, element)
+    index = elements.index(found)
+    start, end = (elements[index - 1].end_byte, found.end_byte) if index else (found.start_byte, found.end_byte)
+    if not index and len(elements) > 1:
+        end = elements[1].start_byte
+    return (source[:start] + source[end:]).decode("utf-8")

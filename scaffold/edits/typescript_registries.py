@@ -123,3 +123,51 @@ def add_import(text: str, path: str, statement: str) -> str:
     else:
         offset = 0
     return (source[:offset] + statement.encode("utf-8") + b"\n" + source[offset:]).decode("utf-8")
+
+
+# --- removals (`scaffold remove`): the inverse of each insertion above, whole lines out, everything else kept ----
+
+
+def _remove_lines_of(parsed: ParsedTs, node: Node, path: str) -> str:
+    """Remove the line(s) `node` stands on, with its trailing comma; refused when other code shares those lines
+    (taking it out would need a reformat, which is a person's call)."""
+    source = parsed.source
+    start = _line_start(source, node.start_byte)
+    end = node.end_byte
+    following = node.next_sibling
+    if following is not None and following.type == ",":
+        end = following.end_byte
+    line_end = source.find(b"\n", end)
+    line_end = len(source) if line_end == -1 else line_end + 1
+    if source[start : node.start_byte].strip() or source[end:line_end].strip():
+        line = source.count(b"\n", 0, node.start_byte) + 1
+        raise ScaffoldError(f"{path}:{line}: `{text_of(node)}` shares its line with other code; take it out by hand")
+    return (source[:start] + source[line_end:]).decode("utf-8")
+
+
+def remove_object_entry(text: str, path: str, const_name: str, key: str) -> str:
+    """Take the `"key": value,` line out of the object literal `const_name`; unchanged when the key is absent."""
+    parsed = _parse(text, path)
+    literal = _literal_of(parsed, const_name, "object", path)
+    pair = next((p for p in literal.named_children if p.type == "pair" and _key_of(p) == key), None)
+    return text if pair is None else _remove_lines_of(parsed, pair, path)
+
+
+def remove_array_element(text: str, path: str, const_name: str, element: str) -> str:
+    """Take the `element,` line out of the array literal `const_name`; unchanged when no equal element is there."""
+    parsed = _parse(text, path)
+    literal = _literal_of(parsed, const_name, "array", path)
+    normalised = "".join(element.split())
+    found = next((e for e in literal.named_children if "".join(text_of(e).split()) == normalised), None)
+    return text if found is None else _remove_lines_of(parsed, found, path)
+
+
+def remove_import(text: str, path: str, statement: str) -> str:
+    """Take an import statement's line out; unchanged when it is not there."""
+    parsed = _parse(text, path)
+    found = next(
+        (n for n in parsed.root.named_children if n.type == "import_statement" and text_of(n).strip() ==
+         statement.strip()),
+        None,
+    )
+    return text if found is None else _remove_lines_of(parsed, found, path)

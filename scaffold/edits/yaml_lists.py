@@ -87,3 +87,42 @@ def _keep_trailing_comment_last(values: Any) -> None:
     if comments is None or previous < 0 or previous not in comments.items:
         return
     comments.items[len(values) - 1] = comments.items.pop(previous)
+
+
+def remove_from_string_list(text: str, path: str, keys: list[str], value: str) -> str:
+    """The inverse of add_to_string_list: take `value` out of the list of strings at `keys`; unchanged when it is
+    not there. The comment lines below the list stay below it."""
+    document = load(text, path)
+    node = document
+    for key in keys[:-1]:
+        if not isinstance(node, dict) or not isinstance(node.get(key), dict):
+            raise ScaffoldError(f"{path}: expected a mapping at {'.'.join(keys[:-1])}")
+        node = node[key]
+    values = node.get(keys[-1])
+    if not isinstance(values, list) or value not in values:
+        return text
+    index = values.index(value)
+    comments = getattr(values, "ca", None)
+    trailing = comments.items.pop(index, None) if comments is not None else None
+    del values[index]
+    if comments is not None:  # the items after the removed one move up by one, their comments with them
+        shifted = {(i - 1 if i > index else i): c for i, c in comments.items.items()}
+        comments.items.clear()
+        comments.items.update(shifted)
+        if trailing is not None and index == len(values) and values:
+            comments.items[len(values) - 1] = trailing
+    return dump(document)
+
+
+def remove_list_item(text: str, path: str, list_key: str, identity: str, value: str) -> str:
+    """The inverse of upsert_list_item: drop the entry of the top-level list `list_key` whose `identity` is
+    `value`; unchanged when there is none."""
+    document = load(text, path)
+    if not isinstance(document, dict) or not isinstance(document.get(list_key), list):
+        raise ScaffoldError(f"{path}: expected a top-level `{list_key}:` list")
+    entries = document[list_key]
+    index = next((i for i, e in enumerate(entries) if isinstance(e, dict) and e.get(identity) == value), None)
+    if index is None:
+        return text
+    del entries[index]
+    return dump(document)

@@ -20,3 +20,19 @@ def test_statement_edits_keep_the_rest_of_the_file() -> None:
     assert typescript_code.add_array_element_anywhere(inline, "x.ts", "SCOPES", '"b:run"') == expected
     empty = typescript_code.add_array_element_anywhere("const SCOPES = [];\n", "x.ts", "SCOPES", '"b"')
     assert empty == 'const SCOPES = ["b"];\n'
+
+
+def test_one_line_array_element_removal_is_the_inverse_of_adding_it() -> None:
+    for text in ('const SCOPES = ["a:read"];\n', "const SCOPES = [];\n"):
+        added = typescript_code.add_array_element_anywhere(text, "h.ts", "SCOPES", '"jobs:run"')
+        assert typescript_code.remove_array_element_anywhere(added, "h.ts", "SCOPES", '"jobs:run"') == text
+
+
+def test_a_statement_and_its_comment_come_out_of_a_function() -> None:
+    text = "export function routes(app) {\n  app.get(\"/a\", a);\n}\n"
+    block = '  // the job\n  app.post("/admin/jobs/x", run);'
+    added = typescript_code.add_statement_to_function(text, "r.ts", "routes", block)
+    removed, left = typescript_code.remove_statement_from_function(
+        added, "r.ts", "routes", lambda statement: '"/admin/jobs/x"' in statement
+    )
+    assert (removed, left) == (text, 1)

@@ -78,3 +78,20 @@ def test_empty_multiline_array_gets_indented_element() -> None:
 def test_malformed_registry_is_a_one_line_error(text: str, message: str) -> None:
     with pytest.raises(ScaffoldError, match=message):
         add_object_entry(text, "registry.ts", "EVENT_SCHEMAS", "a.b", "x")
+
+
+def test_removals_are_the_inverse_of_the_insertions() -> None:
+    from scaffold.edits.typescript_registries import remove_import, remove_object_entry
+
+    added = add_import(REGISTRY, "r.ts", 'import * as invoice from "./invoice";')
+    added = add_object_entry(added, "r.ts", "EVENT_SCHEMAS", "invoice.paid", "invoice.paid")
+    removed = remove_object_entry(added, "r.ts", "EVENT_SCHEMAS", "invoice.paid")
+    assert remove_import(removed, "r.ts", 'import * as invoice from "./invoice";') == REGISTRY
+    assert remove_object_entry(REGISTRY, "r.ts", "EVENT_SCHEMAS", "never.was") == REGISTRY
+
+
+def test_an_entry_sharing_its_line_is_refused_not_reformatted() -> None:
+    from scaffold.edits.typescript_registries import remove_object_entry
+
+    with pytest.raises(ScaffoldError, match=r"r.ts:1: .* shares its line with other code"):
+        remove_object_entry('export const SCOPES = { "a:read": 1, "b:read": 2 };\n', "r.ts", "SCOPES", "a:read")

@@ -55,3 +55,21 @@ def test_edits_keep_the_editor_schema_line_first() -> None:
     clients = SCHEMA_LINE + "clients:\n  - service: jobs\n"
     upserted = upsert_list_item(clients, "identity/m2m-clients.yaml", "clients", {"service": "billing"}, "service")
     assert upserted.startswith(SCHEMA_LINE) and "service: billing" in upserted
+
+
+def test_removing_the_last_string_keeps_the_comment_below_the_list() -> None:
+    from scaffold.edits.yaml_lists import remove_from_string_list
+
+    text = "contracts:\n  events_published:\n    - a.one\n    - a.two\n  # about the next key\n  other: 1\n"
+    added = add_to_string_list(text, "s.yaml", ["contracts", "events_published"], "a.three")
+    assert "    - a.three\n  # about the next key\n" in added
+    assert remove_from_string_list(added, "s.yaml", ["contracts", "events_published"], "a.three") == text
+    assert remove_from_string_list(text, "s.yaml", ["contracts", "events_published"], "a.none") == text
+
+
+def test_remove_list_item_is_the_inverse_of_upsert() -> None:
+    from scaffold.edits.yaml_lists import remove_list_item
+
+    text = "# services\nservices:\n  - name: a # first\n    owner: x\n"
+    added = upsert_list_item(text, "c.yaml", "services", {"name": "b", "owner": "y"}, "name")
+    assert remove_list_item(added, "c.yaml", "services", "name", "b") == text
