@@ -132,7 +132,7 @@ _node = pytest.mark.skipif(shutil.which("node") is None, reason="node is not ins
     "description", ["C:\\temp", "Ends with a backslash \\", 'Say "hi" and \\"bye\\"', "Cleans up ${HOME} `x`"]
 )
 def test_a_job_description_round_trips_through_the_registry(platform: Path, description: str) -> None:
-    argv = ["new", "job", "nightly-cleanup", "--target", "billing", "--description", description]
+    argv = ["new", "job", "nightly-cleanup", "--target", "billing", "--description", description, "--no-sdk"]
     assert main([*argv, "--repo", str(platform), "--defaults", "--no-verify"]) == 0
     registry = (platform / "services/jobs/src/jobs/registry.ts").read_text()
     parsed = ts.parse_typescript(registry)
@@ -148,7 +148,7 @@ def test_a_job_description_round_trips_through_the_registry(platform: Path, desc
 @_node
 @pytest.mark.parametrize("summary", ["C:\\temp", "Trailing backslash \\", 'A "quoted" summary'])
 def test_an_endpoint_summary_stays_inside_its_comment(platform: Path, summary: str) -> None:
-    argv = ["new", "endpoint", "item-summary", "--service", "billing", "--summary", summary]
+    argv = ["new", "endpoint", "item-summary", "--service", "billing", "--summary", summary, "--no-sdk"]
     assert main([*argv, "--repo", str(platform), "--defaults", "--no-verify"]) == 0
     route = (platform / "services/billing/src/routes/item-summary.ts").read_text()
     assert ts.parse_typescript(route).error_line is None
@@ -208,7 +208,7 @@ def test_templates_write_free_text_into_typescript_only_escaped() -> None:
 def test_on_a_terminal_a_refused_answer_is_asked_again(platform: Path) -> None:
     from tests.commands.test_interactive import CLEAR_LINE, ENTER, Terminal
 
-    term = Terminal("new", "job", "--repo", str(platform), "--no-verify")
+    term = Terminal("new", "job", "--repo", str(platform), "--no-verify", "--no-sdk")
     term.type(r"Job name \(kebab-case\)", "nightly-cleanup")
     term.type(r"Schedule \(UTC", "30 2 * * *")
     term.accept("Target service")
