@@ -11,7 +11,7 @@ export { NO_TRANSACTION_MARKER, runMigrations } from "./migrations";
 export { type Introspection, OAuthTestServer, oauthAuthorizationCode, type TokenResponse } from "./oauth";
 export { enqueue, type OutboxEvent, publishPending } from "./outbox";
 export { OUTBOX_SEQ_SQL, PLATFORM_TABLES_SQL } from "./platform-tables";
-export { problem } from "./problem";
+export { clientErrorCode, problem } from "./problem";
 export { type RateLimit, rateLimit, type RateWindow } from "./rate-limit";
 export { startTelemetry } from "./telemetry";
 export { transactional } from "./transactional";
