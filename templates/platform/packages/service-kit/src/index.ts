@@ -7,7 +7,7 @@ export type { AppEnv } from "./env";
 export { idempotency } from "./idempotency";
 export { handleOnce } from "./inbox";
 export { log, safeView } from "./log";
-export { NO_TRANSACTION_MARKER, runMigrations } from "./migrations";
+export { MIGRATION_LOCK_ID, NO_TRANSACTION_MARKER, runMigrations } from "./migrations";
 export { type Introspection, OAuthTestServer, oauthAuthorizationCode, type TokenResponse } from "./oauth";
 export { enqueue, type OutboxEvent, publishPending } from "./outbox";
 export { OUTBOX_SEQ_SQL, PLATFORM_TABLES_SQL } from "./platform-tables";

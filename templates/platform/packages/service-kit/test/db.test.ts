@@ -14,6 +14,7 @@ import {
   fromPGlite,
   fromPgPool,
   handleOnce,
+  MIGRATION_LOCK_ID,
   NO_TRANSACTION_MARKER,
   OUTBOX_SEQ_SQL,
   type OutboxEvent,
@@ -204,6 +205,24 @@ describe.each([
         "0004_add_outbox_seq.sql",
       ]);
       expect(await runMigrations(db, migrations)).toEqual([]);
+    });
+
+    // Postgres then keeps a second instance out until the first is done (PGlite, one session, cannot show that).
+    it("applies migrations holding the migration lock, and releases it after", async () => {
+      const dir = await mkdtemp(join(tmpdir(), "locked-"));
+      await writeFile(
+        join(dir, "0009_locks_seen.sql"),
+        "CREATE TABLE locks_seen AS SELECT objid::int AS id FROM pg_locks WHERE locktype = 'advisory' AND granted;",
+      );
+      try {
+        expect(await runMigrations(db, dir)).toEqual(["0009_locks_seen.sql"]);
+        expect((await db.query("SELECT id FROM locks_seen")).rows).toEqual([{ id: MIGRATION_LOCK_ID }]);
+        const { rows } = await db.query("SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory'");
+        expect(rows).toEqual([{ n: 0 }]);
+      } finally {
+        await db.query("DROP TABLE IF EXISTS locks_seen");
+        await rm(dir, { recursive: true });
+      }
     });
 
     it("runs a no-transaction migration outside a transaction (CREATE INDEX CONCURRENTLY)", async () => {
