@@ -13,6 +13,7 @@ import pytest
 
 from scaffold import pnpm
 from scaffold.cli import main
+from tests.e2e.vitest_runs import run_vitest
 
 pytestmark = pytest.mark.e2e
 
@@ -39,11 +40,12 @@ def test_typecheck(generated: Path) -> None:
     pnpm.run(["-r", "typecheck"], generated)
 
 
-def test_generated_tests_pass(generated: Path) -> None:
+@pytest.mark.parametrize("shuffle", [False, True], ids=["in-order", "shuffled"])
+def test_generated_tests_pass(generated: Path, shuffle: bool) -> None:
     passed: list[str] = []
     for package in ("@platform/contracts", "@platform/jobs-service", "@platform/billing-service"):
-        result = pnpm.run(["--filter", package, "exec", "vitest", "run", "--reporter=verbose"], generated)
-        passed += [line for line in (result.stdout + result.stderr).splitlines() if "✓" in line]
+        output = run_vitest(generated, ["--filter", package], shuffle=shuffle)
+        passed += [line for line in output.splitlines() if "✓" in line]
     for proof in (
         "accepts the payload the billing service publishes",  # EVT-05, both events
         "processes an event once, however often it is delivered",  # SVC-EV-04 through deliver()

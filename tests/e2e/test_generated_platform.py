@@ -12,6 +12,7 @@ import pytest
 
 from scaffold import pnpm
 from scaffold.cli import main
+from tests.e2e.vitest_runs import run_vitest
 
 pytestmark = pytest.mark.e2e
 
@@ -46,21 +47,14 @@ def test_typecheck(generated: Path) -> None:
     pnpm.run(["-r", "typecheck"], generated)
 
 
-def test_generated_tests_pass(generated: Path) -> None:
-    result = pnpm.run(
-        [
-            "-r",
-            "--workspace-concurrency=1",
-            "--filter",
-            "!@platform/sdk-*",
-            "exec",
-            "vitest",
-            "run",
-            "--reporter=verbose",
-        ],
-        generated,
-    )
-    passed = [line for line in (result.stdout + result.stderr).splitlines() if "✓" in line]
+# every workspace package but the SDKs (no tests), one at a time: each test file starts a PGlite
+ALL_SUITES = ["-r", "--workspace-concurrency=1", "--filter", "!@platform/sdk-*"]
+
+
+@pytest.mark.parametrize("shuffle", [False, True], ids=["in-order", "shuffled"])
+def test_generated_tests_pass(generated: Path, shuffle: bool) -> None:
+    output = run_vitest(generated, ALL_SUITES, shuffle=shuffle)
+    passed = [line for line in output.splitlines() if "✓" in line]
     # the proofs the foundation issue asks for, by test name, in both services
     assert sum("its audit row and its outbox row in the same transaction" in line for line in passed) == 2, passed
     assert sum("answers 403 on every route when the token lacks the route's scope" in line for line in passed) == 2

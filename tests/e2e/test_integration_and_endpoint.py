@@ -13,6 +13,7 @@ import pytest
 
 from scaffold import pnpm
 from scaffold.cli import main
+from tests.e2e.vitest_runs import run_vitest
 
 pytestmark = pytest.mark.e2e
 
@@ -38,26 +39,21 @@ def test_typecheck(generated: Path) -> None:
         pnpm.run(["--filter", package, "typecheck"], generated)
 
 
-def test_integration_and_button_kit_tests_pass(generated: Path) -> None:
+SHUFFLE = pytest.mark.parametrize("shuffle", [False, True], ids=["in-order", "shuffled"])
+
+
+@SHUFFLE
+def test_integration_and_button_kit_tests_pass(generated: Path, shuffle: bool) -> None:
     for package in ("@platform/acme-crm-integration", "@platform/button-kit"):
-        pnpm.run(["--filter", package, "test"], generated)
+        run_vitest(generated, ["--filter", package], shuffle=shuffle)
 
 
-def test_endpoint_oauth_test_and_service_kit_additions_pass(generated: Path) -> None:
-    result = pnpm.run(
-        [
-            "--filter",
-            "@platform/billing-service",
-            "exec",
-            "vitest",
-            "run",
-            "--reporter=verbose",
-            "test/integration/item-summary.oauth.test.ts",
-        ],
-        generated,
-    )
-    assert "accepts a token from the OAuth flow whose introspection carries billing:read" in result.stdout
-    pnpm.run(["--filter", "@platform/service-kit", "exec", "vitest", "run", "test/oauth-rate-limit.test.ts"], generated)
+@SHUFFLE
+def test_endpoint_oauth_test_and_service_kit_additions_pass(generated: Path, shuffle: bool) -> None:
+    oauth_test = "test/integration/item-summary.oauth.test.ts"
+    output = run_vitest(generated, ["--filter", "@platform/billing-service"], oauth_test, shuffle=shuffle)
+    assert "accepts a token from the OAuth flow whose introspection carries billing:read" in output
+    run_vitest(generated, ["--filter", "@platform/service-kit"], "test/oauth-rate-limit.test.ts", shuffle=shuffle)
 
 
 def test_verify_reports_no_failure_after_sdk_gen(generated: Path) -> None:

@@ -4,13 +4,15 @@ import { type Pool, type PoolClient, type QueryResult, TypeOverrides, types } fr
 export interface Db {
   query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<{ rows: T[] }>;
   transaction<T>(fn: (tx: Db) => Promise<T>): Promise<T>;
+  /** Runs fn on one connection, held until fn settles: for session state such as an advisory lock. */
+  withConnection<T>(fn: (connection: Db) => Promise<T>): Promise<T>;
 }
 
 type Query = Db["query"];
 
 // Inside a transaction, a nested transaction() is a savepoint, so helpers such as handleOnce() work on c.var.tx.
 function inTransaction(query: Query, depth = 0): Db {
-  return {
+  const tx: Db = {
     query,
     async transaction(fn) {
       const savepoint = `sp_${depth + 1}`;
@@ -24,7 +26,9 @@ function inTransaction(query: Query, depth = 0): Db {
         throw error;
       }
     },
+    withConnection: (fn) => fn(tx),
   };
+  return tx;
 }
 
 // Without params a query may hold several statements (a migration file): both adapters then use Postgres' simple
@@ -59,33 +63,51 @@ function onPg(session: Pool | PoolClient): Query {
 }
 
 export function fromPGlite(pg: PGlite): Db {
-  return {
+  const db: Db = {
     query: onPGlite(pg),
     transaction: (fn) => pg.transaction((tx) => fn(inTransaction(onPGlite(tx)))),
+    // PGlite is a single connection already.
+    withConnection: (fn) => fn(db),
   };
+  return db;
 }
 
-// A transaction holds one pooled connection until it ends; queries outside one take any free connection.
-export function fromPgPool(pool: Pool): Db {
-  return {
-    query: onPg(pool),
+// One pooled connection. `health.broken` marks one that could not even roll back: it is not handed out again.
+function onClient(client: PoolClient, health: { broken: boolean }): Db {
+  const connection: Db = {
+    query: onPg(client),
     async transaction(fn) {
-      const client = await pool.connect();
-      let broken = false;
       try {
         await client.query("BEGIN");
         const result = await fn(inTransaction(onPg(client)));
         await client.query("COMMIT");
         return result;
       } catch (error) {
-        // A connection that cannot even roll back is not handed to the next caller.
         await client.query("ROLLBACK").catch(() => {
-          broken = true;
+          health.broken = true;
         });
         throw error;
-      } finally {
-        client.release(broken);
       }
     },
+    withConnection: (fn) => fn(connection),
+  };
+  return connection;
+}
+
+// A transaction holds one pooled connection until it ends; queries outside one take any free connection.
+export function fromPgPool(pool: Pool): Db {
+  async function withConnection<T>(fn: (connection: Db) => Promise<T>): Promise<T> {
+    const client = await pool.connect();
+    const health = { broken: false };
+    try {
+      return await fn(onClient(client, health));
+    } finally {
+      client.release(health.broken);
+    }
+  }
+  return {
+    query: onPg(pool),
+    transaction: (fn) => withConnection((connection) => connection.transaction(fn)),
+    withConnection,
   };
 }

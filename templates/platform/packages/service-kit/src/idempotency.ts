@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "./env";
 import { problem } from "./problem";
@@ -11,8 +12,11 @@ type StoredResponse = {
   response_content_type: string | null;
 };
 
-// Mutations need an `Idempotency-Key` header (SVC-CODE-09). The first successful response is stored per brand in
-// c.var.tx; a repeat of the key returns it without running the handler. Mount after transactional().
+// Mutations need an `Idempotency-Key` header (SVC-CODE-09). Mount after transactional(): the key is claimed in c.var.tx
+// before the handler runs, so on Postgres a concurrent request with the same key waits on the key's primary key
+// until the first commits (then replays its response) or rolls back (then runs itself): never two writes, never a
+// unique-violation 500. The claim holds the request's method, path and body hash; the same key with another request
+// is a 422.
 export function idempotency(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     if (!MUTATIONS.has(c.req.method)) return next();
@@ -20,18 +24,28 @@ export function idempotency(): MiddlewareHandler<AppEnv> {
     const key = c.req.header("Idempotency-Key");
     if (!key) return problem(c, 400, "idempotency_key_required", "Send an `Idempotency-Key` header.");
 
-    const brandId = c.get("auth").brand_id;
-    const request = `${c.req.method} ${c.req.path}`;
-    const tx = c.get("tx");
-    const { rows } = await tx.query<StoredResponse>(
-      `SELECT request, response_status, response_body, response_content_type
-         FROM idempotency_keys WHERE brand_id = $1 AND key = $2`,
-      [brandId, key],
+    const brandId = c.var.auth.brand_id;
+    const route = `${c.req.method} ${c.req.path}`;
+    const bodyHash = createHash("sha256").update(new Uint8Array(await c.req.arrayBuffer())).digest("hex");
+    const request = `${route} sha256:${bodyHash}`;
+    const tx = c.var.tx;
+
+    // Placeholder response columns: nobody sees them, the response replaces them before this transaction commits.
+    const { rows: claimed } = await tx.query(
+      `INSERT INTO idempotency_keys (brand_id, key, request, response_status, response_body)
+       VALUES ($1, $2, $3, 0, '') ON CONFLICT (brand_id, key) DO NOTHING RETURNING key`,
+      [brandId, key, request],
     );
-    const stored = rows[0];
-    if (stored) {
-      if (stored.request !== request) {
-        return problem(c, 409, "conflict", `This Idempotency-Key was used for ${stored.request}.`);
+    if (claimed.length === 0) {
+      const { rows } = await tx.query<StoredResponse>(
+        `SELECT request, response_status, response_body, response_content_type
+           FROM idempotency_keys WHERE brand_id = $1 AND key = $2`,
+        [brandId, key],
+      );
+      const stored = rows[0]!;
+      // A key stored before bodies were hashed holds the method and path alone.
+      if (stored.request !== request && stored.request !== route) {
+        return problem(c, 422, "idempotency_key_reused", "This Idempotency-Key was sent with another request.");
       }
       const headers = new Headers({ "Idempotent-Replayed": "true" });
       if (stored.response_content_type) headers.set("Content-Type", stored.response_content_type);
@@ -39,11 +53,12 @@ export function idempotency(): MiddlewareHandler<AppEnv> {
     }
 
     await next();
+    // An error rolls the transaction back, claim included, so a retry runs afresh.
     if (c.error || c.res.status >= 400) return;
     await tx.query(
-      `INSERT INTO idempotency_keys (brand_id, key, request, response_status, response_body, response_content_type)
-       VALUES ($1, $2, $3, $4, $5, $6)`,
-      [brandId, key, request, c.res.status, await c.res.clone().text(), c.res.headers.get("Content-Type")],
+      `UPDATE idempotency_keys SET response_status = $3, response_body = $4, response_content_type = $5
+        WHERE brand_id = $1 AND key = $2`,
+      [brandId, key, c.res.status, await c.res.clone().text(), c.res.headers.get("Content-Type")],
     );
   };
 }

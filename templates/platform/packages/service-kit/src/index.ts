@@ -7,7 +7,7 @@ export type { AppEnv } from "./env";
 export { idempotency } from "./idempotency";
 export { handleOnce } from "./inbox";
 export { log, safeView } from "./log";
-export { NO_TRANSACTION_MARKER, runMigrations } from "./migrations";
+export { MIGRATION_LOCK_ID, NO_TRANSACTION_MARKER, runMigrations } from "./migrations";
 export {
   type Introspection,
   OAuthTestServer,
@@ -17,8 +17,8 @@ export {
   type TokenResponse,
 } from "./oauth";
 export { enqueue, type OutboxEvent, publishPending } from "./outbox";
-export { PLATFORM_TABLES_SQL } from "./platform-tables";
-export { problem } from "./problem";
+export { OUTBOX_SEQ_SQL, PLATFORM_TABLES_SQL } from "./platform-tables";
+export { clientErrorCode, problem } from "./problem";
 export { type RateLimit, rateLimit, type RateWindow } from "./rate-limit";
 export { startTelemetry } from "./telemetry";
 export { transactional } from "./transactional";

@@ -22,13 +22,14 @@ export async function enqueue(tx: Db, event: { name: EventName; brandId: string;
 
 type OutboxRow = { id: string; brand_id: string; event_name: EventName; payload: unknown; created_at: Date };
 
-// Publishes a batch of unpublished events, oldest first; concurrent publishers skip each other's rows. If publish()
-// throws, the batch's marks roll back and those events go out again later: consumers dedupe with handleOnce().
+// Publishes a batch of unpublished events in the order they were enqueued (the outbox's seq); concurrent publishers
+// skip each other's rows. If publish() throws, the batch's marks roll back and those events go out again later:
+// consumers dedupe with handleOnce().
 export function publishPending(db: Db, publish: (event: OutboxEvent) => Promise<void>): Promise<number> {
   return db.transaction(async (tx) => {
     const { rows } = await tx.query<OutboxRow>(
       `SELECT id, brand_id, event_name, payload, created_at FROM outbox
-        WHERE published_at IS NULL ORDER BY created_at LIMIT $1 FOR UPDATE SKIP LOCKED`,
+        WHERE published_at IS NULL ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED`,
       [PUBLISH_BATCH_SIZE],
     );
     for (const row of rows) {

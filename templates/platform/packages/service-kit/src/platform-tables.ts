@@ -1,5 +1,5 @@
 // The tables service-kit writes to. Every service creates them in its first migration; each is brand-scoped
-// (SVC-CODE-06) with an index that leads with brand_id (SVC-DB-04).
+// (SVC-CODE-06) with an index that leads with brand_id (SVC-DB-04). OUTBOX_SEQ_SQL follows in a later migration.
 export const PLATFORM_TABLES_SQL = `
 CREATE TABLE audit_log (
   id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
@@ -42,4 +42,18 @@ CREATE TABLE processed_events (
   PRIMARY KEY (event_id, handler_scope)
 );
 CREATE INDEX processed_events_brand_id_processed_at_idx ON processed_events (brand_id, processed_at);
+`;
+
+// The outbox's delivery order: a sequence number per event, taken at insert. created_at cannot order events: now() is
+// the transaction's start, the same for every event one transaction writes. An expand step that every service runs
+// as its own migration (0004_add_outbox_seq.sql): a nullable column, then a default, so the table is not rewritten;
+// rows from before it are numbered by a later migration. SET LOCAL: the timeouts end with the migration's transaction
+// instead of staying on a pooled connection.
+export const OUTBOX_SEQ_SQL = `
+SET LOCAL lock_timeout = '5s';
+SET LOCAL statement_timeout = '30s';
+CREATE SEQUENCE outbox_seq;
+ALTER TABLE outbox ADD COLUMN seq bigint;
+ALTER TABLE outbox ALTER COLUMN seq SET DEFAULT nextval('outbox_seq');
+ALTER SEQUENCE outbox_seq OWNED BY outbox.seq;
 `;

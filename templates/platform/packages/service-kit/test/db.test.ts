@@ -14,7 +14,9 @@ import {
   fromPGlite,
   fromPgPool,
   handleOnce,
+  MIGRATION_LOCK_ID,
   NO_TRANSACTION_MARKER,
+  OUTBOX_SEQ_SQL,
   type OutboxEvent,
   PLATFORM_TABLES_SQL,
   publishPending,
@@ -54,6 +56,7 @@ async function openPgPool(): Promise<Opened> {
 const migrations = await mkdtemp(join(tmpdir(), "migrations-"));
 await writeFile(join(migrations, "0002_notes.sql"), "CREATE TABLE notes (brand_id text NOT NULL, body text);");
 await writeFile(join(migrations, "0001_platform_tables.sql"), PLATFORM_TABLES_SQL);
+await writeFile(join(migrations, "0004_add_outbox_seq.sql"), OUTBOX_SEQ_SQL);
 await writeFile(
   join(migrations, "0003_notes_by_body.sql"),
   `${NO_TRANSACTION_MARKER}\nCREATE INDEX CONCURRENTLY IF NOT EXISTS notes_by_brand_body ON notes (brand_id, body);\n`,
@@ -195,8 +198,31 @@ describe.each([
 
   describe("runMigrations", () => {
     it("applies pending migrations in order, once", async () => {
-      expect(firstRun).toEqual(["0001_platform_tables.sql", "0002_notes.sql", "0003_notes_by_body.sql"]);
+      expect(firstRun).toEqual([
+        "0001_platform_tables.sql",
+        "0002_notes.sql",
+        "0003_notes_by_body.sql",
+        "0004_add_outbox_seq.sql",
+      ]);
       expect(await runMigrations(db, migrations)).toEqual([]);
+    });
+
+    // Postgres then keeps a second instance out until the first is done (PGlite, one session, cannot show that).
+    it("applies migrations holding the migration lock, and releases it after", async () => {
+      const dir = await mkdtemp(join(tmpdir(), "locked-"));
+      await writeFile(
+        join(dir, "0009_locks_seen.sql"),
+        "CREATE TABLE locks_seen AS SELECT objid::int AS id FROM pg_locks WHERE locktype = 'advisory' AND granted;",
+      );
+      try {
+        expect(await runMigrations(db, dir)).toEqual(["0009_locks_seen.sql"]);
+        expect((await db.query("SELECT id FROM locks_seen")).rows).toEqual([{ id: MIGRATION_LOCK_ID }]);
+        const { rows } = await db.query("SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory'");
+        expect(rows).toEqual([{ n: 0 }]);
+      } finally {
+        await db.query("DROP TABLE IF EXISTS locks_seen");
+        await rm(dir, { recursive: true });
+      }
     });
 
     it("runs a no-transaction migration outside a transaction (CREATE INDEX CONCURRENTLY)", async () => {
@@ -230,6 +256,23 @@ describe.each([
       expect(await publishPending(db, publish)).toBe(0);
       expect(published).toMatchObject([{ id, name: "platform.heartbeat", brandId: "brand-a", payload: heartbeat }]);
       expect(published[0]?.createdAt).toBeInstanceOf(Date);
+    });
+
+    it("publishes events in the order they were enqueued, also within one transaction", async () => {
+      const enqueued = await db.transaction(async (tx) => {
+        const ids: string[] = [];
+        for (let i = 0; i < 250; i++) {
+          ids.push(await enqueue(tx, { name: "platform.heartbeat", brandId: "brand-a", payload: heartbeat }));
+        }
+        return ids;
+      });
+      // Rows move on disk (updates, vacuum): the order must not depend on where they are stored.
+      await db.query("UPDATE outbox SET payload = payload WHERE id = ANY($1)", [enqueued.slice(0, 120)]);
+
+      const published: string[] = [];
+      while (await publishPending(db, async (event) => void published.push(event.id)));
+
+      expect(published).toEqual(enqueued);
     });
 
     it("publishes the batch again when publish() fails", async () => {

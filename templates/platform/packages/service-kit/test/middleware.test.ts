@@ -31,6 +31,13 @@ app.post("/widgets", requireScope("widgets:write"), transactional(db), idempoten
   c.set("audit_event_type", "widget.created");
   c.set("audit_resource_id", rows[0]?.id);
   if (name === "explode") throw new Error("handler failed after writing");
+  if (name === "claim-check") {
+    const { rows: claims } = await c.var.tx.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM idempotency_keys WHERE key = $1",
+      [c.req.header("Idempotency-Key")],
+    );
+    return c.json({ claimedBeforeHandler: claims[0]?.n === 1 }, 201);
+  }
   if (name === "") return c.json({ code: "invalid_request" }, 422);
   return c.json({ id: rows[0]?.id, name }, 201);
 });
@@ -41,13 +48,13 @@ function tokenFor(scopes: string[], claims: Partial<AuthClaims> = {}) {
   return signToken(SECRET, { sub: "user-1", brand_id: "brand-a", scopes, ...claims });
 }
 
-async function createWidget(name: string, idempotencyKey?: string) {
+async function createWidget(name: string, idempotencyKey?: string, extra: Record<string, unknown> = {}) {
   const headers = new Headers({
     Authorization: `Bearer ${await tokenFor(["widgets:write"])}`,
     "Content-Type": "application/json",
   });
   if (idempotencyKey) headers.set("Idempotency-Key", idempotencyKey);
-  return app.request("/widgets", { method: "POST", headers, body: JSON.stringify({ name }) });
+  return app.request("/widgets", { method: "POST", headers, body: JSON.stringify({ name, ...extra }) });
 }
 
 async function count(table: string): Promise<number> {
@@ -126,5 +133,45 @@ describe("a mutation", () => {
     expect(await replay.json()).toEqual(await first.json());
     expect(await count("widgets")).toBe(1);
     expect(await count("audit_log")).toBe(1);
+  });
+});
+
+describe("an Idempotency-Key", () => {
+  // Claimed first, in the request's transaction: on Postgres a concurrent duplicate then waits on the key's unique
+  // index until the first commits (and replays it) or rolls back (and runs itself), instead of failing on insert.
+  it("is claimed before the handler runs", async () => {
+    const res = await createWidget("claim-check", "key-claim");
+    expect(await res.json()).toEqual({ claimedBeforeHandler: true });
+  });
+
+  it("sent again with another body is refused with 422, running nothing", async () => {
+    await createWidget("sprocket", "key-body");
+    const other = await createWidget("sprocket", "key-body", { colour: "red" });
+    expect(other.status).toBe(422);
+    expect(await other.json()).toMatchObject({ code: "idempotency_key_reused" });
+    expect(await count("widgets")).toBe(1);
+  });
+
+  it("sent by 20 requests at once creates one widget and answers each with the same response", async () => {
+    const responses = await Promise.all(Array.from({ length: 20 }, () => createWidget("sprocket", "key-burst")));
+    const bodies = await Promise.all(responses.map((res) => res.text()));
+    expect(responses.map((res) => res.status)).toEqual(Array(20).fill(201));
+    expect(new Set(bodies).size).toBe(1);
+    expect(await count("widgets")).toBe(1);
+    expect(await count("audit_log")).toBe(1);
+    expect(await count("idempotency_keys")).toBe(1);
+  });
+
+  it("replays a response only to the brand that stored it", async () => {
+    await createWidget("sprocket", "key-brand");
+    const headers = new Headers({
+      Authorization: `Bearer ${await tokenFor(["widgets:write"], { brand_id: "brand-b" })}`,
+      "Content-Type": "application/json",
+      "Idempotency-Key": "key-brand",
+    });
+    const other = await app.request("/widgets", { method: "POST", headers, body: JSON.stringify({ name: "sprocket" }) });
+    expect(other.status).toBe(201);
+    expect(other.headers.get("Idempotent-Replayed")).toBeNull();
+    expect(await count("widgets")).toBe(2);
   });
 });
