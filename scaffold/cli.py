@@ -23,6 +23,7 @@ from scaffold.commands import (
     new_integration,
     new_job,
     new_service,
+    report,
     verify,
 )
 from scaffold.commands.common import Parser
@@ -42,6 +43,7 @@ COMMAND_MODULES = {
     "explain": (catalogue,),
     "checklist": (catalogue,),
     "demo": (demo,),
+    "report": (report,),
 }
 
 
@@ -67,7 +69,7 @@ def build_parser(command: str | None = None) -> Parser:
         kinds = new.add_subparsers(dest="kind", metavar="KIND", parser_class=Parser, required=True)
         for module in NEW_KINDS:
             module.register(kinds)
-    for module in (verify, catalogue, demo):
+    for module in (verify, report, catalogue, demo):
         if command is None or module in COMMAND_MODULES.get(command, ()):
             module.register(commands)
     return parser
