@@ -73,12 +73,13 @@ def catalogue_fingerprint() -> str:
 
 
 # --- --changed-since REF ---------------------------------------------------------------------------------------
-# Service and endpoint checks that read other services' files (each is a reason to re-decide it for every service
-# when any service changes): SVC-AUTH-01 (who calls the service) and SVC-SDK-04 (who consumes its SDK) look for
-# imports of the service's SDK in every TypeScript file of the repo.
-# tests/verify/test_scope.py runs every check with reads recorded and fails when another check reads a second
-# service's files, so this list cannot silently fall behind the checks.
-CROSS_SERVICE_CHECKS = frozenset({"SVC-AUTH-01", "SVC-SDK-04"})
+# Service, endpoint and event checks that read other services' files (each is a reason to re-decide it for every
+# subject of its kind when any service changes): SVC-AUTH-01 (who calls the service) and SVC-SDK-04 (who consumes
+# its SDK) look for imports of the service's SDK in every TypeScript file of the repo; EVT-04 and EVT-05 look for the
+# event's publishers and subscribers in every service. tests/verify/test_scope.py runs every such check with its
+# reads recorded and fails when another one reads a second service's files, so this list cannot silently fall
+# behind the checks.
+CROSS_SERVICE_CHECKS = frozenset({"SVC-AUTH-01", "SVC-SDK-04", "EVT-04", "EVT-05"})
 # Paths below the root that no verdict reads: scaffold's own lock and journal.
 _NOT_INPUTS = ("REPO_LOCK", "APPLY_JOURNAL")
 
@@ -86,12 +87,12 @@ _NOT_INPUTS = ("REPO_LOCK", "APPLY_JOURNAL")
 @dataclass(frozen=True)
 class ChangedSince:
     """What changed between a commit and the working tree (committed, staged, unstaged and untracked alike), and
-    so which subjects a run re-decides: a service's subjects (the service, its endpoints) when a file below
-    services/<name>/ changed, an integration when a file below integrations/<name>/ did; every event and job subject
-    when any of those changed (their checks read every service's manifest and code); the checks of
-    CROSS_SERVICE_CHECKS for every service. Any other changed path — sst.config.ts, the catalog, the registries,
-    packages/, docs/, .scaffold/attestations.yaml, services/jobs/ — can be read by any check: everything is decided.
-    Repo-level items are always decided."""
+    so which subjects a run re-decides: a service's subjects (the service, its endpoints, the events of its family)
+    when a file below services/<name>/ changed, an integration when a file below integrations/<name>/ did; when any
+    of those changed, every job and integration and every event of no service's family, and the checks of
+    CROSS_SERVICE_CHECKS for every subject of their kind. Any other changed path — sst.config.ts, the catalog, the
+    registries, packages/, docs/, .scaffold/attestations.yaml, services/jobs/ — can be read by any check:
+    everything is decided. Repo-level items are always decided."""
 
     ref: str
     commit: str
@@ -130,13 +131,16 @@ class ChangedSince:
         services, integrations, everything = self._owners
         if everything or subject.kind is Kind.REPO:
             return True
-        if subject.kind in (Kind.EVENT, Kind.JOB):
-            return bool(services or integrations)
+        if subject.kind is Kind.JOB:
+            return bool(services or integrations)  # a job's checks read its target service's routes
         if subject.kind is Kind.INTEGRATION:
             return subject.name in integrations or bool(services)  # an integration's checks may read a service's
         from scaffold.verify.subjects import home_service
 
-        return home_service(repo, subject) in services or (bool(services) and check.id in CROSS_SERVICE_CHECKS)
+        home = home_service(repo, subject)
+        if home is None:  # an event of no service's family (platform.heartbeat): any service may publish it
+            return bool(services or integrations)
+        return home in services or (bool(services) and check.id in CROSS_SERVICE_CHECKS)
 
 
 def changed_since(root: Path, ref: str, listed: Sequence[str]) -> ChangedSince:

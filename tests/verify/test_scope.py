@@ -104,14 +104,15 @@ def _other_services(paths: set[str], home: str) -> set[str]:
 
 
 def test_only_the_listed_checks_read_another_services_files(pristine: Path) -> None:
-    """Every service and endpoint check, run on a fresh view (no index remembered from another subject), reads
-    below services/ only its own service's folder — or is in CROSS_SERVICE_CHECKS, which --changed-since decides
-    for every service."""
+    """Every service, endpoint and event check, run on a fresh view (no index remembered from another subject), reads
+    below services/ only its subject's home service folder — or is in CROSS_SERVICE_CHECKS, which --changed-since
+    decides for every subject of its kind. (An event of no service's family is decided on any change.)"""
     crossing: dict[str, set[str]] = {}
     for check in catalogue().values():
-        if check.kind not in (Kind.SERVICE, Kind.ENDPOINT):
+        if check.kind not in (Kind.SERVICE, Kind.ENDPOINT, Kind.EVENT):
             continue
-        for subject in RepoView(pristine).subjects(check.kind):
+        listing = RepoView(pristine)
+        for subject in [s for s in listing.subjects(check.kind) if home_service(listing, s) is not None]:
             view = RecordingView(pristine)
             for kind in Kind:  # listing the subjects is the plan's work, done before any check runs
                 view.subjects(kind)
@@ -172,6 +173,10 @@ def test_an_edit_in_one_service_decides_that_service_and_no_other(
     document = _run(repo, capsys, "--changed-since", "HEAD")
     decided = _subjects(document)
     assert "service:orders" in decided and "repo" in decided
+    own = _own_subjects(document)
+    assert "event:orders.item_created" in own and "event:platform.heartbeat" in own
+    elsewhere = {"service:billing", "service:shipping", "event:billing.item_created", "event:shipping.item_created"}
+    assert not own & elsewhere
     others = {(row[0], row[3]) for row in _rows(document) if row[3] in ("service:billing", "service:shipping")}
     assert others and {check_id for check_id, _ in others} <= CROSS_SERVICE_CHECKS
     # what it decides, it decides as the whole run does, in the same order
