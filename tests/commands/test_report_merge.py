@@ -4,6 +4,7 @@ for byte, in every format; reports that are not one complete set of shards are r
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,14 @@ from scaffold.cli import main
 
 FORMATS = ("text", "json", "sarif", "junit", "markdown")
 SERVICES = ("billing", "orders", "shipping", "ledger")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def same_moment() -> Iterator[None]:
+    """Every run of the module decides at one moment: DEPLOY-04's message names the minute it was decided at."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SCAFFOLD_NOW", "2026-12-03T09:00:00Z")
+        yield
 
 
 @pytest.fixture(scope="module")
