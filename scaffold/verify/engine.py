@@ -211,17 +211,13 @@ def _run_plan(plan: Plan, repo: RepoView, now: datetime | None) -> Decided:
     if any(check.id.startswith(_SQUAWK_READERS) and subjects for check, subjects in plan):
         repo.lint_ahead()
     processes = min(os.cpu_count() or 1, 2)
-    if (
-        processes < 2
-        or len(repo.service_names) < PARALLEL_FROM_SERVICES
-        or "fork" not in multiprocessing.get_all_start_methods()
-    ):
+    if processes < 2 or "fork" not in multiprocessing.get_all_start_methods():
         return _run_all(plan, repo)
+    units = _units(plan, repo)
+    if len(units) < PARALLEL_FROM_SERVICES:  # counted in units: a run that decides few services (--changed-since)
+        return _run_all(plan, repo)  # is quicker on one process however many the repo holds
     global _forked_plan
     context = multiprocessing.get_context("fork")
-    units = _units(plan, repo)
-    if not units:
-        return {}
     # Decide the first unit here before forking: what any unit needs first (the OpenAPI validator and its imports,
     # compiled queries, indexes over the whole repo) is then built once and inherited, not built by both.
     decided = {pair: _run_one(plan[pair[0]][0], repo, plan[pair[0]][1][pair[1]]) for pair in units[0]}
