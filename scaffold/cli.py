@@ -24,6 +24,7 @@ from scaffold.commands import (
     new_job,
     new_service,
     remove,
+    report,
     update,
     verify,
 )
@@ -47,6 +48,7 @@ COMMAND_MODULES = {
     "update": (update,),
     "config": (update,),
     "remove": (remove,),
+    "report": (report,),
 }
 
 
@@ -72,7 +74,7 @@ def build_parser(command: str | None = None) -> Parser:
         kinds = new.add_subparsers(dest="kind", metavar="KIND", parser_class=Parser, required=True)
         for module in NEW_KINDS:
             module.register(kinds)
-    for module in (update, verify, catalogue, demo, remove):
+    for module in (update, verify, report, catalogue, demo, remove):
         if command is None or module in COMMAND_MODULES.get(command, ()):
             module.register(commands)
     return parser

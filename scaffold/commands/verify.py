@@ -25,7 +25,7 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
         help="IDs or prefixes (SVC-DB, EVT-03); repeat or comma-separate",
     )
     verify.add_argument("--kind", action="append", default=[], choices=KINDS, help="only checks over this kind")
-    verify.add_argument("--format", default="text", choices=FORMATS)
+    verify.add_argument("--format", default=None, choices=FORMATS, help="default: text (json with --shard)")
     verify.add_argument("--output", "-o", help="write the report to this file instead of stdout")
     verify.add_argument(
         "--summary",
@@ -44,6 +44,18 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
         default=[],
         metavar="SERVICE:STAGE=URL",
         help="probe this base URL instead of the hostname infra.ts declares (repeatable)",
+    )
+    verify.add_argument(
+        "--shard",
+        metavar="K/N",
+        help="decide only the K-th of N stable shares of the subjects and write a JSON report; "
+        "`scaffold report merge` combines the N reports into the single run's report",
+    )
+    verify.add_argument(
+        "--changed-since",
+        metavar="REF",
+        help="decide only the subjects whose files differ from commit REF (working tree included), and every "
+        "repo-level item; a changed shared file (registries, catalog, packages/, sst.config.ts) decides everything",
     )
     verify.add_argument("--no-cache", action="store_true", help="recompute everything (ignore .scaffold/cache)")
     verify.set_defaults(handler=run_verify)

@@ -8,11 +8,16 @@ import os
 import sys
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from scaffold import platform
 from scaffold.errors import ScaffoldError
 from scaffold.terminal import wants_color
 from scaffold.verify.model import Finding, Kind, Status, attest_hint
+
+if TYPE_CHECKING:
+    from scaffold.verify.engine import Decides
+    from scaffold.verify.scope import ChangedSince, Shard
 
 OPEN = (Status.NEEDS_HUMAN, Status.NEEDS_EVIDENCE, Status.STALE)
 
@@ -67,6 +72,7 @@ def run_verify(args: argparse.Namespace) -> int:
     root, subject_path = _platform_root(Path(args.path))
     if args.dry_run and not args.fix:
         raise ScaffoldError("--dry-run goes with --fix")
+    shard = _shard_option(args)
     if args.fix:
         from scaffold.generators.base import finish
         from scaffold.repofs.lock import repo_lock
@@ -82,49 +88,105 @@ def run_verify(args: argparse.Namespace) -> int:
             print("\n".join(left), file=sys.stderr)
     color = args.format == "text" and args.output is None and wants_color(sys.stdout)
     cacheable = not (args.no_cache or args.probe or args.probe_url or (args.fix and not args.dry_run))
-    key, listed = "", None
+    key, listed, changed = "", None, None
+    if args.changed_since is not None:
+        from scaffold.verify.scope import changed_since
+
+        listed = scan(root)
+        changed = changed_since(root, args.changed_since, listed.paths)
     decided_at = clock.now()  # the clock is not in the key: the entry holds from now until the next boundary
     if cacheable:
         options = [repr(sorted(args.only)), repr(sorted(args.kind)), str(subject_path), args.format,
-                   str(args.summary), str(args.strict), str(color)]
-        listed = scan(root)
+                   str(args.summary), str(args.strict), str(color), str(shard)]
+        listed = listed or scan(root)
+        if changed is not None:
+            options.append(f"changed since {changed.commit}")
         key = cache.fingerprint(root, listed, options)
         hit = cache.load(root, key, decided_at)
         if hit is not None:
-            return _emit(args, *hit)
-    report, status = _decide(args, root, subject_path, color, None if listed is None else listed.paths)
-    if listed is not None:
+            return emit_report(args, *hit)
+    report, status = _decide(args, root, subject_path, color, None if listed is None else listed.paths, shard, changed)
+    if key and listed is not None:
         cache.store(root, key, report, status, decided_at, cache.valid_until(root, listed.paths, decided_at))
-    return _emit(args, report, status)
+    return emit_report(args, report, status)
+
+
+def _shard_option(args: argparse.Namespace) -> Shard | None:
+    """`--shard K/N`, checked with the options it cannot go with; None without it. Sets the format (JSON)."""
+    if getattr(args, "shard", None) is None:
+        args.format = args.format or "text"
+        return None
+    from scaffold.verify.scope import Shard
+
+    if args.format not in (None, "json"):
+        raise ScaffoldError("--shard writes a JSON report (merge the shards with `scaffold report merge`)")
+    if args.summary or args.fix or args.probe or args.probe_url:
+        raise ScaffoldError("--shard goes with none of --summary, --fix, --probe, --probe-url")
+    args.format = "json"
+    return Shard.parse(args.shard)
+
+
+def shard_options(args: argparse.Namespace, subject_path: str | None, changed: ChangedSince | None) -> list[str]:
+    """What every shard of one run must agree on besides the tree (and `report merge` checks they do)."""
+    since = None if changed is None else changed.commit
+    return [f"only={sorted(args.only)}", f"kind={sorted(args.kind)}", f"path={subject_path}", f"strict={args.strict}",
+            f"changed_since={since}"]  # fmt: skip
+
+
+def _both(first: Decides, second: Decides) -> Decides:
+    return lambda repo, check, subject: first(repo, check, subject) and second(repo, check, subject)
 
 
 def _decide(
-    args: argparse.Namespace, root: Path, subject_path: str | None, color: bool, listing: list[str] | None = None
+    args: argparse.Namespace,
+    root: Path,
+    subject_path: str | None,
+    color: bool,
+    listing: list[str] | None = None,
+    shard: Shard | None = None,
+    changed: ChangedSince | None = None,
 ) -> tuple[str, int]:
     """Run the checks (over `listing`, the repo's files, when the caller has listed them) and render the report;
-    returns it with the exit status."""
+    returns it with the exit status. With `shard`, only its share, and the JSON report says which share it is; with
+    `changed`, only the subjects the changes touch (scope.ChangedSince), and the JSON report says since when."""
     from scaffold.verify import reporters
     from scaffold.verify.engine import Selection, run_checks
     from scaffold.verify.repo import RepoView
 
     selection = Selection(only=_only(args.only), kinds=tuple(Kind(k) for k in args.kind), subject_path=subject_path)
-    findings = run_checks(root, selection, listing=listing)
+    plan_order: list[str] = []
+    parts = [part.decides for part in (shard, changed) if part is not None]
+    decides = None if not parts else parts[0] if len(parts) == 1 else _both(*parts)
+    findings = run_checks(root, selection, listing=listing, decides=decides, plan_order=plan_order)
+    extra: dict[str, object] = {}
+    if changed is not None:
+        extra["changed_since"] = {"ref": changed.ref, "all_subjects": changed.everything}
+    if shard is not None:
+        from scaffold.verify.scope import catalogue_fingerprint
+
+        about = {"index": shard.index, "count": shard.count, "scaffold": catalogue_fingerprint(),
+                 "options": shard_options(args, subject_path, changed), "subjects": plan_order}  # fmt: skip
+        extra["shard"] = about
     if args.probe or args.probe_url:
         from scaffold.verify.probe import apply_probes, parse_overrides
 
         overrides = parse_overrides(args.probe_url)
         findings = apply_probes(findings, RepoView(root), overrides, declared_hosts=args.probe)
-    if args.summary and args.format == "text":
+    if args.format == "json" and extra:
+        report = reporters.render_json(findings, extra=extra)
+    elif args.summary and args.format == "text":
         report = reporters.summary(findings) + "\n" + "\n".join(todo_lines(findings)) + "\n"
     else:
         report = reporters.render(args.format, findings, color=color)
-    status = 0
-    if any(f.status is Status.FAIL for f in findings) or (args.strict and any(f.status in OPEN for f in findings)):
-        status = 1
-    return report, status
+    return report, exit_status(findings, strict=args.strict)
 
 
-def _emit(args: argparse.Namespace, report: str | bytes, status: int) -> int:
+def exit_status(findings: list[Finding], strict: bool) -> int:
+    """1 when something fails (with `strict`, also while human or evidence items are open), else 0."""
+    return int(any(f.status is Status.FAIL for f in findings) or (strict and any(f.status in OPEN for f in findings)))
+
+
+def emit_report(args: argparse.Namespace, report: str | bytes, status: int) -> int:
     """Write the report (text, or the cache's UTF-8 bytes) to --output or stdout; returns the exit status."""
     data = report.encode("utf-8") if isinstance(report, str) else report
     data = data if data.endswith(b"\n") else data + b"\n"

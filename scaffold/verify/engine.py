@@ -8,7 +8,7 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -73,6 +73,12 @@ def subjects_for(check: Check, repo: RepoView, selection: Selection) -> Sequence
     return subjects
 
 
+# Which (check, subject) pairs a run decides when it decides only part of the plan (`--shard`, `--changed-since`):
+# the rest are left out of its report. A kind's `not_applicable` row is decided with the repo subject.
+Decides = Callable[[RepoView, Check, Subject], bool]
+REPO_SUBJECT = Subject(Kind.REPO, "repo", "")
+
+
 def run_checks(
     root: Path,
     selection: Selection = Selection(),
@@ -80,8 +86,12 @@ def run_checks(
     now: datetime | None = None,
     apply_attestations: bool = True,
     listing: Sequence[str] | None = None,
+    decides: Decides | None = None,
+    plan_order: list[str] | None = None,
 ) -> list[Finding]:
     """Every selected check over every subject it applies to. A kind with no subject yields one `not_applicable`.
+    With `decides`, only the pairs it accepts; `plan_order`, when given, is filled with the label of every subject
+    of the whole plan in the plan's order (what `scaffold report merge` puts partial reports back in order by).
 
     Then the sign-offs, evidence and waivers of .scaffold/attestations.yaml are applied (unless
     `apply_attestations` is False); an unreadable attestations file raises AttestationError. `now` fixes the
@@ -92,10 +102,15 @@ def run_checks(
     findings: list[Finding] = []
     with clock.frozen(now), _collecting_rarely():
         wanted = [check for check in catalogue().values() if selection.wants(check)]
-        plan = [(check, subjects_for(check, repo, selection)) for check in wanted]
+        whole = [(check, subjects_for(check, repo, selection)) for check in wanted]
+        if plan_order is not None:
+            plan_order += dict.fromkeys(subject.label for _check, subjects in whole for subject in subjects)
+        plan: Plan = whole
+        if decides is not None:
+            plan = [(check, [s for s in subjects if decides(repo, check, s)]) for check, subjects in whole]
         decided = _run_plan(plan, repo, now)
         for check_index, (check, subjects) in enumerate(plan):
-            if not subjects:
+            if not whole[check_index][1] and (decides is None or decides(repo, check, REPO_SUBJECT)):
                 findings.append(
                     Finding(check.id, Status.NOT_APPLICABLE, f"no {check.kind.value} in this repo to check")
                 )
@@ -279,17 +294,13 @@ def _run_plan(plan: Plan, repo: RepoView, now: datetime | None) -> Decided:
     if any(check.id.startswith(_SQUAWK_READERS) and subjects for check, subjects in plan):
         repo.lint_ahead()
     processes = min(os.cpu_count() or 1, 2)
-    if (
-        processes < 2
-        or len(repo.service_names) < PARALLEL_FROM_SERVICES
-        or "fork" not in multiprocessing.get_all_start_methods()
-    ):
+    if processes < 2 or "fork" not in multiprocessing.get_all_start_methods():
         return _run_all(plan, repo)
+    units = _units(plan, repo)
+    if len(units) < PARALLEL_FROM_SERVICES:  # counted in units: a run that decides few services (--changed-since)
+        return _run_all(plan, repo)  # is quicker on one process however many the repo holds
     global _forked_plan
     context = multiprocessing.get_context("fork")
-    units = _units(plan, repo)
-    if not units:
-        return {}
     # Decide the first unit here before forking: what any unit needs first (the OpenAPI validator and its imports,
     # compiled queries, indexes over the whole repo) is then built once and inherited, not built by both.
     decided = {pair: _run_one(plan[pair[0]][0], repo, plan[pair[0]][1][pair[1]]) for pair in units[0]}

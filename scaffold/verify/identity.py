@@ -139,6 +139,12 @@ def _git(root: Path, *arguments: str) -> str:
     return completed.stdout.decode("utf-8", "replace")
 
 
+def run_git(root: Path, *arguments: str) -> str:
+    """git's output for `arguments`, run as every git call of the verifier is: no shell, no hooks, fsmonitor, pager
+    or redirecting environment, a timeout. Raises GitUnavailable."""
+    return _git(root, *arguments)
+
+
 def git_identity(root: Path) -> Person | None:
     """The git user (`user.name`, `user.email`) as git sees it in `root`; None when git is missing or it has none."""
     if shutil.which("git") is None:

@@ -148,13 +148,32 @@ def render_text(findings: Sequence[Finding], *, checks: Mapping[str, Check] | No
 
 
 # --- json ------------------------------------------------------------------------------------------------------
+JSON_SCHEMA_VERSION = 1  # docs/verify-report.schema.json; bump when a reader of version 1 would misread a report
 _JSON_KEYS = ("id", "status", "title", "subject", "file", "line", "message", "fix")
 
 
-def render_json(findings: Sequence[Finding], *, checks: Mapping[str, Check] | None = None) -> str:
-    """A list of flat objects, laid out as `json.dumps(items, indent=2, ensure_ascii=False)` lays them out. Written
-    here, one value at a time through the json module's C string encoder: with `indent`, `json.dumps` takes its
-    pure-Python encoder, which took most of the time of rendering 12,000 findings."""
+def json_summary(findings: Sequence[Finding]) -> dict[str, int]:
+    """Items (ID and subject, each once under its worst status) per status, then the item and finding totals."""
+    grouped = items(findings)
+    counts = Counter(item_status(group) for group in grouped.values())
+    return {
+        **{status.value: counts[status] for status, _ in _SUMMARY_ORDER},
+        "items": len(grouped),
+        "findings": len(findings),
+    }
+
+
+def render_json(
+    findings: Sequence[Finding],
+    *,
+    checks: Mapping[str, Check] | None = None,
+    extra: Mapping[str, object] | None = None,
+) -> str:
+    """`{"schema_version": 1, "summary": {...}, "findings": [flat objects]}` (docs/verify-report.schema.json),
+    laid out as `json.dumps(document, indent=2, ensure_ascii=False)` lays it out. The findings are written here,
+    one value at a time through the json module's C string encoder: with `indent`, `json.dumps` takes its
+    pure-Python encoder, which took most of the time of rendering 12,000 findings. `extra`: more top-level keys
+    after the summary (a shard's `shard` object)."""
     checks = _catalogue() if checks is None else checks
     objects = []
     for f in findings:
@@ -169,12 +188,49 @@ def render_json(findings: Sequence[Finding], *, checks: Mapping[str, Check] | No
             f.fix,
         )
         pairs = zip(_JSON_KEYS, values, strict=True)
-        fields = ",\n".join(f"    {_JSON_KEY[key]}: {_json_value(value)}" for key, value in pairs)
+        fields = ",\n".join(f"      {_JSON_KEY[key]}: {_json_value(value)}" for key, value in pairs)
         if f.waiver is not None:  # only on waived findings, so every other object keeps its eight keys
-            waiver = json.dumps(_waiver_fields(f.waiver), indent=2, ensure_ascii=False).replace("\n", "\n    ")
-            fields += f',\n    "waiver": {waiver}'
-        objects.append(f"  {{\n{fields}\n  }}")
-    return ("[\n" + ",\n".join(objects) + "\n]" if objects else "[]") + "\n"
+            waiver = json.dumps(_waiver_fields(f.waiver), indent=2, ensure_ascii=False).replace("\n", "\n      ")
+            fields += f',\n      "waiver": {waiver}'
+        objects.append(f"    {{\n{fields}\n    }}")
+    head = {"schema_version": JSON_SCHEMA_VERSION, "summary": json_summary(findings), **(extra or {})}
+    laid_out = json.dumps(head, indent=2, ensure_ascii=False)[:-2]  # without the closing "\n}"
+    listed = "[\n" + ",\n".join(objects) + "\n  ]" if objects else "[]"
+    return f'{laid_out},\n  "findings": {listed}\n}}\n'
+
+
+def finding_from_json(item: Mapping[str, object]) -> Finding:
+    """A finding back from one object of the JSON report (the inverse of `render_json` for one finding; `title`
+    comes from the catalogue). Raises ValueError on an object that is not one."""
+    def text(key: str, optional: bool = True) -> str | None:
+        value = item.get(key)
+        if value is None and optional:
+            return None
+        if not isinstance(value, str):
+            raise ValueError(f"finding field {key!r} is not a string")
+        return value
+
+    line = item.get("line")
+    if line is not None and (type(line) is not int):
+        raise ValueError("finding field 'line' is not an integer")
+    waiver = item.get("waiver")
+    if waiver is not None:
+        if not isinstance(waiver, Mapping) or not all(isinstance(waiver.get(k), str) for k in _WAIVER_KEYS):
+            raise ValueError("finding field 'waiver' is not a waiver")
+        waiver = Waiver(*(str(waiver[k]) for k in _WAIVER_KEYS))
+    return Finding(
+        str(text("id", optional=False)),
+        Status(str(text("status", optional=False))),
+        str(text("message", optional=False)),
+        file=text("file"),
+        line=line,
+        fix=text("fix"),
+        subject=text("subject"),
+        waiver=waiver,
+    )
+
+
+_WAIVER_KEYS = ("owner", "ticket", "expires", "reason")
 
 
 def _waiver_fields(waiver: Waiver) -> dict[str, str]:

@@ -31,7 +31,7 @@ def platform(pristine: Path, tmp_path: Path) -> Path:
 
 
 def _json(capsys: pytest.CaptureFixture[str]) -> list[dict[str, object]]:
-    return json.loads(capsys.readouterr().out)
+    return json.loads(capsys.readouterr().out)["findings"]
 
 
 def test_every_checklist_id_is_in_checklist_and_json(platform: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -223,7 +223,7 @@ def test_the_console_entry_ends_verify_with_its_status_and_whole_report(platform
     for _ in range(2):  # cold, then warm
         result = subprocess.run(command, capture_output=True, text=True, check=False)
         assert result.returncode == 1, result.stderr
-        findings = json.loads(result.stdout)
+        findings = json.loads(result.stdout)["findings"]
         assert any(f["status"] == "fail" and f["file"] == "services/billing/src/app.ts" for f in findings)
     missing = subprocess.run([*command[:4], str(platform / "nope")], capture_output=True, text=True, check=False)
     assert missing.returncode == 2 and missing.stderr.startswith("scaffold: error:")

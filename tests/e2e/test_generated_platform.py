@@ -82,7 +82,7 @@ def test_verify_reports_no_failure(generated: Path) -> None:
         text=True,
         check=False,
     )
-    findings = json.loads(result.stdout)
+    findings = json.loads(result.stdout)["findings"]
     failing = [f for f in findings if f["status"] == "fail"]
     assert failing == [], json.dumps(failing, indent=1)
     assert result.returncode == 0

@@ -64,7 +64,7 @@ def test_verify_reports_no_failure_after_sdk_gen(generated: Path) -> None:
             text=True,
             check=False,
         )
-        return [f for f in json.loads(result.stdout) if f["status"] == "fail"]
+        return [f for f in json.loads(result.stdout)["findings"] if f["status"] == "fail"]
 
     # openapi.yaml gained an operation while node_modules did not exist yet: only the SDK is stale, and said so
     assert {f["id"] for f in failing()} == {"SVC-SDK-01"}

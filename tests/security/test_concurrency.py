@@ -80,7 +80,7 @@ def test_parallel_attests_keep_every_record(pristine: Path, tmp_path: Path) -> N
         text=True,
         check=False,
     )
-    findings = json.loads(report.stdout)["findings"] if report.stdout.startswith("{") else json.loads(report.stdout)
+    findings = json.loads(report.stdout)["findings"]
     wanted = ("needs_human", "needs_evidence")
     open_items = sorted({(f["id"], f["subject"], f["status"]) for f in findings if f["status"] in wanted})
     assert len(open_items) >= 6, open_items
@@ -131,8 +131,8 @@ def test_the_verify_cache_is_not_stored_while_another_command_writes(pristine: P
 
     from scaffold.verify import cache
 
-    now = datetime.now(UTC)
-    span = (now - timedelta(minutes=1), now + timedelta(hours=1))
+    decided_at = datetime(2026, 12, 3, 9, tzinfo=UTC)
+    until = decided_at + timedelta(hours=1)
     repo = copy_platform(pristine, tmp_path / "platform")
     held = subprocess.Popen(  # another process holds the lock (flock is per open file: a thread would not do)
         [sys.executable, "-c", "import sys\nfrom pathlib import Path\nfrom scaffold.repofs.lock import repo_lock\n"
@@ -142,9 +142,9 @@ def test_the_verify_cache_is_not_stored_while_another_command_writes(pristine: P
     )
     try:
         assert held.stdout is not None and held.stdout.readline() == "held\n"
-        cache.store(repo, "key", "report\n", 0, *span)
+        cache.store(repo, "key", "report\n", 0, decided_at, until)
         assert not (repo / ".scaffold" / "cache" / cache.KEY_FILE).exists()
     finally:
         held.communicate("")
-    cache.store(repo, "key", "report\n", 0, *span)
-    assert cache.load(repo, "key", now) == (b"report\n", 0)
+    cache.store(repo, "key", "report\n", 0, decided_at, until)
+    assert cache.load(repo, "key", decided_at) == (b"report\n", 0)

@@ -40,7 +40,7 @@ def platform(pristine: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
 def _verify_json(capsys: pytest.CaptureFixture[str], *options: str) -> list[dict[str, object]]:
     capsys.readouterr()
     main(["verify", ".", "--format", "json", "--no-cache", *options])
-    return json.loads(capsys.readouterr().out)
+    return json.loads(capsys.readouterr().out)["findings"]
 
 
 def _error(capsys: pytest.CaptureFixture[str]) -> str:

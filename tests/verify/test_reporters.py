@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import jsonschema
 
 from scaffold.verify.model import Check, CheckDoc, Finding, Kind, Status, Waiver
-from scaffold.verify.reporters import render, summary
+from scaffold.verify.reporters import finding_from_json, json_summary, render, summary
 
 
 def _check(check_id: str, title: str, section: str) -> Check:
@@ -156,7 +157,9 @@ def test_text_colours_only_when_asked() -> None:
 
 
 def test_json_lists_every_finding_with_its_title() -> None:
-    items = json.loads(render("json", FINDINGS, checks=CHECKS))
+    document = json.loads(render("json", FINDINGS, checks=CHECKS))
+    assert document["schema_version"] == 1
+    items = document["findings"]
     assert len(items) == len(FINDINGS)
     assert set(items[0]) == {"id", "status", "title", "subject", "file", "line", "message", "fix"}
     assert items[0]["title"] == "No merge during a freeze window" and items[0]["status"] == "fail"
@@ -186,8 +189,29 @@ def test_json_is_laid_out_as_json_dumps_with_indent_2() -> None:
         }
         for f in findings
     ]
-    assert render("json", findings, checks=CHECKS) == json.dumps(expected, indent=2, ensure_ascii=False) + "\n"
-    assert render("json", [], checks=CHECKS) == json.dumps([], indent=2) + "\n"
+    document = {"schema_version": 1, "summary": json_summary(findings), "findings": expected}
+    assert render("json", findings, checks=CHECKS) == json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    empty = {"schema_version": 1, "summary": json_summary([]), "findings": []}
+    assert render("json", [], checks=CHECKS) == json.dumps(empty, indent=2) + "\n"
+
+
+def test_json_summary_counts_items_under_their_worst_status() -> None:
+    summary_counts = json.loads(render("json", MIXED, checks=CHECKS))["summary"]
+    assert summary_counts == {"pass": 0, "fail": 0, "not_applicable": 0, "needs_human": 1, "needs_evidence": 0,
+                              "stale": 0, "waived": 1, "items": 2, "findings": 3}  # fmt: skip
+
+
+def test_json_report_fits_its_published_schema() -> None:
+    schema = json.loads((Path(__file__).parents[2] / "docs/verify-report.schema.json").read_text())
+    jsonschema.Draft202012Validator.check_schema(schema)
+    for findings in (FINDINGS, MIXED, []):
+        jsonschema.validate(json.loads(render("json", findings, checks=CHECKS)), schema)
+
+
+def test_json_findings_read_back_to_the_same_findings() -> None:
+    for findings in (FINDINGS, MIXED):
+        document = json.loads(render("json", findings, checks=CHECKS))
+        assert [finding_from_json(item) for item in document["findings"]] == list(findings)
 
 
 def test_sarif_is_valid_and_reports_only_fails() -> None:
@@ -258,11 +282,12 @@ def test_text_shows_one_line_per_item_and_the_waiver() -> None:
 
 def test_json_carries_the_waiver_and_keeps_json_dumps_layout() -> None:
     text = render("json", [WAIVED], checks=CHECKS)
-    (item,) = json.loads(text)
+    document = json.loads(text)
+    (item,) = document["findings"]
     assert item["status"] == "waived"
     assert item["waiver"] == {"owner": "Dana Owner", "ticket": "OPS-12", "expires": "2027-01-31",
                               "reason": "hotfix for the outage"}  # fmt: skip
-    assert text == json.dumps([item], indent=2, ensure_ascii=False) + "\n"
+    assert text == json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
 def test_sarif_reports_a_waived_finding_as_an_accepted_suppression() -> None:

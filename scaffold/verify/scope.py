@@ -1,0 +1,217 @@
+"""Runs that decide part of the plan: `--shard K/N` (a stable share of the subjects, for a CI matrix) and
+`--changed-since REF` (the subjects whose files changed). Each gives the engine a `Decides` (engine.py): which
+(check, subject) pairs to run.
+
+A shard is chosen by a hash of the subject's home (subjects.home_service: a service with its endpoints and the
+events of its family — they read the same files, so one shard parses them once), else of its label. The repo
+subject, and with it every repo-level item and every `not_applicable` row, belongs to shard 1 alone: each pair is
+decided by exactly one shard, so `scaffold report merge` puts the single run's report back together.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import stat
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+from scaffold.errors import ScaffoldError
+from scaffold.verify.model import Check, Kind
+from scaffold.verify.repo import RepoView, Subject
+
+
+@dataclass(frozen=True)
+class Shard:
+    index: int  # 1-based
+    count: int
+
+    @classmethod
+    def parse(cls, text: str) -> Shard:
+        found = re.fullmatch(r"\s*(\d{1,6})\s*/\s*(\d{1,6})\s*", text)
+        if found is None:
+            raise ScaffoldError(f"--shard {text!r}: expected K/N, e.g. 2/4")
+        index, count = int(found[1]), int(found[2])
+        if not 1 <= index <= count:
+            raise ScaffoldError(f"--shard {text!r}: K must be between 1 and N")
+        return cls(index, count)
+
+    def __str__(self) -> str:
+        return f"{self.index}/{self.count}"
+
+    def decides(self, repo: RepoView, check: Check, subject: Subject) -> bool:
+        return shard_of(repo, subject, self.count) == self.index
+
+
+def shard_of(repo: RepoView, subject: Subject, count: int) -> int:
+    """The shard (1..count) that decides `subject`: the same on every machine and in every run of the same tree."""
+    if subject.kind is Kind.REPO or count == 1:
+        return 1
+    from scaffold.verify.subjects import home_service
+
+    home = home_service(repo, subject)
+    key = f"service:{home}" if home is not None else subject.label
+    number = int.from_bytes(hashlib.blake2b(key.encode("utf-8", "surrogateescape"), digest_size=8).digest(), "big")
+    return number % count + 1
+
+
+def catalogue_fingerprint() -> str:
+    """scaffold's version and a hash of the catalogue's items as reports show them (ID, title, section, mode, kind,
+    docs): shards merged into one report must have been decided by the same catalogue, and the merging scaffold
+    renders titles and rules from its own."""
+    from scaffold import __version__
+    from scaffold.checks import catalogue
+
+    digest = hashlib.blake2b(digest_size=16)
+    for check in catalogue().values():
+        fields = (check.id, check.title, check.mode, check.kind.value, check.section, *check.doc.__dict__.values())
+        digest.update("\0".join(fields).encode() + b"\n")
+    return f"{__version__} {digest.hexdigest()}"
+
+
+# --- --changed-since REF ---------------------------------------------------------------------------------------
+# Service, endpoint and event checks that read other services' files (each is a reason to re-decide it for every
+# subject of its kind when any service changes): SVC-AUTH-01 (who calls the service) and SVC-SDK-04 (who consumes
+# its SDK) look for imports of the service's SDK in every TypeScript file of the repo; EVT-04 and EVT-05 look for the
+# event's publishers and subscribers in every service. tests/verify/test_scope.py runs every such check with its
+# reads recorded and fails when another one reads a second service's files, so this list cannot silently fall
+# behind the checks.
+CROSS_SERVICE_CHECKS = frozenset({"SVC-AUTH-01", "SVC-SDK-04", "EVT-04", "EVT-05"})
+# Paths below the root that no verdict reads: scaffold's own lock and journal.
+_NOT_INPUTS = ("REPO_LOCK", "APPLY_JOURNAL")
+
+
+@dataclass(frozen=True)
+class ChangedSince:
+    """What changed between a commit and the working tree (committed, staged, unstaged and untracked alike), and
+    so which subjects a run re-decides: a service's subjects (the service, its endpoints, the events of its family)
+    when a file below services/<name>/ changed, an integration when a file below integrations/<name>/ did; when any
+    of those changed, every job and integration and every event of no service's family, and the checks of
+    CROSS_SERVICE_CHECKS for every subject of their kind. Any other changed path — sst.config.ts, the catalog, the
+    registries, packages/, docs/, .scaffold/attestations.yaml, services/jobs/ — can be read by any check:
+    everything is decided. Repo-level items are always decided."""
+
+    ref: str
+    commit: str
+    changed: frozenset[str]
+
+    @property
+    def services(self) -> frozenset[str]:
+        return frozenset(self._owners[0])
+
+    @property
+    def integrations(self) -> frozenset[str]:
+        return frozenset(self._owners[1])
+
+    @property
+    def everything(self) -> bool:
+        return self._owners[2]
+
+    @cached_property
+    def _owners(self) -> tuple[set[str], set[str], bool]:
+        from scaffold import platform
+
+        services: set[str] = set()
+        integrations: set[str] = set()
+        for path in self.changed:
+            parts = path.split("/")
+            reserved = len(parts) >= 2 and parts[1] in platform.RESERVED_SERVICE_NAMES
+            if len(parts) >= 3 and parts[0] == platform.SERVICES_DIR and not reserved:
+                services.add(parts[1])
+            elif len(parts) >= 3 and parts[0] == platform.INTEGRATIONS_DIR:
+                integrations.add(parts[1])
+            else:
+                return services, integrations, True
+        return services, integrations, False
+
+    def decides(self, repo: RepoView, check: Check, subject: Subject) -> bool:
+        services, integrations, everything = self._owners
+        if everything or subject.kind is Kind.REPO:
+            return True
+        if subject.kind is Kind.JOB:
+            return bool(services or integrations)  # a job's checks read its target service's routes
+        if subject.kind is Kind.INTEGRATION:
+            return subject.name in integrations or bool(services)  # an integration's checks may read a service's
+        from scaffold.verify.subjects import home_service
+
+        home = home_service(repo, subject)
+        if home is None:  # an event of no service's family (platform.heartbeat): any service may publish it
+            return bool(services or integrations)
+        return home in services or (bool(services) and check.id in CROSS_SERVICE_CHECKS)
+
+
+def changed_since(root: Path, ref: str, listed: Sequence[str]) -> ChangedSince:
+    """The files that differ between commit `ref` and the working tree (`listed`: the verifier's listing of it).
+    git only names the commit and lists its tree; the bytes are compared here, in Python, so that no filter, hook
+    or fsmonitor from the repo's config runs."""
+    from scaffold import platform
+    from scaffold.verify.identity import GitUnavailable, run_git
+
+    if not ref or ref.startswith("-") or "\0" in ref:
+        raise ScaffoldError(f"--changed-since {ref!r}: not a commit")
+    try:
+        commit = run_git(root, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}").strip()
+        tree = run_git(root, "ls-tree", "-r", "-z", commit)
+    except GitUnavailable as error:
+        raise ScaffoldError(f"--changed-since {ref}: {error}") from None
+    skipped = {getattr(platform, name) for name in _NOT_INPUTS}
+    committed: dict[str, tuple[str, str]] = {}  # path → (mode, blob id)
+    for entry in tree.split("\0"):
+        meta, tab, path = entry.partition("\t")
+        fields = meta.split()
+        if not tab or len(fields) != 3 or fields[1] != "blob":
+            continue  # a submodule's commit: the verifier does not read into it
+        parts = path.split("/")
+        ignored = any(part in platform.IGNORED_DIRS for part in parts[:-1])
+        if ignored or path.startswith(platform.VERIFY_CACHE_DIR + "/"):
+            continue  # not in the listing, not read by any check: neither added nor deleted
+        committed[path] = (fields[0], fields[2])
+    changed = {path for path in committed if path not in skipped} - set(listed)  # deleted since
+    added = set(listed) - set(committed)
+    if any(_is_service_manifest(path) for path in changed | added):
+        # a service added or removed: the set of services is read by checks of every subject
+        changed.add(platform.SERVICES_DIR)
+    prefix = os.path.join(root, "")
+    for path in listed:
+        if path in skipped:
+            continue
+        if path not in committed or _blob_id(prefix + path, committed[path][0]) != committed[path][1]:
+            changed.add(path)
+    return ChangedSince(ref, commit, frozenset(changed))
+
+
+def _is_service_manifest(path: str) -> bool:
+    from scaffold import platform
+
+    parts = path.split("/")
+    return len(parts) == 3 and parts[0] == platform.SERVICES_DIR and parts[2] == platform.SERVICE_MANIFEST
+
+
+def _blob_id(path: str, mode: str) -> str | None:
+    """git's blob id of the file as it is now (a symlink's: of its target text, when git recorded a link)."""
+    try:
+        data = os.readlink(path).encode("utf-8", "surrogateescape") if mode == "120000" else _read(path)
+    except OSError:
+        return None
+    if data is None:
+        return None
+    return hashlib.sha1(b"blob %d\0" % len(data) + data, usedforsecurity=False).hexdigest()
+
+
+def _read(path: str) -> bytes | None:
+    """A regular file's bytes, never through a link (a link where git recorded a file counts as changed), never
+    blocking on a FIFO or a device."""
+    try:
+        descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError:
+        return None
+    try:
+        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+            return None
+        with os.fdopen(os.dup(descriptor), "rb") as handle:
+            return handle.read()
+    finally:
+        os.close(descriptor)

@@ -1,0 +1,226 @@
+"""Partial runs (scope.py): `--changed-since REF` decides what the changes touch, and the table of checks that read
+other services' files is kept honest by recording what every check reads."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import pytest
+
+from scaffold import platform as layout
+from scaffold.checks import catalogue
+from scaffold.cli import main
+from scaffold.parsers.sql import SquawkFinding
+from scaffold.verify.model import Kind
+from scaffold.verify.repo import RepoView
+from scaffold.verify.scope import CROSS_SERVICE_CHECKS
+from scaffold.verify.subjects import home_service
+
+SERVICES = ("billing", "orders", "shipping")
+GIT = ["git", "-c", "user.name=Test", "-c", "user.email=test@example.com", "-c", "commit.gpgsign=false"]
+
+
+@pytest.fixture(scope="module")
+def pristine(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("scope") / "platform"
+    assert main(["init", str(root), "--defaults", "--no-verify"]) == 0
+    for name in SERVICES:
+        assert main(["new", "service", name, "--repo", str(root), "--defaults", "--no-verify"]) == 0
+    subprocess.run([*GIT, "init", "-q", "-b", "main"], cwd=root, check=True)
+    subprocess.run([*GIT, "add", "-A"], cwd=root, check=True)
+    subprocess.run([*GIT, "commit", "-q", "-m", "base"], cwd=root, check=True)
+    return root
+
+
+@pytest.fixture
+def repo(pristine: Path, tmp_path: Path) -> Path:
+    root = tmp_path / "platform"
+    shutil.copytree(pristine, root, symlinks=True)
+    return root
+
+
+# --- which checks read another service's files --------------------------------------------------------------
+class RecordingView(RepoView):
+    """A RepoView that notes every path a check asks about or reads (from `recording` on)."""
+
+    recording: set[str] | None = None
+
+    def _note(self, relative: str) -> None:
+        if self.recording is not None:
+            self.recording.add(relative)
+
+    def read_text(self, relative: str) -> str | None:
+        self._note(relative)
+        return super().read_text(relative)
+
+    def has_file(self, relative: str) -> bool:
+        self._note(relative)
+        return super().has_file(relative)
+
+    def files_under(self, folder: str) -> list[str]:
+        self._note(folder.strip("/") + "/")
+        return super().files_under(folder)
+
+    def exists(self, relative: str) -> bool:
+        self._note(relative)
+        return super().exists(relative)
+
+    def is_file(self, relative: str) -> bool:
+        self._note(relative)
+        return super().is_file(relative)
+
+    def is_dir(self, relative: str) -> bool:
+        self._note(relative)
+        return super().is_dir(relative)
+
+    def squawk(self, relatives: Sequence[str]) -> list[SquawkFinding]:
+        """squawk lints each file on its own; its first run lints every service's migrations at once, which is a
+        batch, not a read of them for this subject: only `relatives` are noted."""
+        for relative in relatives:
+            self._note(relative)
+        recording, self.recording = self.recording, None
+        try:
+            return super().squawk(relatives)
+        finally:
+            self.recording = recording
+
+    def size(self, relative: str) -> int | None:
+        self._note(relative)
+        return super().size(relative)
+
+
+def _other_services(paths: set[str], home: str) -> set[str]:
+    found = set()
+    for path in paths:
+        parts = path.split("/")
+        foreign = len(parts) >= 2 and parts[1] not in (home, "", *layout.RESERVED_SERVICE_NAMES)
+        if foreign and parts[0] == layout.SERVICES_DIR:
+            found.add(path)
+    return found
+
+
+def test_only_the_listed_checks_read_another_services_files(pristine: Path) -> None:
+    """Every service, endpoint and event check, run on a fresh view (no index remembered from another subject), reads
+    below services/ only its subject's home service folder — or is in CROSS_SERVICE_CHECKS, which --changed-since
+    decides for every subject of its kind. (An event of no service's family is decided on any change.)"""
+    crossing: dict[str, set[str]] = {}
+    for check in catalogue().values():
+        if check.kind not in (Kind.SERVICE, Kind.ENDPOINT, Kind.EVENT):
+            continue
+        listing = RepoView(pristine)
+        for subject in [s for s in listing.subjects(check.kind) if home_service(listing, s) is not None]:
+            view = RecordingView(pristine)
+            for kind in Kind:  # listing the subjects is the plan's work, done before any check runs
+                view.subjects(kind)
+            view.recording = set()
+            list(check.run(view, subject))
+            home = home_service(view, subject)
+            assert home is not None
+            elsewhere = _other_services(view.recording, home)
+            if elsewhere:
+                crossing.setdefault(check.id, set()).update(elsewhere)
+    unlisted = {check: sorted(paths)[:3] for check, paths in crossing.items() if check not in CROSS_SERVICE_CHECKS}
+    assert unlisted == {}, json.dumps(unlisted)
+
+
+# --- --changed-since -------------------------------------------------------------------------------------------
+def _run(root: Path, capsys: pytest.CaptureFixture[str], *options: str) -> dict[str, object]:
+    assert main(["verify", str(root), "--format", "json", "--no-cache", *options]) in (0, 1)
+    document = json.loads(capsys.readouterr().out)
+    assert isinstance(document, dict)
+    return document
+
+
+def _subjects(document: dict[str, object]) -> set[str]:
+    findings = document["findings"]
+    assert isinstance(findings, list)
+    return {f["subject"] for f in findings if f["subject"]}
+
+
+def _own_subjects(document: dict[str, object]) -> set[str]:
+    """The subjects decided for their own sake (the checks of CROSS_SERVICE_CHECKS are decided for every service)."""
+    findings = document["findings"]
+    assert isinstance(findings, list)
+    return {f["subject"] for f in findings if f["subject"] and f["id"] not in CROSS_SERVICE_CHECKS}
+
+
+def _rows(document: dict[str, object]) -> list[tuple[object, ...]]:
+    findings = document["findings"]
+    assert isinstance(findings, list)
+    return [tuple(f.values()) for f in findings]
+
+
+@pytest.fixture
+def full(repo: Path, capsys: pytest.CaptureFixture[str]) -> Iterator[dict[str, object]]:
+    yield _run(repo, capsys)
+
+
+def test_nothing_changed_decides_the_repo_level_items_only(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    document = _run(repo, capsys, "--changed-since", "HEAD")
+    assert _subjects(document) == {"repo"}
+    assert document["changed_since"] == {"ref": "HEAD", "all_subjects": False}
+
+
+def test_an_edit_in_one_service_decides_that_service_and_no_other(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (repo / "services/orders/src/app.ts").write_text("export const app = ;\n")  # uncommitted
+    full = _run(repo, capsys)
+    document = _run(repo, capsys, "--changed-since", "HEAD")
+    decided = _subjects(document)
+    assert "service:orders" in decided and "repo" in decided
+    own = _own_subjects(document)
+    assert "event:orders.item_created" in own and "event:platform.heartbeat" in own
+    elsewhere = {"service:billing", "service:shipping", "event:billing.item_created", "event:shipping.item_created"}
+    assert not own & elsewhere
+    others = {(row[0], row[3]) for row in _rows(document) if row[3] in ("service:billing", "service:shipping")}
+    assert others and {check_id for check_id, _ in others} <= CROSS_SERVICE_CHECKS
+    # what it decides, it decides as the whole run does, in the same order
+    pairs = {(row[0], row[3]) for row in _rows(document)}
+    assert [row for row in _rows(full) if (row[0], row[3]) in pairs] == _rows(document)
+    assert any(row[1] == "fail" and row[4] == "services/orders/src/app.ts" for row in _rows(document))
+
+
+def test_committed_added_and_deleted_files_count_as_changed(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    app = repo / "services/billing/src/app.ts"
+    app.write_text(app.read_text() + "// a comment\n")
+    subprocess.run([*GIT, "commit", "-q", "-am", "billing"], cwd=repo, check=True)
+    (repo / "services/shipping/src/extra.ts").write_text("export const extra = 1;\n")  # untracked
+    decided = _own_subjects(_run(repo, capsys, "--changed-since", "HEAD~1"))
+    assert {"service:billing", "service:shipping"} <= decided and "service:orders" not in decided
+    (repo / "services/orders/src/app.ts").unlink()
+    assert "service:orders" in _own_subjects(_run(repo, capsys, "--changed-since", "HEAD"))
+
+
+def test_a_shared_file_decides_everything(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    full = _run(repo, capsys)
+    scopes = repo / layout.SCOPES_REGISTRY
+    scopes.write_text(scopes.read_text() + "\n// reviewed\n")
+    document = _run(repo, capsys, "--changed-since", "HEAD")
+    assert document["changed_since"] == {"ref": "HEAD", "all_subjects": True}
+    assert _rows(document) == _rows(full)
+
+
+def test_a_bad_ref_is_one_line_exit_2(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    for ref in ("--output=/tmp/x", "no-such-branch"):
+        assert main(["verify", str(repo), f"--changed-since={ref}"]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("scaffold: error: --changed-since") and err.count("\n") == 1
+
+
+def test_no_hook_filter_or_fsmonitor_of_the_repo_runs(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    marker = repo.parent / "ran"
+    script = repo.parent / "evil.sh"
+    script.write_text(f"#!/bin/sh\ntouch {marker}\ncat\n")
+    script.chmod(0o755)
+    for key, value in (("core.fsmonitor", str(script)), ("filter.evil.clean", str(script)),
+                       ("core.hooksPath", str(repo.parent))):  # fmt: skip
+        subprocess.run(["git", "config", key, value], cwd=repo, check=True)
+    (repo / ".gitattributes").write_text("* filter=evil\n")
+    (repo / "services/orders/src/app.ts").write_text("export const app = 1;\n")
+    _run(repo, capsys, "--changed-since", "HEAD")
+    assert not marker.exists()
