@@ -59,7 +59,15 @@ def repo_lock(root: Path, what: str, *, wait: bool = True) -> Iterator[bool]:
         finally:
             _held[key] -= 1
         return
-    descriptor = _open_lock_file(root)
+    try:
+        descriptor = _open_lock_file(root)
+    except OSError as error:
+        if error.errno not in (errno.EROFS, errno.EACCES, errno.EPERM):
+            raise
+        # A repo where the lock file cannot be made is one this process cannot write either (a read-only checkout):
+        # reading, planning and dry runs go on unlocked; a real write fails on its own, with its own message.
+        yield True
+        return
     try:
         if not _acquire(descriptor, what, wait):
             yield False

@@ -148,3 +148,26 @@ def test_the_verify_cache_is_not_stored_while_another_command_writes(pristine: P
         held.communicate("")
     cache.store(repo, "key", "report\n", 0, decided_at, until)
     assert cache.load(repo, "key", decided_at) == (b"report\n", 0)
+
+
+def test_a_read_only_checkout_still_plans_and_dry_runs(pristine: Path, tmp_path: Path) -> None:
+    """The lock file cannot be made there: no writer can run there either, so dry runs and verify go on unlocked."""
+    repo = copy_platform(pristine, tmp_path / "platform")
+    (repo / ".scaffold" / "lock").unlink(missing_ok=True)  # a fresh clone: no lock file yet
+    view = tmp_path / "read-only"
+    view.mkdir()
+    mounted = subprocess.run(["mount", "--bind", "-o", "ro", str(repo), str(view)], capture_output=True, text=True)
+    if mounted.returncode != 0:
+        reason = f"cannot make a read-only bind mount here: {(mounted.stderr or mounted.stdout).strip()}"
+        print(reason)
+        pytest.skip(reason)
+    try:
+        subprocess.run(["mount", "-o", "remount,ro,bind", str(view)], check=False, capture_output=True)
+        assert not (view / ".scaffold" / "lock").exists()
+        result = start(*new_event(view, "billing.paid"), "--dry-run")
+        status, out, err = result.wait(timeout=300), *result.communicate()
+        assert status == 0, err
+        assert "+++ b/packages/contracts/src/events/billing.ts" in out
+        assert not (view / ".scaffold" / "lock").exists()
+    finally:
+        subprocess.run(["umount", "-l", str(view)], check=False)
