@@ -79,7 +79,7 @@ def test_verify_reports_no_failure(removed: Path) -> None:
         [sys.executable, "-m", "scaffold.cli", "verify", str(removed), "--format", "json"],
         capture_output=True, text=True, check=False,
     )
-    findings = json.loads(result.stdout)
+    findings = json.loads(result.stdout)["findings"]
     failing = [f for f in findings if f["status"] == "fail"]
     assert failing == [], json.dumps(failing, indent=1)
     subjects = {f["subject"] for f in findings}

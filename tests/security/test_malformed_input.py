@@ -135,7 +135,7 @@ def test_verify_reports_each_malformed_manifest(shared_platform: Path, case: str
         result = run_bounded("verify", str(shared_platform), "--no-cache", "--format", "json")
     assert result.code == 1, result.err
     assert result.err == ""
-    findings = json.loads(result.out)
+    findings = json.loads(result.out)["findings"]
     unreported = [path for path in VERIFIED if not any(f["file"] == path and f["status"] == "fail" for f in findings)]
     assert unreported == []
     assert not any("the check itself failed" in f["message"] for f in findings)
@@ -148,5 +148,5 @@ def test_a_byte_order_mark_is_read_as_yaml_allows(platform: Path) -> None:
     for argv in (SERVICE, EVENT, JOB, ENDPOINT):
         result = run_cli(*argv, "--repo", str(platform), "--defaults", "--dry-run", "--no-verify")
         assert result.code == 0, result.err
-    findings = json.loads(run_cli("verify", str(platform), "--no-cache", "--format", "json").out)
+    findings = json.loads(run_cli("verify", str(platform), "--no-cache", "--format", "json").out)["findings"]
     assert [f for f in findings if f["file"] in VERIFIED and f["status"] == "fail"] == []

@@ -46,7 +46,7 @@ def test_the_refused_manifest_is_a_fail_under_the_item_that_reads_it(platform: P
     _replace_with_symlink(platform / "release/freeze-windows.yaml", "../../outside/.env")
     _secret_outside(platform)
     result = run_cli("verify", str(platform), "--no-cache", "--format", "json")
-    failing = _fails(json.loads(result.out), "release/freeze-windows.yaml")
+    failing = _fails(json.loads(result.out)["findings"], "release/freeze-windows.yaml")
     assert {(f["id"], f["message"]) for f in failing} >= {("DEPLOY-04", repofs_read.OUTSIDE)}
 
 
@@ -58,7 +58,7 @@ def test_a_service_folder_symlinked_out_of_the_repo_is_reported_not_skipped(plat
     result = run_cli("verify", str(platform), "--no-cache", "--format", "json")
     assert result.code == 1
     assert "hunter2" not in result.out
-    failing = _fails(json.loads(result.out), "services/billing")
+    failing = _fails(json.loads(result.out)["findings"], "services/billing")
     assert [(f["id"], f["subject"], f["message"]) for f in failing] == [
         ("SVC-CODE-01", "service:billing", repofs_read.OUTSIDE)
     ]
@@ -81,7 +81,7 @@ def test_a_symlink_to_dev_zero_is_never_read(platform: Path) -> None:
     _replace_with_symlink(platform / "catalog/services.yaml", "/dev/zero")
     result = run_bounded("verify", str(platform), "--no-cache", "--format", "json")
     assert result.code == 1, result.err
-    findings = json.loads(result.out)
+    findings = json.loads(result.out)["findings"]
     # the checks that need the file see it missing, and the refusal says why
     assert repofs_read.OUTSIDE in {f["message"] for f in _fails(findings, "services/billing/openapi.yaml")}
     assert repofs_read.OUTSIDE in {f["message"] for f in _fails(findings, "catalog/services.yaml")}
@@ -95,7 +95,7 @@ def test_fifos_in_a_service_folder_and_as_a_manifest_do_not_block_verify(platfor
     os.mkfifo(platform / "release/freeze-windows.yaml")
     result = run_bounded("verify", str(platform), "--no-cache", "--format", "json", timeout=120)
     assert result.code == 1, result.err
-    findings = json.loads(result.out)
+    findings = json.loads(result.out)["findings"]
     fifo = repofs_read.NOT_REGULAR.format(kind="a FIFO")
     assert [(f["id"], f["subject"], f["message"]) for f in _fails(findings, "services/billing/src/pipe.ts")] == [
         ("SVC-CODE-01", "service:billing", fifo)
@@ -116,7 +116,7 @@ def test_symlink_loops_are_reported(platform: Path) -> None:
     (platform / "services/billing/src/b.ts").symlink_to("a.ts")
     (platform / "docs/self.md").symlink_to("self.md")
     result = run_bounded("verify", str(platform), "--no-cache", "--format", "json")
-    findings = json.loads(result.out)
+    findings = json.loads(result.out)["findings"]
     loop = repofs_read.LOOP
     assert [f["message"] for f in _fails(findings, "services/billing/src/a.ts")] == [loop]
     assert [f["message"] for f in _fails(findings, "services/billing/src/b.ts")] == [loop]
@@ -127,7 +127,7 @@ def test_an_oversized_file_a_check_reads_is_reported_under_that_check(platform: 
     freeze = platform / "release/freeze-windows.yaml"
     freeze.write_bytes(freeze.read_bytes() + b"#" * (repofs_read.MAX_FILE_BYTES + 1) + b"\n")
     result = run_bounded("verify", str(platform), "--no-cache", "--format", "json", "--only", "DEPLOY-04")
-    findings = json.loads(result.out)
+    findings = json.loads(result.out)["findings"]
     assert [(f["id"], f["message"]) for f in _fails(findings, "release/freeze-windows.yaml")][-1] == (
         "DEPLOY-04",
         repofs_read.TOO_LARGE,
@@ -140,7 +140,7 @@ def test_symlinks_that_stay_inside_the_repo_are_read_as_before(platform: Path) -
     os.rename(platform / "release/freeze-windows.yaml", moved)
     (platform / "release/freeze-windows.yaml").symlink_to("calendar.yaml")
     result = run_cli("verify", str(platform), "--no-cache", "--format", "json")
-    assert _fails(json.loads(result.out), "release/freeze-windows.yaml") == []
+    assert _fails(json.loads(result.out)["findings"], "release/freeze-windows.yaml") == []
     assert result.code == baseline.code
 
 

@@ -78,7 +78,7 @@ def test_verify_reports_an_alias_bomb_in_bounded_memory(platform: Path) -> None:
     (platform / "services/billing/openapi.yaml").write_text(ALIAS_BOMB)
     result = run_bounded("verify", str(platform), "--no-cache", "--format", "json")  # 1 GB address space
     assert result.code == 1, result.err
-    findings = json.loads(result.out)
+    findings = json.loads(result.out)["findings"]
     for path in ("services/billing/service.yaml", "release/freeze-windows.yaml", "services/billing/openapi.yaml"):
         messages = [f["message"] for f in findings if f["file"] == path and f["status"] == "fail"]
         assert any("aliases expand to more than" in m for m in messages), (path, messages)
@@ -90,7 +90,8 @@ def test_verify_reports_a_duplicate_key_at_its_line(platform: Path) -> None:
     catalog.write_text(text + "services: []\n")
     line = text.count("\n") + 1
     result = run_cli("verify", str(platform), "--no-cache", "--format", "json")
-    failing = [f for f in json.loads(result.out) if f["file"] == "catalog/services.yaml" and f["status"] == "fail"]
+    findings = json.loads(result.out)["findings"]
+    failing = [f for f in findings if f["file"] == "catalog/services.yaml" and f["status"] == "fail"]
     assert failing and all(f["line"] == line for f in failing)
     assert any("duplicate key 'services'" in f["message"] for f in failing)
 
