@@ -45,8 +45,12 @@ await db.exec(`create table items (id uuid primary key, name text not null, seq 
 const app = new Hono();
 app.get("/healthz", (c) => c.json({ ok: true }));
 app.get("/items", async (c) => {
-  const { rows } = await db.query("select id, name, created_at from items order by seq desc limit 20");
-  return c.json({ data: rows });
+  // the generated list's shape: a page of 50 newest first and the total count
+  const [{ rows }, count] = await Promise.all([
+    db.query("select id, name, created_at from items order by seq desc limit 50"),
+    db.query("select count(*)::int as n from items"),
+  ]);
+  return c.json({ data: rows, total: count.rows[0].n });
 });
 app.post("/items", async (c) => {
   const body = await c.req.json();
