@@ -1,0 +1,176 @@
+"""Load benchmark (issue 9 point 7): the generated billing service vs a bare Hono route, under autocannon.
+
+Prints, for GET /items and POST /items: p50/p99 latency, requests/s, errors, non-2xx, and generated p99 / bare p99.
+Goal: 0 errors, 0 non-2xx, generated p99 <= 2x bare p99. Loopback (127.0.0.1) only.
+
+    .venv/bin/python bench/bench_service_load.py [--seconds 10] [--connections 10]
+
+Needs pnpm (.tools/bin after scripts/bootstrap) and npm on PATH (autocannon 9.0.0 goes into a scratch folder).
+The bare server runs its own embedded PGlite with an items table of the same shape (embedded PGlite cannot be shared
+between two processes), so both sides pay the same database engine and the difference is the middleware stack.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import hashlib
+import hmac
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+from scaffold import pnpm
+from scaffold.cli import main as scaffold_main
+
+AUTH_SECRET = "bench-only-secret-of-at-least-32-characters"
+HOST = "127.0.0.1"  # loopback only, never another address
+
+BARE_SERVER = """\
+import { serve } from "@hono/node-server";
+import { Hono } from "hono";
+import { PGlite } from "@electric-sql/pglite";
+import { randomUUID } from "node:crypto";
+
+const db = new PGlite();
+await db.exec(`create table items (id uuid primary key, name text not null, seq bigserial,
+  created_at timestamptz not null default now())`);
+const app = new Hono();
+app.get("/healthz", (c) => c.json({ ok: true }));
+app.get("/items", async (c) => {
+  // the generated list's shape: a page of 50 newest first and the total count
+  const [{ rows }, count] = await Promise.all([
+    db.query("select id, name, created_at from items order by seq desc limit 50"),
+    db.query("select count(*)::int as n from items"),
+  ]);
+  return c.json({ data: rows, total: count.rows[0].n });
+});
+app.post("/items", async (c) => {
+  const body = await c.req.json();
+  const { rows } = await db.query("insert into items (id, name) values ($1, $2) returning id, name, created_at",
+    [randomUUID(), body.name]);
+  return c.json(rows[0], 201);
+});
+serve({ fetch: app.fetch, hostname: "127.0.0.1", port: Number(process.env.PORT) });
+"""
+
+# autocannon driver: one run per route; POSTs get a fresh Idempotency-Key per request through setupRequest.
+DRIVER = """\
+const autocannon = require("autocannon");
+const { randomUUID } = require("node:crypto");
+const [url, method, token, seconds, connections] = process.argv.slice(2);
+const headers = { authorization: `Bearer ${token}`, "content-type": "application/json" };
+const opts = { url, duration: Number(seconds), connections: Number(connections), method, headers };
+if (method === "POST") {
+  opts.requests = [{ method: "POST", setupRequest: (req) => ({ ...req,
+    headers: { ...headers, "idempotency-key": randomUUID() }, body: JSON.stringify({ name: "Alpha" }) }) }];
+}
+autocannon(opts, (err, r) => {
+  if (err) { console.error(err); process.exit(1); }
+  console.log(JSON.stringify({ p50: r.latency.p50, p99: r.latency.p99, rps: r.requests.average,
+    errors: r.errors + r.timeouts, non2xx: r.non2xx, total: r.requests.total }));
+});
+"""
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _token(scopes: list[str]) -> str:
+    """An HS256 JWT as service-kit's signToken() issues it (same as tests/e2e/test_service_over_http.py)."""
+    now = int(time.time())
+    claims = {"sub": "user-1", "brand_id": "brand-a", "scopes": scopes, "iat": now, "exp": now + 3600}
+    signing_input = f"{_b64(json.dumps({'alg': 'HS256', 'typ': 'JWT'}).encode())}.{_b64(json.dumps(claims).encode())}"
+    signature = hmac.new(AUTH_SECRET.encode(), signing_input.encode(), hashlib.sha256).digest()
+    return f"{signing_input}.{_b64(signature)}"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind((HOST, 0))
+        return int(probe.getsockname()[1])
+
+
+def _start(argv: list[str], cwd: Path, port: int, log: Path) -> tuple[subprocess.Popen[bytes], str]:
+    env = {**os.environ, "AUTH_SECRET": AUTH_SECRET, "PORT": str(port), "STAGE": "local"}
+    env |= {"OTEL_SDK_DISABLED": "true", "OTEL_LOGS_EXPORTER": "none"}
+    # its own process group, so stopping it ends tsx/node and nothing else
+    proc = subprocess.Popen(argv, cwd=cwd, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT,
+                            start_new_session=True)
+    url = f"http://{HOST}:{port}"
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            sys.exit(f"{argv[-1]} exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(f"{url}/healthz", timeout=2) as response:
+                if response.status == 200:
+                    return proc, url
+        except OSError:
+            time.sleep(0.5)
+    sys.exit(f"{argv[-1]} did not answer /healthz within 180 s")
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+
+
+def _drive(scratch: Path, url: str, method: str, seconds: int, connections: int) -> dict[str, float]:
+    token = _token(["billing:read", "billing:write"])
+    out = subprocess.run(["node", "driver.cjs", url, method, token, str(seconds), str(connections)],
+                         cwd=scratch, check=True, capture_output=True, text=True)
+    return dict(json.loads(out.stdout.strip().splitlines()[-1]))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=10)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="bench-load-") as tmp:
+        root, scratch = Path(tmp) / "platform", Path(tmp) / "autocannon"
+        assert scaffold_main(["init", str(root), "--defaults", "--no-verify"]) == 0
+        assert scaffold_main(["new", "service", "billing", "--repo", str(root), "--defaults", "--no-verify"]) == 0
+        pnpm.run(["install"], root)
+        scratch.mkdir()
+        subprocess.run(["npm", "install", "--silent", "--no-audit", "--no-fund", "autocannon@9.0.0"],
+                       cwd=scratch, check=True)
+        (scratch / "driver.cjs").write_text(DRIVER)
+        service = root / "services" / "billing"
+        (service / "bare-server.mjs").write_text(BARE_SERVER)  # resolves hono/PGlite from the service's deps
+        results: dict[tuple[str, str], dict[str, float]] = {}
+        for side, argv in (("generated", [str(service / "node_modules/.bin/tsx"), "src/index.ts"]),
+                           ("bare", ["node", "bare-server.mjs"])):
+            proc, url = _start(argv, service, _free_port(), Path(tmp) / f"{side}.log")
+            try:
+                for method in ("GET", "POST"):
+                    if method == "GET":  # something to list
+                        _drive(scratch, f"{url}/items", "POST", 1, 1)
+                    results[side, method] = _drive(scratch, f"{url}/items", method, args.seconds, args.connections)
+            finally:
+                _stop(proc)
+    print(f"{args.seconds} s per route, {args.connections} connections, {HOST}")
+    print(f"{'route':<18}{'p50 ms':>8}{'p99 ms':>8}{'req/s':>9}{'errors':>8}{'non2xx':>8}")
+    for (side, method), r in results.items():
+        print(f"{side + ' ' + method:<18}{r['p50']:>8}{r['p99']:>8}{r['rps']:>9.0f}{r['errors']:>8}{r['non2xx']:>8}")
+    for method in ("GET", "POST"):
+        ratio = results["generated", method]["p99"] / max(results["bare", method]["p99"], 1)
+        clean = results["generated", method]["errors"] == 0 and results["generated", method]["non2xx"] == 0
+        print(f"{method}: generated p99 / bare p99 = {ratio:.2f} ({'holds' if ratio <= 2 else 'FAILS'} <= 2x); "
+              f"0 errors and 0 non-2xx: {'yes' if clean else 'NO'}")
+
+
+if __name__ == "__main__":
+    main()
