@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import json
 import subprocess
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 
 from pglast import ast, parse_plpgsql, parse_sql
@@ -613,6 +613,16 @@ def _nodes(value: object) -> Iterator[ast.Node]:
             yield from _nodes(item)
 
 
+def _reads(raw_statements: Iterable[ast.RawStmt]) -> Iterator[tuple[object, object]]:
+    """(FROM sources, WHERE clause) of every SELECT, UPDATE and DELETE in the statements, nested ones included."""
+    for raw in raw_statements:
+        for node in _nodes(raw.stmt):
+            if isinstance(node, ast.SelectStmt):
+                yield node.fromClause, node.whereClause
+            elif isinstance(node, ast.UpdateStmt | ast.DeleteStmt):
+                yield (node.relation,), node.whereClause
+
+
 def tables_filtered_by(query: str, column: str) -> set[str] | None:
     """Tables that SELECT / UPDATE / DELETE statements in `query` read with `column` in their WHERE clause
     (e.g. the read paths that filter by brand_id). None when `query` is not SQL that parses."""
@@ -621,30 +631,23 @@ def tables_filtered_by(query: str, column: str) -> set[str] | None:
     except ParseError:
         return None
     found: set[str] = set()
-    for raw in raw_statements:
-        for node in _nodes(raw.stmt):
-            if isinstance(node, ast.SelectStmt):
-                sources, where = node.fromClause, node.whereClause
-            elif isinstance(node, ast.UpdateStmt | ast.DeleteStmt):
-                sources, where = (node.relation,), node.whereClause
-            else:
+    for sources, where in _reads(raw_statements):
+        tables = {
+            (r.alias.aliasname if r.alias is not None else r.relname): r.relname
+            for r in _nodes(sources)
+            if isinstance(r, ast.RangeVar) and r.relname
+        }
+        for ref in _nodes(where):
+            if not isinstance(ref, ast.ColumnRef) or not ref.fields:
                 continue
-            tables = {
-                (r.alias.aliasname if r.alias is not None else r.relname): r.relname
-                for r in _nodes(sources)
-                if isinstance(r, ast.RangeVar) and r.relname
-            }
-            for ref in _nodes(where):
-                if not isinstance(ref, ast.ColumnRef) or not ref.fields:
-                    continue
-                names = [getattr(f, "sval", None) for f in ref.fields]
-                if names[-1] != column:
-                    continue
-                qualifier = names[-2] if len(names) > 1 else None
-                if qualifier is None:
-                    found.update(tables.values())
-                elif qualifier in tables:
-                    found.add(tables[qualifier])
+            names = [getattr(f, "sval", None) for f in ref.fields]
+            if names[-1] != column:
+                continue
+            qualifier = names[-2] if len(names) > 1 else None
+            if qualifier is None:
+                found.update(tables.values())
+            elif qualifier in tables:
+                found.add(tables[qualifier])
     return found
 
 
@@ -724,32 +727,25 @@ def tables_read_without(query: str, column: str) -> set[str] | None:
     except ParseError:
         return None
     found: set[str] = set()
-    for raw in raw_statements:
-        for node in _nodes(raw.stmt):
-            if isinstance(node, ast.SelectStmt):
-                sources, where = node.fromClause, node.whereClause
-            elif isinstance(node, ast.UpdateStmt | ast.DeleteStmt):
-                sources, where = (node.relation,), node.whereClause
-            else:
+    for sources, where in _reads(raw_statements):
+        tables: dict[str, str] = {
+            str(r.alias.aliasname if r.alias is not None else r.relname): str(r.relname)
+            for r in _direct_relations(sources)
+        }
+        conditions = [where, *(j.quals for j in _nodes(sources) if isinstance(j, ast.JoinExpr))]
+        filtered: set[str] = set()
+        for ref in _nodes(conditions):
+            if not isinstance(ref, ast.ColumnRef) or not ref.fields:
                 continue
-            tables: dict[str, str] = {
-                str(r.alias.aliasname if r.alias is not None else r.relname): str(r.relname)
-                for r in _direct_relations(sources)
-            }
-            conditions = [where, *(j.quals for j in _nodes(sources) if isinstance(j, ast.JoinExpr))]
-            filtered: set[str] = set()
-            for ref in _nodes(conditions):
-                if not isinstance(ref, ast.ColumnRef) or not ref.fields:
-                    continue
-                names = [getattr(f, "sval", None) for f in ref.fields]
-                if names[-1] != column:
-                    continue
-                qualifier = names[-2] if len(names) > 1 else None
-                if qualifier is None:
-                    filtered.update(tables)
-                elif qualifier in tables:
-                    filtered.add(qualifier)
-            found.update(relname for alias, relname in tables.items() if alias not in filtered)
+            names = [getattr(f, "sval", None) for f in ref.fields]
+            if names[-1] != column:
+                continue
+            qualifier = names[-2] if len(names) > 1 else None
+            if qualifier is None:
+                filtered.update(tables)
+            elif qualifier in tables:
+                filtered.add(qualifier)
+        found.update(relname for alias, relname in tables.items() if alias not in filtered)
     return found
 
 
