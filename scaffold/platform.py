@@ -58,6 +58,9 @@ PLATFORM_EVENT_FAMILY = "platform"  # platform-wide events (platform.heartbeat):
 JOBS_DIR = "services/jobs"
 JOBS_INFRA = "services/jobs/infra.ts"
 JOBS_RUNNER = "services/jobs/src/runner.ts"
+# The scope the jobs M2M client holds (packages/scopes registry) and every job's admin route requires: the generator
+# writes `requireScope(JOBS_SCOPE)` (templates/job says it literally), JOB-01's fix text and docs name it.
+JOBS_SCOPE = "jobs:run"
 INTEGRATION_MANIFEST = "integration.yaml"
 INTEGRATION_ANSWERS = ".copier-answers.yml"
 INTEGRATION_ERRORS_MODULE = "src/errors.ts"  # integration-relative: maps every platform error code (INT-06)

@@ -109,7 +109,7 @@ def target_endpoint_is_idempotent(repo: RepoView, subject: Subject) -> Iterable[
     admin endpoint closed to everyone but the jobs M2M client.
 
     How to fix: Add the admin route to the target service:
-    `app.post("/admin/<task>", requireScope("<service>:admin"), idempotency(), handler)`.
+    `app.post("/admin/jobs/<job>", requireScope("jobs:run"), idempotency(), handler)`.
     """
     entry = _entry(repo, subject)
     if entry is None:
@@ -146,8 +146,8 @@ def target_endpoint_is_idempotent(repo: RepoView, subject: Subject) -> Iterable[
             f"services/{service}/src has no `{method} {path}` route",
             file=platform.JOBS_REGISTRY,
             line=target_line,
-            fix=f'add `app.{method.lower()}("{path}", requireScope("{service}:admin"), idempotency(), '
-            "handler)` to the target service",
+            fix=f'add `app.{method.lower()}("{path}", requireScope("{platform.JOBS_SCOPE}"), idempotency(), '
+            "handler)` to the target service (`scaffold new job` writes it)",
         )
         return [route_not_found(repo, service, "JOB-01", absent)]
     route_file, route, _ = found
@@ -160,7 +160,7 @@ def target_endpoint_is_idempotent(repo: RepoView, subject: Subject) -> Iterable[
                 f"{method} {path} does not use {' or '.join(m + '()' for m in missing)}",
                 file=route_file,
                 line=route.line,
-                fix="add requireScope(...) and idempotency() to the route's middleware",
+                fix=f'add requireScope("{platform.JOBS_SCOPE}") and idempotency() to the route\'s middleware',
             )
         ]
     return [

@@ -37,7 +37,7 @@ from scaffold.parsers import models
 from scaffold.parsers import typescript as ts
 from scaffold.staging import ChangeSet
 
-JOBS_SCOPE = "jobs:run"
+JOBS_SCOPE = platform.JOBS_SCOPE
 JOBS_SERVICE = "jobs"
 ROUTES_FILE = "src/routes/jobs.ts"
 ROUTES_FUNCTION = "jobRoutes"
