@@ -65,7 +65,8 @@ class References:
 # The versions openapi-spec-validator 0.9 has a schema for, by `openapi:` minor version.
 SUPPORTED_VERSIONS = ("3.0", "3.1", "3.2")
 MAX_NESTING = 64  # dicts and lists: real documents nest ~20 deep; the validator recurses ~12 frames a level
-MAX_REFERENCED_DOCUMENTS = 64
+# files a split document may reference: DigitalOcean's public API (~2,900 files) fits; MAX_VALUES bounds the rest
+MAX_REFERENCED_DOCUMENTS = 4096
 MAX_VALUES = 3_000_000  # mapping values and list items, all documents together: a bound on runaway input
 
 
@@ -119,7 +120,8 @@ def validate_openapi(parsed: ParsedYaml, references: References | None = None) -
         validator = validator_class(document, base_uri=reading.base_uri, handlers=reading.handlers())
         for error in validator.iter_errors():
             location = tuple(getattr(error, "scaffold_location", ()) or ())
-            path = _written_at(document, (*location, *tuple(getattr(error, "absolute_path", ()) or ())))
+            at = (*location, *tuple(getattr(error, "absolute_path", ()) or ()), *_extra_key(error))
+            path = _written_at(document, at)
             errors.append(SpecError(str(getattr(error, "message", error)), path, parsed.line_of(path)))
     except Exception as error:  # the validator raises assorted errors (KeyError, RecursionError, Unresolvable ...)
         path = _written_at(document, _reading_at(error))
@@ -295,7 +297,9 @@ class _OnlyKnownDocuments(dict[str, Callable[[str], object]]):
 
     def __init__(self, documents: Mapping[str, object]) -> None:
         super().__init__()
-        self._documents = documents
+        # by unquoted URI: a ref written `paths/menu_{id}.yaml` reaches the handler as written, while the document
+        # was filed under its quoted name (`menu_%7Bid%7D`)
+        self._documents = {unquote(uri): document for uri, document in documents.items()}
 
     def __contains__(self, scheme: object) -> bool:
         return True
@@ -304,8 +308,8 @@ class _OnlyKnownDocuments(dict[str, Callable[[str], object]]):
         return self._serve
 
     def _serve(self, uri: str) -> object:
-        if uri in self._documents:
-            return self._documents[uri]
+        if unquote(uri) in self._documents:
+            return self._documents[unquote(uri)]
         raise LookupError(f"{uri} is not a document the verifier may read")
 
 
@@ -327,6 +331,7 @@ def _read_references(
         reading.cycle_errors.append(SpecError(message, (*cycle[0], "$ref"), line, "reference"))
     queue: list[tuple[str, ParsedYaml, list[tuple[_Path, str]]]] = [(document_path, parsed, refs)]
     done = {document_path}
+    over_bound = False
     while queue:
         here, current, found = queue.pop(0)
         file = None if here == document_path else here
@@ -334,7 +339,13 @@ def _read_references(
             target, problem = _reference_target(here, reference, references)
             if problem is None and target is not None and target not in done:
                 if len(done) >= MAX_REFERENCED_DOCUMENTS:
-                    problem = f"more than {MAX_REFERENCED_DOCUMENTS} documents are referenced; the rest are not read"
+                    if over_bound:
+                        continue  # one finding says it; the document is already not decided valid
+                    over_bound = True
+                    problem = (
+                        f"more than {MAX_REFERENCED_DOCUMENTS} documents are referenced; this one and the rest are not "
+                        "read, so the document's validity is not known"
+                    )
                 else:
                     assert references is not None
                     loaded = references.read(target)
@@ -355,6 +366,26 @@ def _read_references(
                 message = f"`$ref: {reference}` is not followed: {problem}"
                 reading.errors.append(SpecError(message, path, current.line_of(path), "reference", file))
     return reading
+
+
+def _extra_key(error: object) -> tuple[str, ...]:
+    """The one key an `additionalProperties` / `unevaluatedProperties: false` error is about, so the finding points at
+    that key's line (as Spectral does) rather than at the object holding it; () when the error is another kind or
+    may be about several keys. The keys outside the schema's own `properties` and `patternProperties` include every
+    offending key, so when they are one, it is the one."""
+    instance, schema = getattr(error, "instance", None), getattr(error, "schema", None)
+    if getattr(error, "validator", None) not in ("additionalProperties", "unevaluatedProperties"):
+        return ()
+    if not isinstance(instance, Mapping):
+        return ()
+    if not isinstance(schema, Mapping):
+        return ()
+    known, patterns = schema.get("properties") or {}, schema.get("patternProperties") or {}
+    extra = [
+        key for key in instance
+        if key not in known and not any(re.search(pattern, str(key)) for pattern in patterns)
+    ]
+    return (extra[0],) if len(extra) == 1 and isinstance(extra[0], str) else ()
 
 
 def _reference_target(here: str, reference: str, references: References | None) -> tuple[str | None, str | None]:
