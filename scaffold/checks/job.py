@@ -102,7 +102,9 @@ def _infra(check_id: str, repo: RepoView) -> ts.ParsedTs | Finding:
 @check("JOB-01", "Target service has an idempotent admin endpoint", mode="auto", kind=Kind.JOB)
 def target_endpoint_is_idempotent(repo: RepoView, subject: Subject) -> Iterable[Finding]:
     """What it does: Looks up the job's `target.service` under services/ and, in its src/, the Hono route
-    `app.<method>(target.path, ...)`; the route must use `requireScope(...)` and `idempotency()`.
+    `app.<method>(target.path, ...)`; the route must use `idempotency()` and `requireScope(...)` with the jobs
+    scope (`jobs:run`, what the jobs M2M client holds) among its literal scopes; a scope the verifier cannot read
+    as a literal is `needs_human`.
 
     Why it matters: Schedulers retry and occasionally fire twice; the runner sends
     `Idempotency-Key: <job>@<scheduled time>`, which only helps if the endpoint honours it. The scope keeps the
@@ -163,8 +165,41 @@ def target_endpoint_is_idempotent(repo: RepoView, subject: Subject) -> Iterable[
                 fix=f'add requireScope("{platform.JOBS_SCOPE}") and idempotency() to the route\'s middleware',
             )
         ]
+    scope = route.uses("requireScope")
+    assert scope is not None
+    if not scope.strings:
+        return [
+            Finding(
+                "JOB-01",
+                Status.NEEDS_HUMAN,
+                f"{method} {path} calls requireScope() with a scope that is not a string literal, so the verifier "
+                f"cannot tell whether the jobs client's `{platform.JOBS_SCOPE}` is accepted",
+                file=route_file,
+                line=scope.line,
+                fix=f'write the scope as a literal: requireScope("{platform.JOBS_SCOPE}")',
+            )
+        ]
+    if platform.JOBS_SCOPE not in scope.strings:
+        listed = ", ".join(f"`{s}`" for s in scope.strings)
+        return [
+            Finding(
+                "JOB-01",
+                Status.FAIL,
+                f"{method} {path} requires {listed}; the jobs runner's M2M client holds `{platform.JOBS_SCOPE}` only, "
+                "so every scheduled run would get 403",
+                file=route_file,
+                line=scope.line,
+                fix=f'require the jobs scope: requireScope("{platform.JOBS_SCOPE}")',
+            )
+        ]
     return [
-        Finding("JOB-01", Status.PASS, f"{method} {path} is scoped and idempotent", file=route_file, line=route.line)
+        Finding(
+            "JOB-01",
+            Status.PASS,
+            f"{method} {path} accepts `{platform.JOBS_SCOPE}` and is idempotent",
+            file=route_file,
+            line=route.line,
+        )
     ]
 
 
