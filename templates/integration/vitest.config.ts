@@ -3,8 +3,9 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts", "test/**/*.test.tsx"],
-    // Test files that need Postgres start their own PGlite (~0.8 GB, 2–10 s on a busy 2-core runner): two at a
-    // time, with room for the start-up.
+    // initdb and the migrations run once, here; each test file that needs Postgres loads that snapshot into a
+    // PGlite of its own (~0.8 GB): two at a time, with room for the start-up.
+    globalSetup: ["test/database.ts"],
     maxWorkers: 2,
     testTimeout: 30_000,
     hookTimeout: 60_000,
