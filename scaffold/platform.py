@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import posixpath
+from collections.abc import Mapping
 from pathlib import Path
 
 MARKER = ".scaffold/platform.yaml"
@@ -17,6 +19,7 @@ M2M_CLIENTS_SCHEMA = "schemas/m2m-clients.schema.json"
 FREEZE_WINDOWS_SCHEMA = "schemas/freeze-windows.schema.json"
 INTEGRATION_SCHEMA = "schemas/integration.schema.json"
 SST_CONFIG = "sst.config.ts"
+SST_SERVICES_ARRAY = "services"  # the array in sst.config.ts' run() that imports each service's infra (SVC-DEP-02)
 CATALOG = "catalog/services.yaml"
 M2M_CLIENTS = "identity/m2m-clients.yaml"
 FREEZE_WINDOWS = "release/freeze-windows.yaml"
@@ -62,7 +65,8 @@ JOBS_RUNNER = "services/jobs/src/runner.ts"
 # writes `requireScope(JOBS_SCOPE)` (templates/job says it literally), JOB-01's fix text and docs name it.
 JOBS_SCOPE = "jobs:run"
 INTEGRATION_MANIFEST = "integration.yaml"
-INTEGRATION_ANSWERS = ".copier-answers.yml"
+COPIER_ANSWERS = ".copier-answers.yml"  # every generated folder's copier answers (scaffold/templates.py)
+INTEGRATION_ANSWERS = COPIER_ANSWERS
 INTEGRATION_ERRORS_MODULE = "src/errors.ts"  # integration-relative: maps every platform error code (INT-06)
 BUTTON_KIT_MODULE = "@platform/button-kit"  # the Loop button kit (INT-11)
 OAUTH_REVOKE_PATH = "/oauth/revoke"  # the identity service's token revocation endpoint (INT-09)
@@ -105,6 +109,59 @@ SDK_SCHEMA = "src/schema.ts"  # SDK-relative: written by `pnpm sdk:gen` (openapi
 SDK_GEN_SCRIPT = "sdk:gen"
 HEALTH_PATH = "/healthz"
 SERVICE_KIT_PACKAGE = "@platform/service-kit"
+# What generated code calls from @platform/service-kit and the checks look for (templates/platform/packages/
+# service-kit/src/index.ts exports each; tests/test_conventions.py holds the two to each other).
+KIT_REQUIRE_SCOPE = "requireScope"
+KIT_REQUIRE_BAA = "requireBaa"
+KIT_IDEMPOTENCY = "idempotency"
+KIT_AUDIT = "audit"
+KIT_TRANSACTIONAL = "transactional"
+KIT_ENQUEUE = "enqueue"
+KIT_PUBLISH_PENDING = "publishPending"
+KIT_HANDLE_ONCE = "handleOnce"
+KIT_SAFE_VIEW = "safeView"
+KIT_CIRCUIT_BREAKER = "withCircuitBreaker"
+KIT_RUN_MIGRATIONS = "runMigrations"
+KIT_FROM_PGLITE = "fromPGlite"
+KIT_NAMES = (
+    KIT_REQUIRE_SCOPE,
+    KIT_REQUIRE_BAA,
+    KIT_IDEMPOTENCY,
+    KIT_AUDIT,
+    KIT_TRANSACTIONAL,
+    KIT_ENQUEUE,
+    KIT_PUBLISH_PENDING,
+    KIT_HANDLE_ONCE,
+    KIT_SAFE_VIEW,
+    KIT_CIRCUIT_BREAKER,
+    KIT_RUN_MIGRATIONS,
+    KIT_FROM_PGLITE,
+)
+
+
+class OutsideService(ValueError):
+    """A path a service's manifest declares that leads out of the service folder."""
+
+
+def service_openapi(service: str, manifest: object) -> str:
+    """Repo path of a service's OpenAPI document: `contracts.openapi` of its service.yaml (service-relative; the
+    schema requires it), or openapi.yaml when the manifest does not say. The one reader of that key: generators,
+    checks, `--fix` and the SDK regeneration all find the document here. Raises OutsideService for a declared path
+    that is absolute or has a `..` segment (service.schema.json's pattern makes that a SVC-CODE-02 failure)."""
+    contracts = manifest.get("contracts") if isinstance(manifest, Mapping) else None
+    declared = contracts.get("openapi") if isinstance(contracts, Mapping) else None
+    if not isinstance(declared, str) or not declared.strip():
+        return f"{service_dir(service)}/{SERVICE_OPENAPI}"
+    if declared.startswith("/") or "\\" in declared or ".." in declared.split("/"):
+        raise OutsideService(
+            f"{service_dir(service)}/{SERVICE_MANIFEST}: contracts.openapi {declared!r} leads out of the service folder"
+        )
+    return f"{service_dir(service)}/{posixpath.normpath(declared)}"
+
+
+def service_infra_module(service: str) -> str:
+    """The module sst.config.ts imports to deploy a service: `services/<name>/infra` (its infra.ts, no suffix)."""
+    return f"{service_dir(service)}/{SERVICE_INFRA}".removesuffix(".ts")
 
 
 def sdk_package_name(service: str) -> str:

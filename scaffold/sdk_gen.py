@@ -28,9 +28,9 @@ def render_schema(root: Path, service: str, openapi: str) -> str | None:
     if executable is None:
         return None
     with tempfile.TemporaryDirectory(prefix="scaffold-sdk-gen-") as scratch:
-        (Path(scratch) / "openapi.yaml").write_text(openapi, encoding="utf-8")
+        (Path(scratch) / platform.SERVICE_OPENAPI).write_text(openapi, encoding="utf-8")
         result = subprocess.run(
-            [str(executable), "openapi.yaml", "-o", "sdk/src/schema.ts"],
+            [str(executable), platform.SERVICE_OPENAPI, "-o", "sdk/src/schema.ts"],
             cwd=scratch,
             capture_output=True,
             text=True,

@@ -21,10 +21,10 @@ from typing import Any
 
 import yaml
 
-from scaffold import __version__
+from scaffold import __version__, platform
 from scaffold.errors import ScaffoldError
 
-ANSWERS_FILE = ".copier-answers.yml"
+ANSWERS_FILE = platform.COPIER_ANSWERS
 TEMPLATES_REF = f"v{__version__}"
 
 

@@ -219,7 +219,7 @@ def enqueued_events(
     the file's calls when the caller already has them."""
     found = []
     for call in calls if calls is not None else ts.all_calls(parsed, within):
-        if call.callee != "enqueue" and not call.callee.endswith(".enqueue"):
+        if call.callee != platform.KIT_ENQUEUE and not call.callee.endswith(f".{platform.KIT_ENQUEUE}"):
             continue
         for argument in call.arguments:
             name = object_string_field(argument.node, "name")

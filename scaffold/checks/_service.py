@@ -53,6 +53,11 @@ def manifest_data(repo: RepoView, subject: Subject) -> Mapping[str, object]:
     return parsed.data if parsed is not None and parsed.ok and isinstance(parsed.data, Mapping) else {}
 
 
+def openapi_path(repo: RepoView, subject: Subject) -> str:
+    """The service's OpenAPI document as its service.yaml declares it (RepoView.service_openapi)."""
+    return repo.service_openapi(subject.name)
+
+
 def manifest_unreadable(check_id: str, repo: RepoView, subject: Subject) -> Finding | None:
     """A fail when service.yaml cannot be read as a mapping, else None."""
     parsed = manifest(repo, subject)

@@ -162,7 +162,7 @@ REQUIRED_SCRIPTS = ("typecheck", "test")
     "CI green (all 23+ convention checks, typecheck, tests, build, drift checks)",
     mode="auto (local run) + evidence (CI)",
     kind=Kind.REPO,
-    covers=(".changeset/*.md", "package.json", "pnpm-lock.yaml"),
+    covers=(".changeset/*.md", platform.ROOT_PACKAGE_JSON, "pnpm-lock.yaml"),
 )
 def ci_green(repo: RepoView, subject: Subject) -> Iterable[Finding]:
     """What it does: Checks that the root package.json has the `typecheck` and `test` scripts CI runs (the

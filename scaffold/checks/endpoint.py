@@ -57,7 +57,7 @@ def _endpoint(check_id: str, repo: RepoView, subject: Subject) -> Endpoint | Fin
             check_id,
             Status.FAIL,
             f"operation {subject.name} not found",
-            file=subject.join("openapi.yaml"),
+            file=subject.join(platform.SERVICE_OPENAPI),
             line=1,
             fix="re-run scaffold verify",
         )
@@ -73,7 +73,7 @@ def _title(endpoint: Endpoint) -> str:
 
 
 # --- EP-01 ---------------------------------------------------------------------------------------------------
-@check("EP-01", "Scope chosen and documented", mode="auto", kind=Kind.ENDPOINT, covers=("openapi.yaml",))
+@check("EP-01", "Scope chosen and documented", mode="auto", kind=Kind.ENDPOINT, covers=(platform.SERVICE_OPENAPI,))
 def scope_chosen_and_documented(repo: RepoView, subject: Subject) -> Iterable[Finding]:
     """What it does: Checks that the operation's `security` names at least one OAuth scope and that every such
     scope is in SCOPES (packages/scopes/src/registry.ts) with a written description.
@@ -179,7 +179,7 @@ def baa_gate_if_phi(repo: RepoView, subject: Subject) -> Iterable[Finding]:
         )
         return [route_not_found(repo, endpoint.service, "EP-02", missing)]
     route_file, route, _ = found
-    if route.uses("requireBaa") is None:
+    if route.uses(platform.KIT_REQUIRE_BAA) is None:
         return [
             Finding(
                 "EP-02",
@@ -299,7 +299,7 @@ def rate_limit(raw: Mapping[str, object]) -> str | None:
     "Rate limit appropriate for this endpoint's cost profile",
     mode="auto (declared) + human (appropriate)",
     kind=Kind.ENDPOINT,
-    covers=("openapi.yaml",),
+    covers=(platform.SERVICE_OPENAPI,),
 )
 def rate_limit_declared(repo: RepoView, subject: Subject) -> Iterable[Finding]:
     """What it does: Checks that the operation declares `x-platform-rate-limit: { requests: N, per: second |

@@ -396,7 +396,7 @@ def code_publishers(repo: RepoView, name: str) -> dict[str, tuple[str, int]]:
         index: dict[str, dict[str, tuple[str, int]]] = {}
         for service in repo.service_names:
             for path in code_files(repo, f"{platform.service_dir(service)}/src"):
-                if "enqueue" not in (repo.read_text(path) or ""):
+                if platform.KIT_ENQUEUE not in (repo.read_text(path) or ""):
                     continue  # cannot call `enqueue`: not parsed, as the engine splits services between processes
                 parsed = source(repo, path)
                 if parsed is None or parsed.error_line is not None:

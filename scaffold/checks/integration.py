@@ -133,7 +133,7 @@ def _fail_at_manifest(
     "OAuth client registered in developer portal",
     mode="evidence",
     kind=Kind.INTEGRATION,
-    covers=("integration.yaml",),
+    covers=(platform.INTEGRATION_MANIFEST,),
 )
 def oauth_client_registered(repo: RepoView, subject: Subject) -> Iterable[Finding]:
     """What it does: Checks that integration.yaml records the `client_id` the developer portal issued; that the
@@ -762,7 +762,9 @@ def revoke_ui(repo: RepoView, subject: Subject) -> Iterable[Finding]:
 
 
 # --- INT-10 --------------------------------------------------------------------------------------------------
-@check("INT-10", "BAA signed if PHI scopes", mode="human", kind=Kind.INTEGRATION, covers=("integration.yaml",))
+@check(
+    "INT-10", "BAA signed if PHI scopes", mode="human", kind=Kind.INTEGRATION, covers=(platform.INTEGRATION_MANIFEST,)
+)
 def baa_signed_if_phi(repo: RepoView, subject: Subject) -> Iterable[Finding]:
     """What it does: Reads the scopes integration.yaml asks for; each must be in SCOPES. When one returns PHI
     (`returnsPhi: true`), a signed BAA with the partner is a person's confirmation, recorded as a sign-off;

@@ -153,7 +153,7 @@ def target_endpoint_is_idempotent(repo: RepoView, subject: Subject) -> Iterable[
         )
         return [route_not_found(repo, service, "JOB-01", absent)]
     route_file, route, _ = found
-    missing = [name for name in ("requireScope", "idempotency") if route.uses(name) is None]
+    missing = [name for name in (platform.KIT_REQUIRE_SCOPE, platform.KIT_IDEMPOTENCY) if route.uses(name) is None]
     if missing:
         return [
             Finding(
@@ -165,7 +165,7 @@ def target_endpoint_is_idempotent(repo: RepoView, subject: Subject) -> Iterable[
                 fix=f'add requireScope("{platform.JOBS_SCOPE}") and idempotency() to the route\'s middleware',
             )
         ]
-    scope = route.uses("requireScope")
+    scope = route.uses(platform.KIT_REQUIRE_SCOPE)
     assert scope is not None
     if not scope.strings:
         return [
@@ -317,7 +317,7 @@ def secret_declared(parsed: ts.ParsedTs, secret: str) -> str | None:
     "Target URL SST Secret set per stage",
     mode="auto (declared) + evidence (set)",
     kind=Kind.JOB,
-    covers=("infra.ts",),
+    covers=(platform.SERVICE_INFRA,),
 )
 def target_url_secret(repo: RepoView, subject: Subject) -> Iterable[Finding]:
     """What it does: Checks that services/jobs/infra.ts declares the job's `target.urlSecret` as an SST secret
@@ -543,7 +543,7 @@ def jobs_deployed(repo: RepoView) -> bool:
     "At least one cycle executed in dev and verified",
     mode="evidence",
     kind=Kind.JOB,
-    covers=("src/runner.ts", "src/handler.ts", "infra.ts"),
+    covers=("src/runner.ts", "src/handler.ts", platform.SERVICE_INFRA),
 )
 def cycle_verified_in_dev(repo: RepoView, subject: Subject) -> Iterable[Finding]:
     """What it does: A run in dev is a fact outside the repo: recorded evidence (a link to the run's log line).

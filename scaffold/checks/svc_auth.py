@@ -17,20 +17,21 @@ from scaffold.checks._service import (
     manifest_list,
     manifest_unreadable,
     not_applicable,
+    openapi_path,
     passed,
     route_reading_problems,
     service_routes,
     sources,
 )
-from scaffold.checks.svc_docs import looks_unfinished, openapi_path, openapi_structure, served_routes
+from scaffold.checks.svc_docs import looks_unfinished, openapi_structure, served_routes
 from scaffold.parsers import openapi as openapi_parser
 from scaffold.parsers import typescript as ts
 from scaffold.parsers.manifests import PathKey
 from scaffold.verify.model import Finding, Kind
 from scaffold.verify.repo import RepoView, Subject
 
-REQUIRE_SCOPE = "requireScope"
-REQUIRE_BAA = "requireBaa"
+REQUIRE_SCOPE = platform.KIT_REQUIRE_SCOPE
+REQUIRE_BAA = platform.KIT_REQUIRE_BAA
 
 
 # --- SVC-AUTH-01 -------------------------------------------------------------------------------------------
@@ -63,7 +64,7 @@ def _m2m_error_concerns(clients: list[object], path: PathKey, callers: set[str],
     "M2M client registered in identity if other services call this",
     mode="auto",
     kind=Kind.SERVICE,
-    covers=("service.yaml",),
+    covers=(platform.SERVICE_MANIFEST,),
 )
 def m2m_clients_for_callers(repo: RepoView, subject: Subject) -> Iterator[Finding]:
     """
@@ -184,7 +185,7 @@ def _scope_uses(repo: RepoView, subject: Subject, check_id: str = "") -> tuple[l
         for operation in openapi_parser.operations(spec):
             uses += [ScopeUse(scope, path, operation.line, "openapi") for scope in operation.scopes]
     for entry in manifest_list(repo, subject, "scopes"):
-        uses.append(ScopeUse(entry.value, entry.file, entry.line, "service.yaml"))
+        uses.append(ScopeUse(entry.value, entry.file, entry.line, platform.SERVICE_MANIFEST))
     return uses, failures
 
 
@@ -209,7 +210,7 @@ def scope_registry(check_id: str, repo: RepoView) -> dict[str, ScopeEntry] | Fin
     "Scopes added to `@platform/scopes` if new ones introduced",
     mode="auto",
     kind=Kind.SERVICE,
-    covers=("src/**", "openapi.yaml", "service.yaml"),
+    covers=("src/**", platform.SERVICE_OPENAPI, platform.SERVICE_MANIFEST),
 )
 def scopes_registered(repo: RepoView, subject: Subject) -> Iterator[Finding]:
     """
@@ -322,7 +323,7 @@ def baa_gate_on_phi_scopes(repo: RepoView, subject: Subject) -> Iterator[Finding
     "Consent screen text reviewed for new scopes",
     mode="human",
     kind=Kind.SERVICE,
-    covers=("service.yaml",),
+    covers=(platform.SERVICE_MANIFEST,),
 )
 def consent_text_reviewed(repo: RepoView, subject: Subject) -> Iterator[Finding]:
     """
@@ -341,7 +342,7 @@ def consent_text_reviewed(repo: RepoView, subject: Subject) -> Iterator[Finding]
     yield from failures
     introduced: dict[str, ScopeUse] = {}
     for use in uses:
-        if use.scope and (use.where == "service.yaml" or use.scope.startswith(f"{subject.name}:")):
+        if use.scope and (use.where == platform.SERVICE_MANIFEST or use.scope.startswith(f"{subject.name}:")):
             introduced.setdefault(use.scope, use)
     if not introduced:
         yield not_applicable("SVC-AUTH-04", f"{subject.name} introduces no scopes of its own")

@@ -26,6 +26,7 @@ from scaffold.checks._service import (
     migrations,
     needs_human,
     not_applicable,
+    openapi_path,
     passed,
     route_reading_problems,
     service_routes,
@@ -62,7 +63,7 @@ def is_id_or_count(name: str) -> bool:
     """Whether a variable or property name says it holds an opaque id or a count (SVC-CODE-08's allowlist)."""
     return bool(_ID_NAME.search(name) or _COUNT_NAME.search(name)) and not _PHI_WORD.search(name)
 FETCH_CALLEES = frozenset({"fetch", "globalThis.fetch", "window.fetch"})
-CIRCUIT_BREAKER = "withCircuitBreaker"
+CIRCUIT_BREAKER = platform.KIT_CIRCUIT_BREAKER
 
 
 # --- SVC-CODE-01 -------------------------------------------------------------------------------------------
@@ -177,7 +178,7 @@ def service_schema(repo: RepoView) -> tuple[Mapping[str, object], str]:
     "`service.yaml` complete: name, owner, on-call, status, brand_scope, contracts",
     mode="auto (placeholders → human)",
     kind=Kind.SERVICE,
-    covers=("service.yaml",),
+    covers=(platform.SERVICE_MANIFEST,),
 )
 def service_manifest_complete(repo: RepoView, subject: Subject) -> Iterator[Finding]:
     """
@@ -238,18 +239,12 @@ def service_manifest_complete(repo: RepoView, subject: Subject) -> Iterator[Find
 
 
 # --- SVC-CODE-03 -------------------------------------------------------------------------------------------
-def openapi_path(repo: RepoView, subject: Subject) -> str:
-    contracts = manifest_data(repo, subject).get("contracts")
-    declared = contracts.get("openapi") if isinstance(contracts, Mapping) else None
-    return subject.join(declared if isinstance(declared, str) and declared else platform.SERVICE_OPENAPI)
-
-
 @check(
     "SVC-CODE-03",
     "`openapi.yaml` exists with description + example on every route",
     mode="auto",
     kind=Kind.SERVICE,
-    covers=("openapi.yaml",),
+    covers=(platform.SERVICE_OPENAPI,),
 )
 def openapi_documents_every_route(repo: RepoView, subject: Subject) -> Iterator[Finding]:
     """
@@ -372,7 +367,7 @@ def every_route_requires_scope(repo: RepoView, subject: Subject) -> Iterator[Fin
     yield from failures
     checked = [r for r in found if (r.route.method, r.path) not in platform.UNSCOPED_ROUTES]
     for at in checked:
-        scope = at.route.uses("requireScope")
+        scope = at.route.uses(platform.KIT_REQUIRE_SCOPE)
         if scope is None or not scope.strings:
             what = "calls requireScope() without a scope" if scope is not None else "has no requireScope(...)"
             yield fail(
@@ -384,7 +379,7 @@ def every_route_requires_scope(repo: RepoView, subject: Subject) -> Iterator[Fin
             )
     if not failures and not checked:
         yield not_applicable("SVC-CODE-04", f"no routes other than GET /healthz found in {subject.join('src')}/")
-    elif not failures and all(at.route.uses("requireScope") for at in checked):
+    elif not failures and all(at.route.uses(platform.KIT_REQUIRE_SCOPE) for at in checked):
         yield passed("SVC-CODE-04", f"{len(checked)} routes each require a scope")
 
 
@@ -426,7 +421,7 @@ def every_mutation_writes_audit_row(repo: RepoView, subject: Subject) -> Iterato
                 f'{at.label}\'s handler never calls c.set("audit_event_type", ...)',
                 'Call c.set("audit_event_type", "<service>.<resource>.<verb>") in the handler.',
             )
-        if at.route.uses("audit") is None and "audit" not in global_middleware:
+        if at.route.uses(platform.KIT_AUDIT) is None and platform.KIT_AUDIT not in global_middleware:
             ok = False
             yield fail(
                 "SVC-CODE-05",
@@ -464,7 +459,9 @@ def mutations_take_idempotency_keys(repo: RepoView, subject: Subject) -> Iterato
     global_middleware = app_level_middleware(files)
     mutations = _mutations(found)
     missing = [
-        at for at in mutations if at.route.uses("idempotency") is None and "idempotency" not in global_middleware
+        at
+        for at in mutations
+        if at.route.uses(platform.KIT_IDEMPOTENCY) is None and platform.KIT_IDEMPOTENCY not in global_middleware
     ]
     for at in missing:
         yield fail(
@@ -712,7 +709,7 @@ def _root_name(callee: str) -> str:
     "Vendor calls wrapped in circuit breakers",
     mode="auto",
     kind=Kind.SERVICE,
-    covers=("src/**", "service.yaml"),
+    covers=("src/**", platform.SERVICE_MANIFEST),
 )
 def vendor_calls_use_circuit_breakers(repo: RepoView, subject: Subject) -> Iterator[Finding]:
     """
@@ -791,7 +788,7 @@ def unsafe_log_values(node: Node) -> Iterator[Node]:
                     yield from unsafe_log_values(inner)
         return
     if node.type == "call_expression":
-        if ts_parser.callee_of(node).split(".")[-1] == "safeView":
+        if ts_parser.callee_of(node).split(".")[-1] == platform.KIT_SAFE_VIEW:
             return
         yield node
         return

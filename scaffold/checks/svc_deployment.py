@@ -31,7 +31,7 @@ SECRET_LIKE = re.compile(r"SECRET|DSN|TOKEN|PASSWORD|PRIVATE_KEY|API_KEY|DATABAS
 ENVIRONMENT_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
 PROBE_HINT = "`scaffold verify --probe` checks it live"
 # What a deploy ships: evidence about a deploy goes stale when any of these change.
-DEPLOYED_FILES = ("infra.ts", "package.json", "src/**", "migrations/**")
+DEPLOYED_FILES = (platform.SERVICE_INFRA, platform.SERVICE_PACKAGE_JSON, "src/**", "migrations/**")
 
 
 def _anchor(infra: Infra) -> int:
@@ -135,7 +135,7 @@ def _health_paths(infra: Infra) -> set[str]:
     "`infra.ts` complete: hostname, scaling, health check, alarms",
     mode="auto",
     kind=Kind.SERVICE,
-    covers=("infra.ts",),
+    covers=(platform.SERVICE_INFRA,),
 )
 def infra_complete(repo: RepoView, subject: Subject) -> Iterator[Finding]:
     """
@@ -195,7 +195,7 @@ def registration(repo: RepoView, subject: Subject, check_id: str) -> Finding | t
             f"{platform.SST_CONFIG} is missing or does not parse",
             "Restore sst.config.ts (`scaffold init` writes it).",
         )
-    target = subject.join(platform.SERVICE_INFRA).removesuffix(".ts")
+    target = platform.service_infra_module(subject.name)
     elsewhere = None
     for call in ts.calls(config, "import"):
         module = call.first_string()
@@ -204,10 +204,10 @@ def registration(repo: RepoView, subject: Subject, check_id: str) -> Finding | t
         stem = re.sub(r"\.(ts|js|mjs)$", "", posixpath.normpath(module))
         if stem != target:
             continue
-        if ts.declared_name(call.node) == "services":
+        if ts.declared_name(call.node) == platform.SST_SERVICES_ARRAY:
             return call.line, module
         elsewhere = call.line
-    services = ts.variable_declarator(config, "services")
+    services = ts.variable_declarator(config, platform.SST_SERVICES_ARRAY)
     services_line = ts.line_of(services) if services is not None else None
     if elsewhere is not None:
         message = f"{platform.SST_CONFIG}:{elsewhere} imports {target} outside the `services` array"
@@ -227,7 +227,7 @@ def registration(repo: RepoView, subject: Subject, check_id: str) -> Finding | t
     "Service registered in `sst.config.ts`",
     mode="auto",
     kind=Kind.SERVICE,
-    covers=("infra.ts",),
+    covers=(platform.SERVICE_INFRA,),
 )
 def registered_in_sst_config(repo: RepoView, subject: Subject) -> Iterator[Finding]:
     """
@@ -280,7 +280,7 @@ def secret_variables(repo: RepoView, subject: Subject) -> dict[str, tuple[str, i
     "SST Secrets set for dev / staging / prod",
     mode="auto (declared) + evidence (set)",
     kind=Kind.SERVICE,
-    covers=("infra.ts", "src/config.ts"),
+    covers=(platform.SERVICE_INFRA, platform.SERVICE_CONFIG),
 )
 def secrets_declared(repo: RepoView, subject: Subject) -> Iterator[Finding]:
     """
@@ -447,7 +447,7 @@ def dns_problems(infra: Infra, service: str) -> Iterator[tuple[int, str]]:
     "Cloudflare DNS configured (`<service>.platform.loop.health` and stage variants)",
     mode="auto (declared) + evidence",
     kind=Kind.SERVICE,
-    covers=("infra.ts",),
+    covers=(platform.SERVICE_INFRA,),
 )
 def dns_declared(repo: RepoView, subject: Subject) -> Iterator[Finding]:
     """

@@ -18,6 +18,7 @@ from scaffold.checks._service import (
     manifest,
     manifest_data,
     manifest_unreadable,
+    openapi_path,
     passed,
     route_reading_problems,
     service_routes,
@@ -40,12 +41,6 @@ CATALOG_FIELDS = ("owner", "on_call", "status")
 def looks_unfinished(text: str) -> bool:
     """A value someone has yet to write: a placeholder as a whole, or text with a TODO/TBD/FIXME in it."""
     return manifest_parser.is_placeholder(text) or bool(PLACEHOLDER_WORD.search(text))
-
-
-def openapi_path(repo: RepoView, subject: Subject) -> str:
-    contracts = manifest_data(repo, subject).get("contracts")
-    declared = contracts.get("openapi") if isinstance(contracts, Mapping) else None
-    return subject.join(declared if isinstance(declared, str) and declared else platform.SERVICE_OPENAPI)
 
 
 def openapi_structure(repo: RepoView, path: str, within: str | None = None) -> openapi_parser.ParsedOpenApi | None:
@@ -86,7 +81,7 @@ def first_paragraph(doc: markdown_parser.MarkdownDoc) -> tuple[str, int] | None:
     "`README.md` exists with one-paragraph description + run-locally instructions",
     mode="auto",
     kind=Kind.SERVICE,
-    covers=("README.md",),
+    covers=(platform.SERVICE_README,),
 )
 def readme_describes_and_runs(repo: RepoView, subject: Subject) -> Iterator[Finding]:
     """
@@ -166,7 +161,7 @@ def readme_describes_and_runs(repo: RepoView, subject: Subject) -> Iterator[Find
     "`RUNBOOK.md` exists with alarms, dashboards, remediation",
     mode="auto (placeholders → human)",
     kind=Kind.SERVICE,
-    covers=("RUNBOOK.md", "infra.ts"),
+    covers=(platform.SERVICE_RUNBOOK, platform.SERVICE_INFRA),
 )
 def runbook_covers_alarms(repo: RepoView, subject: Subject) -> Iterator[Finding]:
     """
@@ -339,7 +334,7 @@ def drift_finding(check_id: str, page: str, expected: str, committed: str | None
     mode="auto (drift)",
     kind=Kind.SERVICE,
     fixable=True,
-    covers=("service.yaml", "openapi.yaml"),
+    covers=(platform.SERVICE_MANIFEST, platform.SERVICE_OPENAPI),
 )
 def service_page_current(repo: RepoView, subject: Subject) -> Iterator[Finding]:
     """
@@ -366,7 +361,7 @@ def service_page_current(repo: RepoView, subject: Subject) -> Iterator[Finding]:
     "Every route description + example populated in `openapi.yaml`",
     mode="auto",
     kind=Kind.SERVICE,
-    covers=("openapi.yaml", "src/**"),
+    covers=(platform.SERVICE_OPENAPI, "src/**"),
 )
 def routes_documented(repo: RepoView, subject: Subject) -> Iterator[Finding]:
     """
@@ -476,7 +471,7 @@ def _catalog_error_concerns(repo: RepoView, entries: object, path: PathKey, serv
     "Service catalog entry shows correct status, owner, on-call",
     mode="auto + human",
     kind=Kind.SERVICE,
-    covers=("service.yaml",),
+    covers=(platform.SERVICE_MANIFEST,),
 )
 def catalog_entry_matches(repo: RepoView, subject: Subject) -> Iterator[Finding]:
     """

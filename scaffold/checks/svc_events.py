@@ -23,8 +23,8 @@ from scaffold.verify.model import Finding, Kind
 from scaffold.verify.repo import RepoView, Subject
 from scaffold.verify.subjects import event_registry
 
-ENQUEUE = "enqueue"
-HANDLE_ONCE = "handleOnce"
+ENQUEUE = platform.KIT_ENQUEUE
+HANDLE_ONCE = platform.KIT_HANDLE_ONCE
 
 
 @check(
@@ -32,7 +32,7 @@ HANDLE_ONCE = "handleOnce"
     "Published events registered in `EVENT_SCHEMAS`",
     mode="auto",
     kind=Kind.SERVICE,
-    covers=("service.yaml",),
+    covers=(platform.SERVICE_MANIFEST,),
 )
 def published_events_registered(repo: RepoView, subject: Subject) -> Iterator[Finding]:
     """
@@ -90,7 +90,7 @@ def handler_file(subject: Subject, event: str) -> str:
     "Subscribed events have handler files in `src/events/`",
     mode="auto",
     kind=Kind.SERVICE,
-    covers=("service.yaml", "src/events/**"),
+    covers=(platform.SERVICE_MANIFEST, "src/events/**"),
 )
 def subscribed_events_have_handlers(repo: RepoView, subject: Subject) -> Iterator[Finding]:
     """

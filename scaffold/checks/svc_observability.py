@@ -163,7 +163,7 @@ def started_from_entry(repo: RepoView, entry: TsFile, start: TelemetryStart) -> 
     "OTel instrumented (logs, traces, metrics)",
     mode="auto",
     kind=Kind.SERVICE,
-    covers=("src/**", "package.json"),
+    covers=("src/**", platform.SERVICE_PACKAGE_JSON),
 )
 def otel_instrumented(repo: RepoView, subject: Subject) -> Iterator[Finding]:
     """
@@ -229,7 +229,7 @@ def otel_instrumented(repo: RepoView, subject: Subject) -> Iterator[Finding]:
     "OTel `service.name` set in resource attributes",
     mode="auto",
     kind=Kind.SERVICE,
-    covers=("src/**", "infra.ts", "service.yaml"),
+    covers=("src/**", platform.SERVICE_INFRA, platform.SERVICE_MANIFEST),
 )
 def otel_service_name(repo: RepoView, subject: Subject) -> Iterator[Finding]:
     """
@@ -343,7 +343,7 @@ def _reads_variable(files: list[TsFile], variable: str) -> tuple[TsFile, int] | 
     "Sentry DSN wired per stage",
     mode="auto (wiring) + evidence (secret set)",
     kind=Kind.SERVICE,
-    covers=("infra.ts", "src/**"),
+    covers=(platform.SERVICE_INFRA, "src/**"),
 )
 def sentry_dsn_per_stage(repo: RepoView, subject: Subject) -> Iterator[Finding]:
     """
@@ -471,7 +471,7 @@ def environment_entries(environment: Node) -> list[tuple[str, Node]]:
     "CloudWatch alarms defined for: error rate, latency p99, dead-letter queue depth",
     mode="auto",
     kind=Kind.SERVICE,
-    covers=("infra.ts",),
+    covers=(platform.SERVICE_INFRA,),
 )
 def cloudwatch_alarms_defined(repo: RepoView, subject: Subject) -> Iterator[Finding]:
     """
@@ -550,7 +550,7 @@ def routing_problems(infra: Infra) -> Iterator[tuple[int, str]]:
     "PagerDuty routing configured (critical → page, warn → Slack)",
     mode="auto (routing in config) + evidence",
     kind=Kind.SERVICE,
-    covers=("infra.ts",),
+    covers=(platform.SERVICE_INFRA,),
 )
 def pagerduty_routing(repo: RepoView, subject: Subject) -> Iterator[Finding]:
     """

@@ -11,8 +11,8 @@ from scaffold import docs_pages, platform
 from scaffold.checks import check
 from scaffold.checks._contracts import needs_evidence
 from scaffold.checks._sdk import SdkPackage, sdk_imports, sdk_package
-from scaffold.checks._service import fail, passed
-from scaffold.checks.svc_docs import drift_finding, openapi_path, openapi_structure
+from scaffold.checks._service import fail, openapi_path, passed
+from scaffold.checks.svc_docs import drift_finding, openapi_structure
 from scaffold.checks.svc_observability import resolve_import
 from scaffold.parsers import openapi as openapi_parser
 from scaffold.parsers import typescript as ts
@@ -20,6 +20,7 @@ from scaffold.verify.model import Finding, Kind
 from scaffold.verify.repo import RepoView, Subject
 
 GENERATOR = "openapi-typescript"
+SDK_ENTRY = "src/index.ts"  # an SDK package's entry when its package.json names none (not the service's entry)
 CLIENT_METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"})
 _COMMAND_SEPARATORS = frozenset({"&&", "||", ";", "|"})
 _MAX_DELEGATIONS = 3
@@ -161,7 +162,7 @@ def schema_drift(schema: ts.ParsedTs, operations: list[openapi_parser.Operation]
     "`pnpm sdk:gen` runs cleanly",
     mode="auto",
     kind=Kind.SERVICE,
-    covers=("package.json", "openapi.yaml", "sdk/**"),
+    covers=(platform.SERVICE_PACKAGE_JSON, platform.SERVICE_OPENAPI, "sdk/**"),
 )
 def sdk_gen_current(repo: RepoView, subject: Subject) -> Iterator[Finding]:
     """
@@ -276,7 +277,7 @@ def entry_of(sdk: SdkPackage) -> str:
     if isinstance(target, Mapping):
         target = target.get("import") or target.get("default") or target.get("types")
     if not isinstance(target, str):
-        target = sdk.manifest.get("module") or sdk.manifest.get("main") or sdk.manifest.get("types") or "src/index.ts"
+        target = sdk.manifest.get("module") or sdk.manifest.get("main") or sdk.manifest.get("types") or SDK_ENTRY
     return posixpath.normpath(posixpath.join(sdk.folder, str(target)))
 
 
@@ -367,7 +368,7 @@ def expected_sdk_page(repo: RepoView, subject: Subject) -> str | Finding:
     mode="auto (drift)",
     kind=Kind.SERVICE,
     fixable=True,
-    covers=("openapi.yaml",),
+    covers=(platform.SERVICE_OPENAPI,),
 )
 def sdk_page_current(repo: RepoView, subject: Subject) -> Iterator[Finding]:
     """
@@ -394,7 +395,7 @@ def sdk_page_current(repo: RepoView, subject: Subject) -> Iterator[Finding]:
     "At least one consumer (canary, internal app) imports + calls successfully",
     mode="auto",
     kind=Kind.SERVICE,
-    covers=("openapi.yaml",),
+    covers=(platform.SERVICE_OPENAPI,),
 )
 def sdk_has_consumer(repo: RepoView, subject: Subject) -> Iterator[Finding]:
     """

@@ -20,6 +20,7 @@ from scaffold.checks._service import (
     fail,
     manifest_list,
     not_applicable,
+    openapi_path,
     parse_typescript_files,
     passed,
     route_reading_problems,
@@ -27,7 +28,6 @@ from scaffold.checks._service import (
     sources,
     typescript_files,
 )
-from scaffold.checks.svc_code import openapi_path
 from scaffold.parsers import openapi as openapi_parser
 from scaffold.parsers import ts_eval
 from scaffold.parsers import typescript as ts_parser
@@ -39,7 +39,7 @@ CASE_FUNCTIONS = frozenset({"it", "test"})
 ASSERTIONS = frozenset({"toBe", "toEqual", "toStrictEqual", "toHaveStatus"})
 HTTP_METHOD_NAMES = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE"})
 CONFORMANCE_TOPICS = {"audit": r"\baudit", "brand scoping": r"\bbrand", "scope enforcement": r"\bscope"}
-REAL_DATABASE_CALLS = frozenset({"PGlite.create", "fromPGlite", "runMigrations"})
+REAL_DATABASE_CALLS = frozenset({"PGlite.create", platform.KIT_FROM_PGLITE, platform.KIT_RUN_MIGRATIONS})
 _SUBSTITUTION = re.compile(r"\$\{[^}]*\}")
 _ALL_ROUTES = re.compile(r"\b(every|all|each)\s+(route|endpoint|operation)s?\b", re.IGNORECASE)
 _ALL_MUTATIONS = re.compile(r"\b(every|all|each)\s+mutations?\b", re.IGNORECASE)
@@ -227,7 +227,7 @@ def routes_have_integration_tests(repo: RepoView, subject: Subject) -> Iterator[
             "Start PGlite and run the migrations (the template's startTestDb() helper does both).",
         )
     if manifest_list(repo, subject, "contracts", "events_published") and not any(
-        _mentions_call(file, frozenset({"publishPending"})) for file in reachable
+        _mentions_call(file, frozenset({platform.KIT_PUBLISH_PENDING})) for file in reachable
     ):
         problems += 1
         yield fail(
@@ -475,7 +475,7 @@ def covers(case: SuiteCase, method: str, path: str, is_mutation: bool) -> bool:
     "Test coverage realistic — not 100%, but every error path has a case",
     mode="auto",
     kind=Kind.SERVICE,
-    covers=("test/**", "openapi.yaml"),
+    covers=("test/**", platform.SERVICE_OPENAPI),
 )
 def every_error_path_has_a_case(repo: RepoView, subject: Subject) -> Iterator[Finding]:
     """

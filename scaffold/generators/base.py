@@ -117,6 +117,15 @@ def current_mapping(changes: ChangeSet, path: str) -> dict[str, Any]:
     return yaml_mapping(changes.current(path), path, required=False)
 
 
+def openapi_file(changes: ChangeSet, service: str) -> str:
+    """The service's OpenAPI document as its service.yaml (as `changes` would leave it) declares it."""
+    manifest = current_mapping(changes, f"{platform.service_dir(service)}/{platform.SERVICE_MANIFEST}")
+    try:
+        return platform.service_openapi(service, manifest)
+    except platform.OutsideService as error:
+        raise ScaffoldError(str(error)) from None
+
+
 def finish(changes: ChangeSet, *, dry_run: bool, what: str) -> bool:
     """Print the diff (dry run) or apply every change at once, then release the repo lock. Returns whether
     anything was written."""

@@ -29,6 +29,7 @@ from scaffold.generators import free_text
 from scaffold.generators.base import (
     PlatformSettings,
     current_mapping,
+    openapi_file,
     plan_unless_exists,
     require_valid_manifest,
     yaml_mapping,
@@ -173,11 +174,13 @@ def _existing_endpoint(root: Path, answers: EndpointAnswers) -> str | None:
     route_file = f"{service_dir}/src/routes/{answers.name}.ts"
     if (root / route_file).exists():
         return route_file
-    openapi_file = f"{service_dir}/{platform.SERVICE_OPENAPI}"
     try:
+        manifest_file = f"{service_dir}/{platform.SERVICE_MANIFEST}"
+        manifest = yaml_mapping(read_repo_text(root, manifest_file), manifest_file, required=False)
+        openapi_file = platform.service_openapi(answers.service, manifest)
         document = yaml_mapping(read_repo_text(root, openapi_file), openapi_file, required=False)
-    except ScaffoldError:
-        return None  # the plan reports an unreadable openapi.yaml in its own words
+    except (ScaffoldError, platform.OutsideService):
+        return None  # the plan reports an unreadable service.yaml or openapi.yaml in its own words
     paths = document.get("paths") if isinstance(document, dict) else None
     if not isinstance(paths, dict):
         return None
@@ -250,14 +253,14 @@ def _register_route(changes: ChangeSet, service_dir: str, answers: EndpointAnswe
 
 
 def _add_operation(changes: ChangeSet, service_dir: str, answers: EndpointAnswers, names: ServiceNames) -> None:
-    openapi_file = f"{service_dir}/{platform.SERVICE_OPENAPI}"
-    text = changes.current(openapi_file)
+    document_file = openapi_file(changes, answers.service)
+    text = changes.current(document_file)
     if text is None:
-        raise ScaffoldError(f"{openapi_file} is missing")
-    document = yaml_mapping(text, openapi_file)
+        raise ScaffoldError(f"{document_file} is missing")
+    document = yaml_mapping(text, document_file)
     item = (document.get("paths") or {}).get(answers.path) or {}
     if answers.method in item and item[answers.method].get("operationId") != answers.operation_id:
-        raise ScaffoldError(f"{openapi_file}: {answers.method.upper()} {answers.path} already exists")
+        raise ScaffoldError(f"{document_file}: {answers.method.upper()} {answers.path} already exists")
     requests, per = answers.rate_limit.split("/")
     words = names.resource.replace("_", " ")
     example = {
@@ -344,7 +347,7 @@ def _add_operation(changes: ChangeSet, service_dir: str, answers: EndpointAnswer
         "429": too_many,
     }
     changes.write(
-        openapi_file, openapi_edits.add_operation(text, openapi_file, answers.path, answers.method, operation)
+        document_file, openapi_edits.add_operation(text, document_file, answers.path, answers.method, operation)
     )
 
 
@@ -393,7 +396,7 @@ def _write_generated_pages(changes: ChangeSet, service: str) -> None:
 
     service_dir = platform.service_dir(service)
     manifest = current_mapping(changes, f"{service_dir}/{platform.SERVICE_MANIFEST}")
-    openapi = current_mapping(changes, f"{service_dir}/{platform.SERVICE_OPENAPI}")
+    openapi = current_mapping(changes, openapi_file(changes, service))
     changes.write(f"{platform.DOCS_SERVICES}/{service}.md", docs_pages.render_service_page(manifest, openapi))
     changes.write(f"{platform.DOCS_SDK}/{service}.md", docs_pages.render_sdk_page(service, openapi))
     for derive in (event_checks.derived_files, endpoint_checks.derived_files):

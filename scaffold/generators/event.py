@@ -24,7 +24,13 @@ from scaffold.edits import typescript_registries as ts_edits
 from scaffold.edits import yaml_lists
 from scaffold.errors import ScaffoldError
 from scaffold.generators import free_text
-from scaffold.generators.base import PlatformSettings, current_mapping, plan_unless_exists, require_valid_manifest
+from scaffold.generators.base import (
+    PlatformSettings,
+    current_mapping,
+    openapi_file,
+    plan_unless_exists,
+    require_valid_manifest,
+)
 from scaffold.generators.event_payload import (
     PayloadField,
     check_unique,
@@ -322,9 +328,8 @@ def _write_generated(changes: ChangeSet, services: set[str]) -> None:
     from scaffold.verify.repo import RepoView
 
     for service in sorted(services):
-        service_dir = platform.service_dir(service)
         manifest = current_mapping(changes, _manifest_path(service))
-        openapi = current_mapping(changes, f"{service_dir}/{platform.SERVICE_OPENAPI}")
+        openapi = current_mapping(changes, openapi_file(changes, service))
         changes.write(f"{platform.DOCS_SERVICES}/{service}.md", docs_pages.render_service_page(manifest, openapi))
     for path, content in derived_files(RepoView(changes.root, overlay=changes.overlay())).items():
         changes.write(path, content)

@@ -31,7 +31,13 @@ from scaffold.edits import typescript_registries as ts_edits
 from scaffold.edits import yaml_lists
 from scaffold.errors import ScaffoldError
 from scaffold.generators import free_text
-from scaffold.generators.base import PlatformSettings, current_mapping, plan_unless_exists, require_valid_manifest
+from scaffold.generators.base import (
+    PlatformSettings,
+    current_mapping,
+    openapi_file,
+    plan_unless_exists,
+    require_valid_manifest,
+)
 from scaffold.naming import pascal
 from scaffold.parsers import models
 from scaffold.parsers import typescript as ts
@@ -248,7 +254,7 @@ def _allow_scope_in_tests(changes: ChangeSet, answers: JobAnswers) -> None:
 
 
 def _add_operation(changes: ChangeSet, answers: JobAnswers) -> None:
-    path = f"{platform.service_dir(answers.target)}/{platform.SERVICE_OPENAPI}"
+    path = openapi_file(changes, answers.target)
     text = changes.current(path)
     if text is None:
         raise ScaffoldError(f"{path} is missing")
@@ -381,7 +387,7 @@ def _add_changeset(changes: ChangeSet, answers: JobAnswers) -> None:
 def _regenerate_sdk_schema(changes: ChangeSet, answers: JobAnswers) -> None:
     """sdk/src/schema.ts as `pnpm sdk:gen` would write it from the planned openapi.yaml. Without node_modules the
     schema stays as it is; the command says so (SVC-SDK-01)."""
-    openapi = changes.current(f"{platform.service_dir(answers.target)}/{platform.SERVICE_OPENAPI}")
+    openapi = changes.current(openapi_file(changes, answers.target))
     schema = None if openapi is None else sdk_gen.render_schema(changes.root, answers.target, openapi)
     if schema is not None:
         changes.write(sdk_gen.schema_path(answers.target), schema)
@@ -392,6 +398,6 @@ def _write_generated_pages(changes: ChangeSet, answers: JobAnswers) -> None:
 
     service_dir = platform.service_dir(answers.target)
     manifest = current_mapping(changes, f"{service_dir}/{platform.SERVICE_MANIFEST}")
-    openapi = current_mapping(changes, f"{service_dir}/{platform.SERVICE_OPENAPI}")
+    openapi = current_mapping(changes, openapi_file(changes, answers.target))
     changes.write(f"{platform.DOCS_SERVICES}/{answers.target}.md", docs_pages.render_service_page(manifest, openapi))
     changes.write(f"{platform.DOCS_SDK}/{answers.target}.md", docs_pages.render_sdk_page(answers.target, openapi))

@@ -14,11 +14,11 @@ import yaml
 
 from scaffold import platform
 from scaffold.checks.event import event_page_path, events_scope, family_of
+from scaffold.edits import sst_config, yaml_lists
 from scaffold.edits import typescript_registries as ts_edits
-from scaffold.edits import yaml_lists
 from scaffold.errors import ScaffoldError
 from scaffold.generators import free_text
-from scaffold.generators.base import PlatformSettings
+from scaffold.generators.base import PlatformSettings, openapi_file
 from scaffold.parsers import typescript as ts
 from scaffold.staging import ChangeSet
 
@@ -293,7 +293,7 @@ def plan_remove_job(settings: PlatformSettings, name: str) -> ChangeSet:
             _unwire_job_routes(changes, f"{service_dir}/{job_generator.APP_FILE}")
     changes.delete(f"{service_dir}/test/integration/jobs/{name}.test.ts")
 
-    openapi_path = f"{service_dir}/{platform.SERVICE_OPENAPI}"
+    openapi_path = openapi_file(changes, answers.target)
     openapi = changes.current(openapi_path)
     if openapi is not None:
         openapi = openapi_edits.remove_operation(openapi, openapi_path, answers.path, "post")
@@ -448,8 +448,7 @@ def plan_remove_service(settings: PlatformSettings, name: str) -> ChangeSet:
         scopes = ts_edits.remove_object_entry(scopes, platform.SCOPES_REGISTRY, "SCOPES", scope)
     changes.write(platform.SCOPES_REGISTRY, scopes)
     config = changes.current(platform.SST_CONFIG) or ""
-    infra = f'await import("./{service_dir}/infra")'
-    changes.write(platform.SST_CONFIG, ts_edits.remove_array_element(config, platform.SST_CONFIG, "services", infra))
+    changes.write(platform.SST_CONFIG, sst_config.unregister_service(config, name))
     catalog = changes.current(platform.CATALOG) or ""
     changes.write(platform.CATALOG, yaml_lists.remove_list_item(catalog, platform.CATALOG, "services", "name", name))
 
@@ -518,8 +517,8 @@ def plan_remove_endpoint(settings: PlatformSettings, name: str) -> ChangeSet:
     service_dir = platform.service_dir(service)
     operation_id = camel(name.split("-"))
     function = f"{operation_id}Route"
-    openapi_path = f"{service_dir}/{platform.SERVICE_OPENAPI}"
     changes = ChangeSet(root)
+    openapi_path = openapi_file(changes, service)
     openapi_text = changes.current(openapi_path) or ""
     operations = _operations(yaml.load(openapi_text, Loader=yaml.CSafeLoader))
     mine = next(((p, m, o) for p, m, o in operations if o.get("operationId") == operation_id), None)

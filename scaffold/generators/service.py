@@ -19,13 +19,14 @@ import jinja2
 import yaml
 
 from scaffold import platform, templates
+from scaffold.edits import sst_config, yaml_lists
 from scaffold.edits import typescript_registries as ts_edits
-from scaffold.edits import yaml_lists
 from scaffold.errors import ScaffoldError
 from scaffold.generators import free_text
 from scaffold.generators.base import (
     PlatformSettings,
     current_mapping,
+    openapi_file,
     plan_unless_exists,
     require_valid_manifest,
     yaml_mapping,
@@ -132,7 +133,7 @@ def _check_manifest(text: str, name: str) -> None:
         ServiceManifest.model_validate(yaml.load(text, Loader=yaml.CSafeLoader))
     except ValidationError as error:
         first = error.errors()[0]
-        where = ".".join(str(part) for part in first["loc"]) or "service.yaml"
+        where = ".".join(str(part) for part in first["loc"]) or platform.SERVICE_MANIFEST
         raise ScaffoldError(
             f"the answers make an invalid service.yaml for {name!r} ({where}: {first['msg']})"
         ) from None
@@ -197,10 +198,7 @@ def _register_infra(changes: ChangeSet, name: str) -> None:
     config = changes.current(platform.SST_CONFIG)
     if config is None:
         raise ScaffoldError(f"{platform.SST_CONFIG} is missing: is this a platform made by `scaffold init`?")
-    element = f'await import("./{platform.service_dir(name)}/infra")'
-    changes.write(
-        platform.SST_CONFIG, ts_edits.add_sorted_array_element(config, platform.SST_CONFIG, "services", element)
-    )
+    changes.write(platform.SST_CONFIG, sst_config.register_service(config, name))
 
 
 def _add_catalog_entry(changes: ChangeSet, answers: ServiceAnswers) -> None:
@@ -233,7 +231,7 @@ def _write_generated_pages(changes: ChangeSet, answers: ServiceAnswers) -> None:
 
     service_dir = platform.service_dir(answers.name)
     manifest = current_mapping(changes, f"{service_dir}/{platform.SERVICE_MANIFEST}")
-    openapi = current_mapping(changes, f"{service_dir}/{platform.SERVICE_OPENAPI}")
+    openapi = current_mapping(changes, openapi_file(changes, answers.name))
     changes.write(f"{platform.DOCS_SERVICES}/{answers.name}.md", docs_pages.render_service_page(manifest, openapi))
     changes.write(f"{platform.DOCS_SDK}/{answers.name}.md", docs_pages.render_sdk_page(answers.name, openapi))
     for path, content in derived_files(RepoView(changes.root, overlay=changes.overlay())).items():

@@ -33,6 +33,8 @@ from typing import TypeVar
 import tree_sitter_typescript as tsts
 from tree_sitter import Language, Node, Parser, Query, QueryCursor, Tree
 
+from scaffold import platform
+
 _T = TypeVar("_T")
 
 HTTP_METHODS = frozenset({"get", "post", "put", "patch", "delete"})
@@ -874,7 +876,7 @@ def transaction_scope(parsed: ParsedTs, node: Node) -> TransactionScope | None:
         if parent.parent.type != "call_expression":
             continue
         callee = callee_of(parent.parent)
-        if is_transaction_callee(callee) or callee == "handleOnce":
+        if is_transaction_callee(callee) or callee == platform.KIT_HANDLE_ONCE:
             handle = _first_parameter(function)
             return TransactionScope(
                 f"inside the {callee}(...) callback at line {line_of(parent.parent)}",
@@ -884,7 +886,7 @@ def transaction_scope(parsed: ParsedTs, node: Node) -> TransactionScope | None:
         handler = route.handler
         if (
             handler is not None
-            and route.uses("transactional") is not None
+            and route.uses(platform.KIT_TRANSACTIONAL) is not None
             and handler.start_byte <= node.start_byte
             and node.end_byte <= handler.end_byte
         ):

@@ -214,7 +214,14 @@ def load(root: Path) -> list[Attestation]:
 
 # --- what a record is bound to -----------------------------------------------------------------------------
 def covered_files(repo: RepoView, check: Check, subject: Subject) -> list[str]:
-    patterns = [subject.join(glob) for glob in check.covers]
+    """The files a record of `check` on `subject` is sealed over: its `covers` globs below the subject's folder, the
+    service's OpenAPI document wherever its service.yaml declares it."""
+    patterns = [
+        repo.service_openapi(subject.name)
+        if glob == platform.SERVICE_OPENAPI and subject.kind is Kind.SERVICE
+        else subject.join(glob)
+        for glob in check.covers
+    ]
     return sorted(
         path
         for path in repo.files

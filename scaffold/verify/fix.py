@@ -13,8 +13,7 @@ import contextlib
 from pathlib import Path
 
 from scaffold import docs_pages, platform, sdk_gen
-from scaffold.edits import typescript_registries as ts_edits
-from scaffold.edits import yaml_lists
+from scaffold.edits import sst_config, yaml_lists
 from scaffold.errors import ScaffoldError
 from scaffold.parsers.manifests import YamlProblem, load_data
 from scaffold.staging import ChangeSet
@@ -62,7 +61,7 @@ def unfixable(root: Path, findings: list[Finding], *, applied: bool) -> list[str
 
 
 def _sdk_schema(changes: ChangeSet, repo: RepoView, service: str) -> None:
-    openapi = repo.read_text(f"{platform.service_dir(service)}/{platform.SERVICE_OPENAPI}")
+    openapi = repo.read_text(repo.service_openapi(service))
     if openapi is None:
         return
     with contextlib.suppress(ScaffoldError):  # openapi-typescript refused the document: SVC-SDK-01 says why
@@ -84,7 +83,7 @@ def _load(repo: RepoView, path: str) -> object:
 def _service_pages(changes: ChangeSet, repo: RepoView, service: str) -> None:
     folder = platform.service_dir(service)
     manifest = _load(repo, f"{folder}/{platform.SERVICE_MANIFEST}")
-    openapi = _load(repo, f"{folder}/{platform.SERVICE_OPENAPI}")
+    openapi = _load(repo, repo.service_openapi(service))
     if isinstance(manifest, dict) and isinstance(openapi, dict):
         changes.write(f"{platform.DOCS_SERVICES}/{service}.md", docs_pages.render_service_page(manifest, openapi))
         changes.write(f"{platform.DOCS_SDK}/{service}.md", docs_pages.render_sdk_page(service, openapi))
@@ -95,10 +94,8 @@ def _service_registrations(changes: ChangeSet, repo: RepoView, service: str) -> 
     # to guess at: ScaffoldError from an edit leaves that file alone.
     config = changes.current(platform.SST_CONFIG)
     if config is not None:
-        element = f'await import("./{platform.service_dir(service)}/infra")'
         with contextlib.suppress(ScaffoldError):
-            edited = ts_edits.add_sorted_array_element(config, platform.SST_CONFIG, "services", element)
-            changes.write(platform.SST_CONFIG, edited)
+            changes.write(platform.SST_CONFIG, sst_config.register_service(config, service))
     manifest = _load(repo, f"{platform.service_dir(service)}/{platform.SERVICE_MANIFEST}")
     catalog = changes.current(platform.CATALOG)
     if catalog is None or not isinstance(manifest, dict):

@@ -12,6 +12,7 @@ import urllib.request
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
+from scaffold import platform
 from scaffold.errors import ScaffoldError
 from scaffold.verify.model import Finding, Kind, Status
 from scaffold.verify.repo import RepoView
@@ -31,7 +32,7 @@ def parse_overrides(values: Sequence[str]) -> dict[str, str]:
 
 
 def healthz(base_url: str, timeout: float = TIMEOUT_SECONDS) -> tuple[bool, str]:
-    url = f"{base_url}/healthz"
+    url = f"{base_url}{platform.HEALTH_PATH}"
     try:
         with urllib.request.urlopen(url, timeout=timeout) as response:
             status = response.status

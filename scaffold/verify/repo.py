@@ -206,6 +206,15 @@ class RepoView:
         """The YAML document with line numbers; check `.ok` / `.error`."""
         return self._parsed("yaml", relative, manifest_parser.load_yaml)
 
+    def service_openapi(self, service: str) -> str:
+        """Repo path of the service's OpenAPI document as its service.yaml declares it (platform.service_openapi);
+        where the manifest cannot be read or leads out of the folder, the default place (SVC-CODE-02 reports it)."""
+        parsed = self.yaml(f"{platform.service_dir(service)}/{platform.SERVICE_MANIFEST}")
+        try:
+            return platform.service_openapi(service, parsed.data if parsed is not None and parsed.ok else None)
+        except platform.OutsideService:
+            return f"{platform.service_dir(service)}/{platform.SERVICE_OPENAPI}"
+
     def openapi(self, relative: str, within: str | None = None) -> openapi_parser.ParsedOpenApi | None:
         """The OpenAPI document, validated; `.errors` lists YAML and spec problems with lines. Its YAML is the one
         `yaml` hands out (read once: listing the endpoint subjects may have read it first). Relative `$ref`s are

@@ -125,7 +125,7 @@ def endpoints(repo: RepoView) -> list[Endpoint]:
         return _ENDPOINTS[repo]
     found: list[Endpoint] = []
     for service in repo.service_names:
-        openapi_file = f"{platform.service_dir(service)}/{platform.SERVICE_OPENAPI}"
+        openapi_file = repo.service_openapi(service)
         if not _may_name_third_party(repo.read_text(openapi_file) or ""):
             continue
         document = repo.yaml(openapi_file)  # listing needs no spec validation (SVC-CODE-03 does that)

@@ -22,10 +22,14 @@ class EventNames(RootModel[list[EventName]]):
 class Contracts(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
+        regex_engine="python-re",
     )
     openapi: Annotated[
         str,
-        Field(description="Path of the OpenAPI document, relative to service.yaml."),
+        Field(
+            description="Path of the OpenAPI document, relative to service.yaml, inside the service folder (no leading /, no .. segment).",
+            pattern="^(?!/)(?!(.*/)?\\.\\.(/|$))[^\\\\]+$",
+        ),
     ]
     events_published: EventNames
     events_subscribed: EventNames
