@@ -21,16 +21,20 @@ INTEGRATION_SCHEMA = "schemas/integration.schema.json"
 SST_CONFIG = "sst.config.ts"
 SST_SERVICES_ARRAY = "services"  # the array in sst.config.ts' run() that imports each service's infra (SVC-DEP-02)
 CATALOG = "catalog/services.yaml"
+CATALOG_SERVICES_KEY = "services"  # the catalog's list of service entries, each keyed by `name`
 M2M_CLIENTS = "identity/m2m-clients.yaml"
 FREEZE_WINDOWS = "release/freeze-windows.yaml"
 CHANGESET_DIR = ".changeset"
 CONTRACTS_EVENTS_DIR = "packages/contracts/src/events"
 EVENT_REGISTRY = "packages/contracts/src/events/registry.ts"
+EVENT_REGISTRY_CONST = "EVENT_SCHEMAS"  # the const in EVENT_REGISTRY: event name -> zod schema
 EVENT_NAMES = "packages/contracts/src/events/names.generated.ts"
 ERROR_CODES = "packages/contracts/src/errors.ts"
 WEBHOOK_FILTERS = "packages/contracts/src/webhooks.ts"
 SCOPES_REGISTRY = "packages/scopes/src/registry.ts"
+SCOPES_REGISTRY_CONST = "SCOPES"  # the const in SCOPES_REGISTRY (and a service's test SCOPES array)
 JOBS_REGISTRY = "services/jobs/src/jobs/registry.ts"
+JOBS_REGISTRY_CONST = "JOBS"  # the array in JOBS_REGISTRY: one JobDefinition per job
 JOBS_RUNBOOK = "services/jobs/RUNBOOK.md"
 DOCS_SERVICES = "docs/services"
 DOCS_SDK = "docs/sdk"
@@ -192,6 +196,7 @@ def find_platform_root(start: Path) -> Path | None:
         if (folder / MARKER).is_file():
             return folder
     return None
+
 
 # What a production deploy ships, as globs from the repo root (`*` crosses `/`): the DEPLOY sign-offs (DEPLOY-03
 # reviewer, DEPLOY-06 on-call) are bound to these files, so a code change after the sign-off makes it stale.

@@ -48,7 +48,8 @@ SAME_SPELLING_OTHER_MEANING = {
 
 def _literal_copies() -> list[tuple[str, int, str, str]]:
     """(file, line, platform name, value) for each plain string constant in scaffold/ (docstrings aside) that
-    spells a path or file-name convention of platform.py, or a service-kit name (KIT_*)."""
+    spells a path or file-name convention of platform.py, a service-kit name (KIT_*) or a registry's const name
+    (*_CONST)."""
     import ast
 
     values = {
@@ -56,7 +57,7 @@ def _literal_copies() -> list[tuple[str, int, str, str]]:
         for name, value in vars(platform).items()
         if name.isupper()
         and isinstance(value, str)
-        and ((("/" in value or "." in value) and len(value) > 4) or name.startswith("KIT_"))
+        and ((("/" in value or "." in value) and len(value) > 4) or name.startswith("KIT_") or name.endswith("_CONST"))
     }
     found = []
     for path in sorted((ROOT / "scaffold").rglob("*.py")):

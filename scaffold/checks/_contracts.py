@@ -88,7 +88,7 @@ class ScopeEntry:
 
 def scopes(repo: RepoView) -> dict[str, ScopeEntry] | None:
     """SCOPES of @platform/scopes; None when the registry is missing or unreadable."""
-    found = memo(repo, "SCOPES", lambda: _scopes(repo))
+    found = memo(repo, platform.SCOPES_REGISTRY_CONST, lambda: _scopes(repo))
     return None if found is None else dict(found)
 
 
@@ -96,7 +96,7 @@ def _scopes(repo: RepoView) -> dict[str, ScopeEntry] | None:
     parsed = repo.typescript(platform.SCOPES_REGISTRY)
     if parsed is None or parsed.error_line is not None:
         return None
-    value = ts.literal(parsed, "SCOPES")
+    value = ts.literal(parsed, platform.SCOPES_REGISTRY_CONST)
     if value is None or not isinstance(value.value, dict):
         return None
     found = {}
@@ -305,7 +305,7 @@ def route_not_found(repo: RepoView, service: str, check_id: str, missing: Findin
         f"services/{service}/src could not be read (first: {first.reason})",
         file=first.file,
         line=first.line,
-        fix=f"check by hand, then record it: scaffold attest {check_id} --by NAME --note \"...\"",
+        fix=f'check by hand, then record it: scaffold attest {check_id} --by NAME --note "..."',
     )
 
 

@@ -65,7 +65,7 @@ def _loops_over_jobs(parsed: ts.ParsedTs) -> list[tuple[str, Node]]:
         if node.type != "for_in_statement":
             continue
         right, left, body = (node.child_by_field_name(f) for f in ("right", "left", "body"))
-        if right is None or left is None or body is None or ts.text_of(right).strip() != "JOBS":
+        if right is None or left is None or body is None or ts.text_of(right).strip() != platform.JOBS_REGISTRY_CONST:
             continue
         if any(child.type == "of" for child in node.children):
             found.append((ts.text_of(left).strip(), body))

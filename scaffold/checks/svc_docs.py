@@ -268,7 +268,7 @@ def runbook_covers_alarms(repo: RepoView, subject: Subject) -> Iterator[Finding]
                 "SVC-DOC-02",
                 Status.NEEDS_HUMAN,
                 f"{what} at {path}:{line} looks like a placeholder: write it, or confirm it is final; record with "
-                f'`scaffold attest SVC-DOC-02 --subject {subject.label}`',
+                f"`scaffold attest SVC-DOC-02 --subject {subject.label}`",
                 file=path,
                 line=line,
             )
@@ -459,7 +459,12 @@ def routes_documented(repo: RepoView, subject: Subject) -> Iterator[Finding]:
 def _catalog_error_concerns(repo: RepoView, entries: object, path: PathKey, service: str) -> bool:
     """A catalog schema error is this service's when it is outside every entry, in the service's own entry, or in
     an entry naming no service of the repo (no other service's check would report it)."""
-    if len(path) < 2 or path[0] != "services" or not isinstance(path[1], int) or not isinstance(entries, list):
+    if (
+        len(path) < 2
+        or path[0] != platform.CATALOG_SERVICES_KEY
+        or not isinstance(path[1], int)
+        or not isinstance(entries, list)
+    ):
         return True
     entry = entries[path[1]] if path[1] < len(entries) else None
     name = entry.get("name") if isinstance(entry, Mapping) else None
@@ -505,7 +510,7 @@ def catalog_entry_matches(repo: RepoView, subject: Subject) -> Iterator[Finding]
             "Restore the service catalog.",
         )
         return
-    entries = catalog.data.get("services") if isinstance(catalog.data, Mapping) else None
+    entries = catalog.data.get(platform.CATALOG_SERVICES_KEY) if isinstance(catalog.data, Mapping) else None
     invalid = schema_failures(
         "SVC-DOC-05",
         repo,
@@ -529,7 +534,7 @@ def catalog_entry_matches(repo: RepoView, subject: Subject) -> Iterator[Finding]
         yield fail(
             "SVC-DOC-05",
             platform.CATALOG,
-            catalog.line_of(("services",)),
+            catalog.line_of((platform.CATALOG_SERVICES_KEY,)),
             f"{platform.CATALOG} has no entry named {subject.name}",
             f"Add `- name: {subject.name}` with owner, on_call and status as in {service_path}.",
         )
@@ -542,7 +547,7 @@ def catalog_entry_matches(repo: RepoView, subject: Subject) -> Iterator[Finding]
             yield fail(
                 "SVC-DOC-05",
                 platform.CATALOG,
-                catalog.line_of(("services", index, field)),
+                catalog.line_of((platform.CATALOG_SERVICES_KEY, index, field)),
                 f"{platform.CATALOG}:{catalog.line_of(('services', index, field))} {field} {have!r} ≠ "
                 f"{service_path}:{parsed.line_of((field,))} {field} {want!r}",
                 f"Set {field}: {want} in the catalog entry (or fix service.yaml if the catalog is right).",

@@ -355,7 +355,8 @@ def _add_scope(changes: ChangeSet, service_dir: str, scope: str, description: st
     registry = changes.current(platform.SCOPES_REGISTRY) or ""
     value = f"{{ description: {free_text.ts_string(description)}, returnsPhi: {'true' if returns_phi else 'false'} }}"
     changes.write(
-        platform.SCOPES_REGISTRY, ts_edits.add_object_entry(registry, platform.SCOPES_REGISTRY, "SCOPES", scope, value)
+        platform.SCOPES_REGISTRY,
+        ts_edits.add_object_entry(registry, platform.SCOPES_REGISTRY, platform.SCOPES_REGISTRY_CONST, scope, value),
     )
     manifest_file = f"{service_dir}/{platform.SERVICE_MANIFEST}"
     manifest = changes.current(manifest_file)
@@ -384,7 +385,7 @@ def _make_webhook(changes: ChangeSet, names: ServiceNames, returns_phi: bool, kn
         value = f"{{ description: {free_text.ts_string(description)}, returnsPhi: {phi} }}"
         changes.write(
             platform.SCOPES_REGISTRY,
-            ts_edits.add_object_entry(registry, platform.SCOPES_REGISTRY, "SCOPES", scope, value),
+            ts_edits.add_object_entry(registry, platform.SCOPES_REGISTRY, platform.SCOPES_REGISTRY_CONST, scope, value),
         )
 
 

@@ -46,10 +46,52 @@ from scaffold.staging import ChangeSet
 # Words an `export const` cannot be named.
 _RESERVED_WORDS = frozenset(
     {
-        "break", "case", "catch", "class", "const", "continue", "debugger", "default", "delete", "do", "else", "enum",
-        "export", "extends", "false", "finally", "for", "function", "if", "import", "in", "instanceof", "new", "null",
-        "return", "super", "switch", "this", "throw", "true", "try", "typeof", "var", "void", "while", "with", "yield",
-        "let", "static", "implements", "interface", "package", "private", "protected", "public", "await",
+        "break",
+        "case",
+        "catch",
+        "class",
+        "const",
+        "continue",
+        "debugger",
+        "default",
+        "delete",
+        "do",
+        "else",
+        "enum",
+        "export",
+        "extends",
+        "false",
+        "finally",
+        "for",
+        "function",
+        "if",
+        "import",
+        "in",
+        "instanceof",
+        "new",
+        "null",
+        "return",
+        "super",
+        "switch",
+        "this",
+        "throw",
+        "true",
+        "try",
+        "typeof",
+        "var",
+        "void",
+        "while",
+        "with",
+        "yield",
+        "let",
+        "static",
+        "implements",
+        "interface",
+        "package",
+        "private",
+        "protected",
+        "public",
+        "await",
     }
 )
 SUBSCRIPTIONS = "src/subscriptions.ts"
@@ -162,7 +204,7 @@ def _is_registered(changes: ChangeSet, name: str) -> bool:
     parsed = ts.parse_typescript(registry)
     if parsed.error_line is not None:
         raise ScaffoldError(f"{platform.EVENT_REGISTRY}:{parsed.error_line}: not valid TypeScript; fix it first")
-    value = ts.literal(parsed, "EVENT_SCHEMAS")
+    value = ts.literal(parsed, platform.EVENT_REGISTRY_CONST)
     if value is None or not isinstance(value.value, dict):
         raise ScaffoldError(f"{platform.EVENT_REGISTRY}: no `EVENT_SCHEMAS = {{ ... }}` object literal")
     return name in value.value
@@ -252,7 +294,11 @@ def _register(changes: ChangeSet, answers: EventAnswers) -> None:
         local = camel(answers.family.split("-"))
         registry = ts_edits.add_import(registry, platform.EVENT_REGISTRY, f'import * as {local} from "{module}";')
     registry = ts_edits.add_object_entry(
-        registry, platform.EVENT_REGISTRY, "EVENT_SCHEMAS", answers.name, f"{local}.{answers.schema_export}"
+        registry,
+        platform.EVENT_REGISTRY,
+        platform.EVENT_REGISTRY_CONST,
+        answers.name,
+        f"{local}.{answers.schema_export}",
     )
     changes.write(platform.EVENT_REGISTRY, registry)
 
@@ -278,9 +324,7 @@ def _subscribe(changes: ChangeSet, subscriber: str, answers: EventAnswers) -> No
         raise ScaffoldError(
             f"{path} is missing: the subscriber needs the template's `subscriptions` map to wire the handler"
         )
-    text = ts_edits.add_import(
-        text, path, f'import {{ {answers.handler_function} }} from "./events/{answers.name}";'
-    )
+    text = ts_edits.add_import(text, path, f'import {{ {answers.handler_function} }} from "./events/{answers.name}";')
     text = ts_edits.add_object_entry(text, path, "subscriptions", answers.name, answers.handler_function)
     changes.write(path, text)
 
@@ -302,7 +346,9 @@ def _make_user_facing(changes: ChangeSet, answers: EventAnswers) -> None:
     value = f"{{ description: {free_text.ts_string(description)}, returnsPhi: false }}"
     changes.write(
         platform.SCOPES_REGISTRY,
-        ts_edits.add_object_entry(scopes, platform.SCOPES_REGISTRY, "SCOPES", events_scope(answers.name), value),
+        ts_edits.add_object_entry(
+            scopes, platform.SCOPES_REGISTRY, platform.SCOPES_REGISTRY_CONST, events_scope(answers.name), value
+        ),
     )
 
 
@@ -311,9 +357,7 @@ def _add_changeset(changes: ChangeSet, answers: EventAnswers) -> None:
     services = sorted({answers.publisher, *answers.subscribers})
     bumps = "".join(f'"@platform/{s}-service": minor\n' for s in services)
     handled = f"; handled by {', '.join(answers.subscribers)}" if answers.subscribers else ""
-    webhook = (
-        f"; delivered as a webhook to apps granted `{events_scope(answers.name)}`" if answers.user_facing else ""
-    )
+    webhook = f"; delivered as a webhook to apps granted `{events_scope(answers.name)}`" if answers.user_facing else ""
     text = (
         f'---\n"@platform/contracts": minor\n{bumps}---\n\n'
         f"Add the `{answers.name}` event, published by the {answers.publisher} service{handled}{webhook}.\n"
@@ -333,5 +377,3 @@ def _write_generated(changes: ChangeSet, services: set[str]) -> None:
         changes.write(f"{platform.DOCS_SERVICES}/{service}.md", docs_pages.render_service_page(manifest, openapi))
     for path, content in derived_files(RepoView(changes.root, overlay=changes.overlay())).items():
         changes.write(path, content)
-
-

@@ -173,7 +173,7 @@ def _job_names(changes: ChangeSet) -> set[str]:
     parsed = ts.parse_typescript(text)
     if parsed.error_line is not None:
         raise ScaffoldError(f"{platform.JOBS_REGISTRY}:{parsed.error_line}: not valid TypeScript; fix it first")
-    value = ts.literal(parsed, "JOBS")
+    value = ts.literal(parsed, platform.JOBS_REGISTRY_CONST)
     if value is None or not isinstance(value.value, list):
         raise ScaffoldError(f"{platform.JOBS_REGISTRY}: no `JOBS = [ ... ]` array literal")
     names = set()
@@ -250,7 +250,9 @@ def _allow_scope_in_tests(changes: ChangeSet, answers: JobAnswers) -> None:
     text = changes.current(path)
     if text is None:
         raise ScaffoldError(f"{path} is missing: the target's tests need the template's helpers")
-    changes.write(path, code_edits.add_array_element_anywhere(text, path, "SCOPES", f'"{JOBS_SCOPE}"'))
+    changes.write(
+        path, code_edits.add_array_element_anywhere(text, path, platform.SCOPES_REGISTRY_CONST, f'"{JOBS_SCOPE}"')
+    )
 
 
 def _add_operation(changes: ChangeSet, answers: JobAnswers) -> None:
@@ -258,8 +260,10 @@ def _add_operation(changes: ChangeSet, answers: JobAnswers) -> None:
     text = changes.current(path)
     if text is None:
         raise ScaffoldError(f"{path} is missing")
-    refs = {code: {"$ref": f"#/components/responses/{name}"} for code, name in
-            (("400", "BadRequest"), ("401", "Unauthorized"), ("403", "Forbidden"))}
+    refs = {
+        code: {"$ref": f"#/components/responses/{name}"}
+        for code, name in (("400", "BadRequest"), ("401", "Unauthorized"), ("403", "Forbidden"))
+    }
     operation = {
         "operationId": answers.operation_id,
         "summary": f"Run the {answers.name} job",
@@ -313,7 +317,8 @@ def _definition(answers: JobAnswers) -> str:
 def _add_definition(changes: ChangeSet, answers: JobAnswers) -> None:
     text = changes.current(platform.JOBS_REGISTRY) or ""
     changes.write(
-        platform.JOBS_REGISTRY, ts_edits.add_array_element(text, platform.JOBS_REGISTRY, "JOBS", _definition(answers))
+        platform.JOBS_REGISTRY,
+        ts_edits.add_array_element(text, platform.JOBS_REGISTRY, platform.JOBS_REGISTRY_CONST, _definition(answers)),
     )
 
 
@@ -330,7 +335,7 @@ def _runbook_section(answers: JobAnswers) -> str:
         f"the jobs M2M token (`JobsM2mToken`) has expired or lacks `{JOBS_SCOPE}`. 404 or a connection error: "
         f"`{answers.url_secret}` is unset or wrong for the stage (`pnpm sst secret list --stage <stage>`). 5xx: the "
         f"{answers.target} service failed; follow services/{answers.target}/RUNBOOK.md. Once fixed, re-run it by hand "
-        "(\"Re-running a job\" above): the endpoint is idempotent per scheduled time, so re-running the failed time "
+        '("Re-running a job" above): the endpoint is idempotent per scheduled time, so re-running the failed time '
         "is safe.\n"
     )
 

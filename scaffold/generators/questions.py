@@ -32,7 +32,7 @@ def _catalog_values(root: Path, key: str) -> list[str]:
         catalog = load_data(read_repo_text(root, platform.CATALOG) or "") or {}
     except (ScaffoldError, YamlProblem):
         return []
-    entries = catalog.get("services") if isinstance(catalog, dict) else None
+    entries = catalog.get(platform.CATALOG_SERVICES_KEY) if isinstance(catalog, dict) else None
     return sorted({str(e[key]) for e in entries or [] if isinstance(e, dict) and e.get(key)})
 
 
@@ -108,7 +108,8 @@ def event_name(root: Path) -> str:
     import questionary
 
     families = sorted(
-        p.stem for p in (root / platform.CONTRACTS_EVENTS_DIR).glob("*.ts")
+        p.stem
+        for p in (root / platform.CONTRACTS_EVENTS_DIR).glob("*.ts")
         if p.stem not in ("registry", "names.generated", platform.PLATFORM_EVENT_FAMILY)
     )
     new = "(a new family…)"

@@ -71,7 +71,7 @@ def _registered_export(registry: str, name: str) -> tuple[str, str]:
     parsed = ts.parse_typescript(registry)
     if parsed.error_line is not None:
         raise ScaffoldError(f"{platform.EVENT_REGISTRY}:{parsed.error_line}: not valid TypeScript; fix it first")
-    value = ts.literal(parsed, "EVENT_SCHEMAS")
+    value = ts.literal(parsed, platform.EVENT_REGISTRY_CONST)
     if value is None or not isinstance(value.value, dict):
         raise ScaffoldError(f"{platform.EVENT_REGISTRY}: no `EVENT_SCHEMAS = {{ ... }}` object literal")
     if name not in value.value:
@@ -123,8 +123,10 @@ def _without_schema(text: str, path: str, export: str) -> str:
         if names != [export]:
             continue
         first = statement
-        while first.prev_named_sibling is not None and first.prev_named_sibling.type == "comment" and (
-            first.prev_named_sibling.end_point[0] == first.start_point[0] - 1
+        while (
+            first.prev_named_sibling is not None
+            and first.prev_named_sibling.type == "comment"
+            and (first.prev_named_sibling.end_point[0] == first.start_point[0] - 1)
         ):
             first = first.prev_named_sibling
         source = parsed.source
@@ -166,7 +168,7 @@ def plan_remove_event(settings: PlatformSettings, name: str) -> ChangeSet:
         else:
             changes.write(family_path, rest)
 
-    registry = ts_edits.remove_object_entry(registry, platform.EVENT_REGISTRY, "EVENT_SCHEMAS", name)
+    registry = ts_edits.remove_object_entry(registry, platform.EVENT_REGISTRY, platform.EVENT_REGISTRY_CONST, name)
     if family_gone:
         registry = ts_edits.remove_import(registry, platform.EVENT_REGISTRY, f'import * as {local} from "./{family}";')
     changes.write(platform.EVENT_REGISTRY, registry)
@@ -208,7 +210,9 @@ def _remove_webhook(changes: ChangeSet, name: str) -> None:
     if scopes is not None:
         changes.write(
             platform.SCOPES_REGISTRY,
-            ts_edits.remove_object_entry(scopes, platform.SCOPES_REGISTRY, "SCOPES", events_scope(name)),
+            ts_edits.remove_object_entry(
+                scopes, platform.SCOPES_REGISTRY, platform.SCOPES_REGISTRY_CONST, events_scope(name)
+            ),
         )
 
 
@@ -223,7 +227,7 @@ def _job_entries(changes: ChangeSet) -> list[tuple[str, dict[str, str], str]]:
     parsed = ts.parse_typescript(text)
     if parsed.error_line is not None:
         raise ScaffoldError(f"{platform.JOBS_REGISTRY}:{parsed.error_line}: not valid TypeScript; fix it first")
-    literal = ts_edits._literal_of(parsed, "JOBS", "array", platform.JOBS_REGISTRY)
+    literal = ts_edits._literal_of(parsed, platform.JOBS_REGISTRY_CONST, "array", platform.JOBS_REGISTRY)
     found = []
     for element in (e for e in literal.named_children if e.type == "object"):
         value = ts.literal_value(element).value
@@ -277,7 +281,7 @@ def plan_remove_job(settings: PlatformSettings, name: str) -> ChangeSet:
     service_dir = platform.service_dir(target)
 
     registry = changes.current(platform.JOBS_REGISTRY) or ""
-    registry = ts_edits.remove_array_element(registry, platform.JOBS_REGISTRY, "JOBS", element)
+    registry = ts_edits.remove_array_element(registry, platform.JOBS_REGISTRY, platform.JOBS_REGISTRY_CONST, element)
     changes.write(platform.JOBS_REGISTRY, registry)
 
     routes_path = f"{service_dir}/{job_generator.ROUTES_FILE}"
@@ -342,7 +346,10 @@ def _unregister_job_caller(changes: ChangeSet, target: str) -> None:
     helpers = changes.current(helpers_path)
     if helpers is not None:
         scope = f'"{job_generator.JOBS_SCOPE}"'
-        changes.write(helpers_path, code_edits.remove_array_element_anywhere(helpers, helpers_path, "SCOPES", scope))
+        changes.write(
+            helpers_path,
+            code_edits.remove_array_element_anywhere(helpers, helpers_path, platform.SCOPES_REGISTRY_CONST, scope),
+        )
     manifest = f"{service_dir}/{platform.SERVICE_MANIFEST}"
     text = changes.current(manifest)
     if text is not None:
@@ -386,9 +393,14 @@ def _refuse_service_dependents(changes: ChangeSet, name: str, created_event: str
     manifests = _manifests(changes)
     own = manifests.get(name, {})
     others = [event for event in _listed(own, "events_published") if event != created_event]
-    registry = ts.literal(ts.parse_typescript(changes.current(platform.EVENT_REGISTRY) or ""), "EVENT_SCHEMAS")
-    family_events = [e for e in (registry.value if registry and isinstance(registry.value, dict) else {})
-                     if family_of(e) == name and e != created_event]
+    registry = ts.literal(
+        ts.parse_typescript(changes.current(platform.EVENT_REGISTRY) or ""), platform.EVENT_REGISTRY_CONST
+    )
+    family_events = [
+        e
+        for e in (registry.value if registry and isinstance(registry.value, dict) else {})
+        if family_of(e) == name and e != created_event
+    ]
     for event in sorted({*others, *family_events}):
         raise ScaffoldError(f"service {name!r} still publishes {event!r}; `scaffold remove event {event}` first")
     for service, manifest in manifests.items():
@@ -439,18 +451,23 @@ def plan_remove_service(settings: PlatformSettings, name: str) -> ChangeSet:
 
     changes.delete(platform.event_family_file(name))
     registry = changes.current(platform.EVENT_REGISTRY) or ""
-    registry = ts_edits.remove_object_entry(registry, platform.EVENT_REGISTRY, "EVENT_SCHEMAS", names.created_event)
+    registry = ts_edits.remove_object_entry(
+        registry, platform.EVENT_REGISTRY, platform.EVENT_REGISTRY_CONST, names.created_event
+    )
     family_import = f'import * as {names.name_camel} from "./{name}";'
     registry = ts_edits.remove_import(registry, platform.EVENT_REGISTRY, family_import)
     changes.write(platform.EVENT_REGISTRY, registry)
     scopes = changes.current(platform.SCOPES_REGISTRY) or ""
     for scope in (names.read_scope, names.write_scope):
-        scopes = ts_edits.remove_object_entry(scopes, platform.SCOPES_REGISTRY, "SCOPES", scope)
+        scopes = ts_edits.remove_object_entry(scopes, platform.SCOPES_REGISTRY, platform.SCOPES_REGISTRY_CONST, scope)
     changes.write(platform.SCOPES_REGISTRY, scopes)
     config = changes.current(platform.SST_CONFIG) or ""
     changes.write(platform.SST_CONFIG, sst_config.unregister_service(config, name))
     catalog = changes.current(platform.CATALOG) or ""
-    changes.write(platform.CATALOG, yaml_lists.remove_list_item(catalog, platform.CATALOG, "services", "name", name))
+    changes.write(
+        platform.CATALOG,
+        yaml_lists.remove_list_item(catalog, platform.CATALOG, platform.CATALOG_SERVICES_KEY, "name", name),
+    )
 
     changes.delete(f"{platform.DOCS_SERVICES}/{name}.md")
     changes.delete(f"{platform.DOCS_SDK}/{name}.md")
@@ -545,7 +562,8 @@ def plan_remove_endpoint(settings: PlatformSettings, name: str) -> ChangeSet:
             continue
         registry = changes.current(platform.SCOPES_REGISTRY) or ""
         changes.write(
-            platform.SCOPES_REGISTRY, ts_edits.remove_object_entry(registry, platform.SCOPES_REGISTRY, "SCOPES", scope)
+            platform.SCOPES_REGISTRY,
+            ts_edits.remove_object_entry(registry, platform.SCOPES_REGISTRY, platform.SCOPES_REGISTRY_CONST, scope),
         )
         manifest_path = f"{service_dir}/{platform.SERVICE_MANIFEST}"
         manifest = changes.current(manifest_path) or ""

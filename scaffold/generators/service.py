@@ -170,7 +170,7 @@ def _add_event_family(changes: ChangeSet, answers: ServiceAnswers) -> None:
     registry = ts_edits.add_object_entry(
         registry,
         platform.EVENT_REGISTRY,
-        "EVENT_SCHEMAS",
+        platform.EVENT_REGISTRY_CONST,
         names.created_event,
         f"{names.name_camel}.{names.resource_camel}Created",
     )
@@ -190,7 +190,9 @@ def _add_scopes(changes: ChangeSet, answers: ServiceAnswers) -> None:
     for scope, (description, returns_phi) in entries.items():
         phi = "true" if returns_phi else "false"
         value = f"{{ description: {free_text.ts_string(description)}, returnsPhi: {phi} }}"
-        registry = ts_edits.add_object_entry(registry, platform.SCOPES_REGISTRY, "SCOPES", scope, value)
+        registry = ts_edits.add_object_entry(
+            registry, platform.SCOPES_REGISTRY, platform.SCOPES_REGISTRY_CONST, scope, value
+        )
     changes.write(platform.SCOPES_REGISTRY, registry)
 
 
@@ -207,7 +209,10 @@ def _add_catalog_entry(changes: ChangeSet, answers: ServiceAnswers) -> None:
         raise ScaffoldError(f"{platform.CATALOG} is missing: is this a platform made by `scaffold init`?")
     require_valid_manifest(changes, platform.CATALOG, models.CATALOG)
     entry = {"name": answers.name, "owner": answers.owner, "on_call": answers.on_call, "status": "experimental"}
-    changes.write(platform.CATALOG, yaml_lists.upsert_list_item(catalog, platform.CATALOG, "services", entry, "name"))
+    changes.write(
+        platform.CATALOG,
+        yaml_lists.upsert_list_item(catalog, platform.CATALOG, platform.CATALOG_SERVICES_KEY, entry, "name"),
+    )
 
 
 def _add_changeset(changes: ChangeSet, answers: ServiceAnswers) -> None:

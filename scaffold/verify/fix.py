@@ -103,5 +103,7 @@ def _service_registrations(changes: ChangeSet, repo: RepoView, service: str) -> 
     entry = {key: manifest.get(key) for key in ("name", "owner", "on_call", "status")}
     if all(isinstance(value, str) for value in entry.values()):
         with contextlib.suppress(ScaffoldError):
-            edited = yaml_lists.upsert_list_item(catalog, platform.CATALOG, "services", entry, "name")
+            edited = yaml_lists.upsert_list_item(
+                catalog, platform.CATALOG, platform.CATALOG_SERVICES_KEY, entry, "name"
+            )
             changes.write(platform.CATALOG, edited)

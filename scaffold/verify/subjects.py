@@ -32,7 +32,7 @@ def event_registry(repo: RepoView) -> dict[str, ts_parser.Value] | None:
     parsed = repo.typescript(platform.EVENT_REGISTRY)
     if parsed is None or parsed.error_line is not None:
         return None
-    value = ts_parser.literal(parsed, "EVENT_SCHEMAS")
+    value = ts_parser.literal(parsed, platform.EVENT_REGISTRY_CONST)
     if value is None or not isinstance(value.value, dict):
         return None
     return dict(value.value)
@@ -69,7 +69,7 @@ def job_registry(repo: RepoView) -> dict[str, ts_parser.Value] | None:
     parsed = repo.typescript(platform.JOBS_REGISTRY)
     if parsed is None or parsed.error_line is not None:
         return None
-    value = ts_parser.literal(parsed, "JOBS")
+    value = ts_parser.literal(parsed, platform.JOBS_REGISTRY_CONST)
     if value is None or not isinstance(value.value, list):
         return None
     entries: dict[str, ts_parser.Value] = {}
