@@ -8,6 +8,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
+from scaffold import terminal
 from scaffold.errors import ScaffoldError
 
 PNPM_VERSION = "12.4.2"
@@ -30,8 +31,12 @@ def run(args: list[str], cwd: Path, *, capture: bool = False) -> subprocess.Comp
     command = [pnpm_executable(), *args]
     if args and args[0] == "install":
         command += ["--store-dir", store_dir(), "--reporter=append-only"]
-    result = subprocess.run(command, cwd=cwd, text=True, capture_output=True, check=False)
+    # Output is captured: ask for no colour (vitest and pnpm otherwise colour even a pipe), and strip what is left.
+    # (FORCE_COLOR beside NO_COLOR makes Node print a warning of its own, so it goes.)
+    environment = {key: value for key, value in os.environ.items() if key != "FORCE_COLOR"} | {"NO_COLOR": "1"}
+    result = subprocess.run(command, cwd=cwd, text=True, capture_output=True, check=False, env=environment)
     if result.returncode != 0:
-        tail = "\n".join((result.stdout + result.stderr).strip().splitlines()[-40:])
+        output = terminal.strip_escapes(result.stdout + result.stderr)
+        tail = "\n".join(output.strip().splitlines()[-40:])
         raise ScaffoldError(f"`pnpm {' '.join(args)}` failed in {cwd} (exit {result.returncode}):\n{tail}")
     return result

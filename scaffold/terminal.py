@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import sys
 from typing import TextIO
 
@@ -21,6 +22,15 @@ def wants_color(stream: TextIO) -> bool:
         return stream.isatty()
     except (AttributeError, ValueError):  # a replaced or closed stream
         return False
+
+
+# CSI sequences (colours, cursor moves: ESC [ ... final byte) and OSC sequences (titles, links: ESC ] ... BEL/ST).
+_ESCAPES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]")
+
+
+def strip_escapes(text: str) -> str:
+    """`text` without terminal escape sequences: what another program printed, passed on to a file or a log."""
+    return _ESCAPES.sub("", text)
 
 
 def silence_closed_stdout() -> None:
