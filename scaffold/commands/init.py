@@ -40,8 +40,9 @@ def run(args: argparse.Namespace) -> int:
     name = args.name or (folder_name if PLATFORM_NAME.match(folder_name) else "platform")
     if interactive(args) and not args.name:
         from scaffold.generators import questions
+        from scaffold.generators.init import check_platform_name
 
-        name = questions.text("Platform name", default=name)
+        name = questions.text("Platform name", default=name, check=check_platform_name)
     templates_url = resolve_source(args.templates_url, TEMPLATES_REF)
     answers = InitAnswers(platform_name=name, templates_url=templates_url)
     changes = plan_init(target, answers)

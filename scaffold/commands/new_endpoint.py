@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from scaffold.commands.common import generator_flags, interactive, sdk_flag, stale_sdk_status
@@ -42,12 +44,12 @@ def register(kinds: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
 
 
 def run(args: argparse.Namespace) -> int:
-    from scaffold.generators import endpoint
+    from scaffold.generators import endpoint, free_text
     from scaffold.generators.base import finish, open_platform, print_todo
 
     settings = open_platform(Path(args.repo))
     asking = interactive(args)
-    name = args.name or (_text("Endpoint name (kebab-case)", "") if asking else None)
+    name = args.name or (_text("Endpoint name (kebab-case)", "", endpoint.validate_name) if asking else None)
     if not name:
         raise ScaffoldError("an endpoint name is required: `scaffold new endpoint NAME`")
     endpoint.validate_name(name)
@@ -58,7 +60,11 @@ def run(args: argparse.Namespace) -> int:
         service = questions.service(settings.root, "Service that gets the route", None)
     service = service or endpoint.default_service(settings.root)
     endpoint.service_resource(settings.root, service)  # an unknown service is reported before anything is asked
-    method = args.method or ("get" if not asking else _text("Method (get or post)", "get").strip().lower())
+    method = args.method or (
+        _text("Method (get or post)", "get", lambda v: endpoint.check_method(v.strip().lower())).strip().lower()
+        if asking
+        else "get"
+    )
     words = name.replace("-", " ")
     defaults = {
         "path": f"/{name}",
@@ -70,16 +76,21 @@ def run(args: argparse.Namespace) -> int:
     values = {}
     for key, default in defaults.items():
         given = getattr(args, key)
-        values[key] = (
-            given if given is not None else (_text(key.replace("_", " ").capitalize(), default) if asking else default)
-        )
+        if given is not None or not asking:
+            values[key] = given if given is not None else default
+            continue
+        label = key.replace("_", " ")
+        check = endpoint.FIELD_CHECKS.get(key) or functools.partial(free_text.check_line, label)
+        values[key] = _text(label.capitalize(), default, check)
     scope_description, returns_phi = args.scope_description or "", args.returns_phi
     if asking and values["scope"] not in endpoint.known_scopes(settings.root):
         # a new scope needs its consent-screen text (and whether it returns PHI), or validation refuses it
         from scaffold.generators import questions
 
         scope = values["scope"]
-        scope_description = scope_description or _text(f"Consent-screen text for the new scope {scope}", "")
+        scope_description = scope_description or _text(
+            f"Consent-screen text for the new scope {scope}", "", lambda v: free_text.check_line("scope description", v)
+        )
         returns_phi = returns_phi or questions.confirm(f"Does {scope} return PHI (adds the BAA gate)?")
     answers = endpoint.EndpointAnswers(
         name=name,
@@ -112,7 +123,7 @@ def _regenerate_sdk(root: Path, service: str) -> bool:
     return True
 
 
-def _text(message: str, default: str) -> str:
+def _text(message: str, default: str, check: Callable[[str], object]) -> str:
     from scaffold.generators import questions
 
-    return questions.text(message, default)
+    return questions.text(message, default, check)

@@ -59,14 +59,16 @@ def run(args: argparse.Namespace) -> int:
     if not name and asking:
         from scaffold.generators import questions
 
-        name = questions.text("Integration name (kebab-case)")
+        name = questions.text("Integration name (kebab-case)", check=integration.validate_name)
     if not name:
         raise ScaffoldError("an integration name is required: `scaffold new integration NAME`")
     integration.validate_name(name)
     registries = integration.read_registries(settings.root)
 
-    partner = args.partner or (questions_text("Partner display name", name) if asking else name)
-    client_id = args.client_id or (questions_text("OAuth client id (developer portal)", name) if asking else name)
+    partner = args.partner or (questions_text("Partner display name", name, "partner") if asking else name)
+    client_id = args.client_id or (
+        questions_text("OAuth client id (developer portal)", name, "client id") if asking else name
+    )
     scopes = tuple(args.scopes or ())
     if not scopes:
         defaults = integration.default_scopes(registries)
@@ -74,7 +76,7 @@ def run(args: argparse.Namespace) -> int:
     redirect_uris = integration.parse_redirect_uris(args.redirect_uris or [], name)
     if asking and not args.redirect_uris:
         redirect_uris = {
-            stage: (questions_text(f"Redirect URI for {stage}", uris[0]),) for stage, uris in redirect_uris.items()
+            stage: (_redirect_uri(stage, uris[0]),) for stage, uris in redirect_uris.items()
         }
     events = tuple(args.webhook_events or ())
     if not events:
@@ -102,10 +104,18 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def questions_text(message: str, default: str) -> str:
+def questions_text(message: str, default: str, label: str) -> str:
     from scaffold.generators import questions
+    from scaffold.generators.free_text import check_line
 
-    return questions.text(message, default)
+    return questions.text(message, default, lambda v: check_line(label, v))
+
+
+def _redirect_uri(stage: str, default: str) -> str:
+    from scaffold.generators import questions
+    from scaffold.generators.integration import check_redirect_uri
+
+    return questions.text(f"Redirect URI for {stage}", default, lambda v: check_redirect_uri(stage, v))
 
 
 def _ask_many(message: str, choices: list[str], defaults: tuple[str, ...]) -> tuple[str, ...]:
@@ -114,6 +124,8 @@ def _ask_many(message: str, choices: list[str], defaults: tuple[str, ...]) -> tu
     from scaffold.generators import questions
 
     picked = questions._answer(
-        questionary.checkbox(message, choices=[questionary.Choice(c, checked=c in defaults) for c in choices])
+        questionary.checkbox(
+            message, choices=[questionary.Choice(c, checked=c in defaults) for c in choices], **questions.on_stderr()
+        )
     )
     return tuple(str(choice) for choice in picked)

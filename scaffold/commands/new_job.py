@@ -32,6 +32,7 @@ def register(kinds: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
 
 def run(args: argparse.Namespace) -> int:
     from scaffold.generators.base import finish, open_platform, print_todo
+    from scaffold.generators.free_text import check_line
     from scaffold.generators.job import (
         DEFAULT_SCHEDULE,
         JobAnswers,
@@ -49,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
     if not name and asking:
         from scaffold.generators import questions
 
-        name = questions.text("Job name (kebab-case)")
+        name = questions.text("Job name (kebab-case)", check=validate_name)
     if not name:
         raise ScaffoldError("a job name is required: `scaffold new job NAME`")
     validate_name(name)
@@ -59,10 +60,14 @@ def run(args: argparse.Namespace) -> int:
         from scaffold.generators import questions
 
         schedule = schedule or questions.text(
-            "Schedule (UTC; cron(m h dom mon dow y), rate(...), or `m h dom mon dow`)", DEFAULT_SCHEDULE
+            "Schedule (UTC; cron(m h dom mon dow y), rate(...), or `m h dom mon dow`)",
+            DEFAULT_SCHEDULE,
+            normalise_schedule,
         )
         target = target or questions.service(settings.root, "Target service", default_target(settings.root))
-        description = description or questions.text("What does it do (one line)?")
+        description = description or questions.text(
+            "What does it do (one line)?", check=lambda v: check_line("what the job does", v)
+        )
     target = target or default_target(settings.root)
     if target is None:
         raise ScaffoldError("which service does the job call? pass --target SERVICE (the platform has several)")

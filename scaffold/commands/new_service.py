@@ -44,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
     if not name and asking:
         from scaffold.generators import questions
 
-        name = questions.text("Service name (kebab-case)")
+        name = questions.text("Service name (kebab-case)", check=lambda v: validate_name(v, settings.root))
     if not name:
         raise ScaffoldError("a service name is required: `scaffold new service NAME`")
     validate_name(name, settings.root)

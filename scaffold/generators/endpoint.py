@@ -111,18 +111,35 @@ def service_resource(root: Path, service: str) -> str:
     return resource
 
 
+def check_method(method: str) -> None:
+    if method not in ("get", "post"):
+        raise ScaffoldError(f"method {method!r} is not supported: get (a read) or post (a change)")
+
+
+def check_path(path: str) -> None:
+    if not API_PATH.match(path):
+        raise ScaffoldError(f"path {path!r} is not valid: lower-case segments, e.g. /item-summary")
+
+
+def check_rate_limit(rate_limit: str) -> None:
+    if not RATE_LIMIT.match(rate_limit):
+        raise ScaffoldError(f"rate limit {rate_limit!r} is not valid: N/second|minute|hour|day, e.g. 100/minute")
+
+
+def check_scope(scope: str) -> None:
+    if not re.fullmatch(r"[a-z][a-z0-9-]*:[a-z][a-z0-9_-]*", scope):
+        raise ScaffoldError(f"scope {scope!r} is not valid: service:action, e.g. billing:read")
+
+
+# The rule of each answer asked one at a time (by EndpointAnswers field), the same the flags are checked with.
+FIELD_CHECKS = {"path": check_path, "scope": check_scope, "rate_limit": check_rate_limit}
+
+
 def validate_answers(answers: EndpointAnswers, known_scopes: dict[str, bool]) -> None:
     validate_name(answers.name)
-    if answers.method not in ("get", "post"):
-        raise ScaffoldError(f"method {answers.method!r} is not supported: get (a read) or post (a change)")
-    if not API_PATH.match(answers.path):
-        raise ScaffoldError(f"path {answers.path!r} is not valid: lower-case segments, e.g. /item-summary")
-    if not RATE_LIMIT.match(answers.rate_limit):
-        raise ScaffoldError(
-            f"rate limit {answers.rate_limit!r} is not valid: N/second|minute|hour|day, e.g. 100/minute"
-        )
-    if not re.fullmatch(r"[a-z][a-z0-9-]*:[a-z][a-z0-9_-]*", answers.scope):
-        raise ScaffoldError(f"scope {answers.scope!r} is not valid: service:action, e.g. billing:read")
+    check_method(answers.method)
+    for field_name, check in FIELD_CHECKS.items():
+        check(getattr(answers, field_name))
     if answers.scope not in known_scopes and not answers.scope_description.strip():
         raise ScaffoldError(
             f"scope {answers.scope!r} is new: describe it for the consent screen with --scope-description"

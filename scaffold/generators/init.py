@@ -23,11 +23,13 @@ class InitAnswers:
     templates_ref: str = templates.TEMPLATES_REF
 
 
+def check_platform_name(name: str) -> None:
+    if not PLATFORM_NAME.match(name):
+        raise ScaffoldError(f"platform name {name!r} is not valid: lower-case letters, digits and '-', 2–40 characters")
+
+
 def plan_init(target: Path, answers: InitAnswers) -> ChangeSet:
-    if not PLATFORM_NAME.match(answers.platform_name):
-        raise ScaffoldError(
-            f"platform name {answers.platform_name!r} is not valid: lower-case letters, digits and '-', 2–40 characters"
-        )
+    check_platform_name(answers.platform_name)
     if target.exists() and not target.is_dir():
         raise ScaffoldError(f"{target}: exists and is not a folder")
     marker = target / platform.MARKER

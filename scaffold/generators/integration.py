@@ -150,9 +150,17 @@ def _events_scope(event: str) -> str:
     return events_scope(event)
 
 
-def validate_answers(answers: IntegrationAnswers, registries: PlatformRegistries) -> None:
+def check_redirect_uri(stage: str, uri: str) -> None:
+    """One redirect URI for `stage`, by the rule INT-03 checks it with."""
     from scaffold.checks.integration import redirect_uri_problem
 
+    free_text.check_line(f"{stage} redirect URI", uri)
+    problem = redirect_uri_problem(uri, stage)
+    if problem:
+        raise ScaffoldError(f"{stage} redirect URI {uri!r} {problem}")
+
+
+def validate_answers(answers: IntegrationAnswers, registries: PlatformRegistries) -> None:
     validate_name(answers.name)
     for label, value in (("partner", answers.partner), ("client id", answers.client_id)):
         free_text.check_line(label, value)
@@ -168,10 +176,7 @@ def validate_answers(answers: IntegrationAnswers, registries: PlatformRegistries
         if not uris:
             raise ScaffoldError(f"no redirect URI for {stage}: --redirect-uri {stage}=URL")
         for uri in uris:
-            free_text.check_line(f"{stage} redirect URI", uri)
-            problem = redirect_uri_problem(uri, stage)
-            if problem:
-                raise ScaffoldError(f"{stage} redirect URI {uri!r} {problem}")
+            check_redirect_uri(stage, uri)
     for event in answers.webhook_events:
         if event not in registries.webhook_events:
             raise ScaffoldError(

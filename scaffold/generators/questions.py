@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,13 +20,38 @@ def _answer(question: Any) -> Any:
     return value
 
 
-def text(message: str, default: str = "") -> str:
-    """One line of visible text: an answer holding a control or format character is refused and asked again."""
-    import questionary
+def on_stderr() -> dict[str, Any]:
+    """Where questions are drawn: the terminal behind stderr, so that stdout carries only results (`scaffold new
+    job --dry-run > job.diff` asks on the terminal and the file holds the diff). Pass as **kwargs to questionary."""
+    from prompt_toolkit.output import create_output
 
+    return {"output": create_output(stdout=sys.stderr)} if sys.stderr.isatty() else {}
+
+
+def validator(check: Callable[[str], object] | None) -> Callable[[str], bool | str]:
+    """questionary's `validate=` from a generator's own rule (a function that raises ScaffoldError, the one the
+    flags are checked with): the answer is refused with the rule's message and asked again."""
     from scaffold.generators.free_text import validate_question
 
-    return str(_answer(questionary.text(message, default=default, validate=validate_question)))
+    def validate(value: str) -> bool | str:
+        visible = validate_question(value)
+        if visible is not True or check is None:
+            return visible
+        try:
+            check(value)
+        except ScaffoldError as error:
+            return str(error)
+        return True
+
+    return validate
+
+
+def text(message: str, default: str = "", check: Callable[[str], object] | None = None) -> str:
+    """One line of visible text, checked at this question by `check` (and for control or format characters);
+    a refused answer is asked again with the reason."""
+    import questionary
+
+    return str(_answer(questionary.text(message, default=default, validate=validator(check), **on_stderr())))
 
 
 def _catalog_values(root: Path, key: str) -> list[str]:
@@ -39,38 +66,46 @@ def _catalog_values(root: Path, key: str) -> list[str]:
 def _choose_or_type(message: str, choices: list[str], default: str) -> str:
     import questionary
 
+    from scaffold.generators.free_text import check_line
+
+    def check(value: str) -> None:
+        check_line(message.lower(), value)
+
     if not choices:
-        return text(message, default)
+        return text(message, default, check)
     other = "(another…)"
     offered = default in choices
-    picked = _answer(questionary.select(message, choices=[*choices, other], default=default if offered else None))
+    picked = _answer(questionary.select(
+            message, choices=[*choices, other], default=default if offered else None, **on_stderr()
+        ))
     if picked != other:
         return str(picked)
     # "another" means none of the listed ones: pre-filling a listed default would turn the typed answer into an
     # append to it ("platform-teamcare-team"), so the buffer starts empty unless the default was not offered.
-    return text(f"{message} (type it)", "" if offered else default)
+    return text(f"{message} (type it)", "" if offered else default, check)
 
 
 def ask_service(root: Path, name: str, given: dict[str, Any], defaults: dict[str, Any]) -> dict[str, Any]:
     """Ask for every answer not given as a flag. Owners and on-call rotations are offered from the catalog."""
-    import questionary
 
     answers = dict(given)
+    from scaffold.generators.free_text import check_line
+    from scaffold.generators.service import check_resource, parse_port
+
     if answers["description"] is None:
-        answers["description"] = text("One line on what the service does", defaults["description"])
+        answers["description"] = text(
+            "One line on what the service does", defaults["description"], lambda v: check_line("description", v)
+        )
     if answers["owner"] is None:
         answers["owner"] = _choose_or_type("Owning team", _catalog_values(root, "owner"), defaults["owner"])
     if answers["on_call"] is None:
         answers["on_call"] = _choose_or_type("On-call rotation", _catalog_values(root, "on_call"), defaults["on_call"])
     if answers["resource"] is None:
-        answers["resource"] = text("First resource (singular snake_case)", defaults["resource"])
+        answers["resource"] = text("First resource (singular snake_case)", defaults["resource"], check_resource)
     if answers["returns_phi"] is None:
-        answers["returns_phi"] = bool(_answer(questionary.confirm("Do its read routes return PHI?", default=False)))
+        answers["returns_phi"] = confirm("Do its read routes return PHI?")
     if answers["port"] is None:
-        port = text("Local port", str(defaults["port"]))
-        if not port.isdigit():
-            raise ScaffoldError(f"port {port!r} is not a number")
-        answers["port"] = int(port)
+        answers["port"] = parse_port(text("Local port", str(defaults["port"]), parse_port))
     return answers
 
 
@@ -82,7 +117,7 @@ def _services(root: Path) -> list[str]:
 def confirm(message: str, default: bool = False) -> bool:
     import questionary
 
-    return bool(_answer(questionary.confirm(message, default=default)))
+    return bool(_answer(questionary.confirm(message, default=default, **on_stderr())))
 
 
 def service(root: Path, message: str, default: str | None) -> str:
@@ -92,7 +127,9 @@ def service(root: Path, message: str, default: str | None) -> str:
     choices = _services(root)
     if not choices:
         raise ScaffoldError("the platform has no service yet; create one with `scaffold new service NAME`")
-    return str(_answer(questionary.select(message, choices=choices, default=default if default in choices else None)))
+    return str(_answer(questionary.select(
+            message, choices=choices, default=default if default in choices else None, **on_stderr()
+        )))
 
 
 def services(root: Path, message: str, exclude: tuple[str, ...] = ()) -> list[str]:
@@ -100,12 +137,15 @@ def services(root: Path, message: str, exclude: tuple[str, ...] = ()) -> list[st
     import questionary
 
     choices = [s for s in _services(root) if s not in exclude]
-    return [str(s) for s in _answer(questionary.checkbox(message, choices=choices))] if choices else []
+    return [str(s) for s in _answer(questionary.checkbox(message, choices=choices, **on_stderr()))] if choices else []
 
 
 def event_name(root: Path) -> str:
-    """The family (an existing family file, or a new one), then what happened."""
+    """The family (an existing family file, or a new one), then what happened; the whole name is checked by the
+    rule the NAME argument is checked with, at the second question."""
     import questionary
+
+    from scaffold.generators.event import validate_name
 
     families = sorted(
         p.stem
@@ -113,24 +153,57 @@ def event_name(root: Path) -> str:
         if p.stem not in ("registry", "names.generated", platform.PLATFORM_EVENT_FAMILY)
     )
     new = "(a new family…)"
-    family = str(_answer(questionary.select("Event family", choices=[*families, new]))) if families else new
-    if family == new:
-        family = text("New family (kebab-case, e.g. invoice)")
-    what = text(f"What happened ({family}.<snake_case, past tense>, e.g. paid)")
+    family = new
+    if families:
+        family = str(_answer(questionary.select("Event family", choices=[*families, new], **on_stderr())))
+    if family == new:  # checked as the family of a well-formed name
+        family = text("New family (kebab-case, e.g. invoice)", check=lambda v: validate_name(f"{v}.created"))
+    what = text(
+        f"What happened ({family}.<snake_case, past tense>, e.g. paid)",
+        check=lambda v: validate_name(f"{family}.{v}"),
+    )
     return f"{family}.{what}"
 
 
-def payload_fields() -> tuple[Any, ...]:
-    """Payload fields one at a time (name, type, optional) until an empty name."""
-    import questionary
+FIELD_KINDS = ("enum (one of listed values)", "array (a list of one type)")
 
-    from scaffold.generators.event_payload import SCALARS, PayloadField, parse_field_flag
+
+def payload_fields() -> tuple[Any, ...]:
+    """Payload fields one at a time (name, type, optional) until an empty name. Types are those of `--field`:
+    a scalar, an enum of listed values, or an array of a scalar or an enum; each answer is checked by the flag's
+    own parser at its question."""
+
+    from scaffold.generators.event_payload import PayloadField, parse_field_flag
+
+    def check_name(value: str) -> None:
+        if value:
+            parse_field_flag(f"{value}:string")
 
     fields: list[PayloadField] = []
     while True:
-        name = text("Payload field name (empty to finish)")
+        name = text("Payload field name (empty to finish)", check=check_name)
         if not name:
             return tuple(fields)
-        kind = str(_answer(questionary.select(f"Type of {name}", choices=list(SCALARS), default="string")))
+        spec = _field_type(name, array_allowed=True)
         optional = confirm(f"Is {name} optional?")
-        fields.append(parse_field_flag(f"{name}:{kind}{'?' if optional else ''}"))
+        fields.append(parse_field_flag(f"{name}:{spec}{'?' if optional else ''}"))
+
+
+def _field_type(name: str, *, array_allowed: bool) -> str:
+    """A `--field` type spec for `name`: a scalar, enum(a|b), or (once) an array of either."""
+    import questionary
+
+    from scaffold.generators.event_payload import SCALARS, parse_field_flag
+
+    kinds = [*SCALARS, FIELD_KINDS[0], *(FIELD_KINDS[1:] if array_allowed else [])]
+    what = "Type of the items of" if not array_allowed else "Type of"
+    kind = str(_answer(questionary.select(f"{what} {name}", choices=kinds, default="string", **on_stderr())))
+    if kind == FIELD_KINDS[0]:
+        values = text(
+            f"Values of {name} (lower-case words joined by |, e.g. open|paid)",
+            check=lambda v: parse_field_flag(f"{name}:enum({v})"),
+        )
+        return f"enum({values})"
+    if kind == FIELD_KINDS[1]:
+        return f"{_field_type(name, array_allowed=False)}[]"
+    return kind

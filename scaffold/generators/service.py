@@ -65,13 +65,26 @@ def validate_name(name: str, root: Path) -> None:
         )
 
 
+def check_resource(resource: str) -> None:
+    if not RESOURCE_NAME.match(resource) or len(resource) > 30:
+        raise ScaffoldError(f"resource {resource!r} is not valid: singular snake_case, e.g. care_plan")
+
+
+def parse_port(value: str | int) -> int:
+    """A local port from a flag or an answer: a number in 1024–65535, else a one-line error."""
+    if isinstance(value, str) and not value.strip().isdigit():
+        raise ScaffoldError(f"port {value!r} is not a number")
+    port = int(value)
+    if not 1024 <= port <= 65535:
+        raise ScaffoldError(f"port {port} is out of range (1024–65535)")
+    return port
+
+
 def validate_answers(answers: ServiceAnswers) -> None:
-    if not RESOURCE_NAME.match(answers.resource) or len(answers.resource) > 30:
-        raise ScaffoldError(f"resource {answers.resource!r} is not valid: singular snake_case, e.g. care_plan")
+    check_resource(answers.resource)
     for label, value in (("owner", answers.owner), ("on-call", answers.on_call), ("description", answers.description)):
         free_text.check_line(label, value)
-    if not 1024 <= answers.port <= 65535:
-        raise ScaffoldError(f"port {answers.port} is out of range (1024–65535)")
+    parse_port(answers.port)
 
 
 def recorded_answers(root: Path, name: str) -> dict[str, object] | None:

@@ -71,6 +71,12 @@ class Terminal:
         self.wait_for(prompt)
         self.child.send((CLEAR_LINE if clear else "") + answer + ENTER)
 
+    def retype(self, reason: str, answer: str) -> None:
+        """The answer just given was refused: wait for `reason` (literal text) under the prompt, then replace the
+        refused answer with `answer`."""
+        self.child.expect(re.escape(reason))
+        self.child.send(CLEAR_LINE + answer + ENTER)
+
     def accept(self, prompt: str) -> None:
         """Enter on a prompt: its pre-filled text, highlighted choice, or default yes/no."""
         self.wait_for(prompt)
@@ -282,3 +288,94 @@ def test_ctrl_c_at_a_prompt_writes_nothing(
     assert status == 130, output
     assert "scaffold: interrupted; nothing was written" in output
     assert snapshot(platform) == before
+
+
+# --- each answer is checked at its question, by the rule its flag is checked with (issue 11, point 4) ----------
+def test_a_wrong_answer_is_asked_again_with_the_reason_and_the_run_goes_on(platform: Path) -> None:
+    term = Terminal("new", "service", "--repo", str(platform), "--no-verify")
+    term.type("Service name", "Care Plans")
+    term.retype("service name 'Care Plans' is not valid", "care-plans")
+    term.type("One line on what the service does", "Care plans.")
+    term.accept("Owning team")
+    term.accept("On-call rotation")
+    term.type(r"First resource \(singular snake_case\)", "Care Plan")
+    term.retype("resource 'Care Plan' is not valid: singular snake_case", "care_plan")
+    term.confirm(r"Do its read routes return PHI\?", yes=False)
+    term.type("Local port", "80")
+    term.retype("port 80 is out of range (1024–65535)", "3200")
+    status, output = term.finish()
+
+    assert status == 0, output
+    recorded = yaml.safe_load((platform / "services/care-plans/.copier-answers.yml").read_text())
+    assert (recorded["resource"], recorded["port"]) == ("care_plan", 3200)
+
+
+def test_questions_go_to_the_terminal_and_results_to_stdout(platform: Path, tmp_path: Path) -> None:
+    """`scaffold new job --dry-run > job.diff` on a terminal: the questions are asked there, and the file holds the
+    diff only — no prompt, no escape code. The schedule is checked at its question."""
+    diff = tmp_path / "job.diff"
+    env = {key: value for key, value in os.environ.items() if key not in ("CI", "SCAFFOLD_DEBUG")}
+    env.update(TERM="xterm", PROMPT_TOOLKIT_NO_CPR="1")
+    command = f"{sys.executable} -m scaffold.cli new job --dry-run --no-sdk --repo {platform} > {diff}"
+    child = pexpect.spawn("/bin/sh", ["-c", command], env=env, dimensions=(40, 200), encoding="utf-8", timeout=60)
+    term = Terminal.__new__(Terminal)
+    term.child = child
+    term.type(r"Job name \(kebab-case\)", "Nightly Cleanup")
+    term.retype("job name 'Nightly Cleanup'", "nightly-cleanup")
+    term.type(r"Schedule \(UTC", "every night")
+    term.retype("invalid schedule 'every night'", "0 3 * * *")
+    term.accept("Target service")
+    term.type(r"What does it do \(one line\)\?", "Purges expired drafts.")
+    status, _ = term.finish()
+
+    assert status == 0
+    written = diff.read_text()
+    assert "+++ b/services/jobs/src/jobs/registry.ts" in written and 'name: "nightly-cleanup",' in written
+    assert "\x1b" not in written and "Job name (kebab-case)" not in written and "Schedule (UTC;" not in written
+    assert not (platform / "services/billing/src/routes/jobs.ts").exists()  # a dry run
+
+
+def test_event_fields_can_be_enums_and_arrays(platform: Path) -> None:
+    term = Terminal("new", "event", "billing.settled", "--repo", str(platform), "--no-verify")
+    term.accept("Publishing service")
+    term.type(r"Payload field name \(empty to finish\)", "Status")
+    term.retype("'Status'", "status")
+    term.select("Type of status", down=6)  # string, number, integer, boolean, date-time, uuid, enum
+    term.type("Values of status", "Open|Paid")
+    term.retype("unknown type 'enum(Open|Paid)'", "open|paid")
+    term.confirm(r"Is status optional\?", yes=False)
+    term.type(r"Payload field name \(empty to finish\)", "tags")
+    term.select("Type of tags", down=7)  # … enum, array
+    term.accept("Type of the items of tags")  # string
+    term.confirm(r"Is tags optional\?", yes=True)
+    term.type(r"Payload field name \(empty to finish\)", "")
+    term.confirm(r"Is it user-facing", yes=False)
+    term.accept("Subscribing services")
+    status, output = term.finish()
+
+    assert status == 0, output
+    schema = (platform / "packages/contracts/src/events/billing.ts").read_text()
+    assert 'status: z.enum(["open", "paid"]),' in schema
+    assert "tags: z.array(z.string()).optional()," in schema
+
+
+def test_new_integration_asks_and_refuses_a_wildcard_redirect_uri(platform: Path) -> None:
+    term = Terminal("new", "integration", "--repo", str(platform), "--no-verify")
+    term.type(r"Integration name \(kebab-case\)", "Acme CRM")
+    term.retype("integration name 'Acme CRM'", "acme-crm")
+    term.type("Partner display name", "Acme CRM")
+    term.accept("OAuth client id")
+    term.accept("Scopes to ask for")  # the defaults are ticked: billing:read
+    term.type("Redirect URI for dev", "https://*.acme.example/cb")
+    term.retype("contains a wildcard", "https://dev.acme.example/cb")
+    term.accept("Redirect URI for staging")
+    term.accept("Redirect URI for prod")
+    term.wait_for(r"Webhook events to receive|acme-crm: wrote")
+    if "Webhook events" in (term.child.after or ""):
+        term.child.send(ENTER)
+    status, output = term.finish()
+
+    assert status == 0, output
+    manifest = yaml.safe_load((platform / "integrations/acme-crm/integration.yaml").read_text())
+    assert manifest["partner"] == "Acme CRM"
+    assert "https://dev.acme.example/cb" in str(manifest)
