@@ -89,6 +89,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         arguments = list(sys.argv[1:] if argv is None else argv)
         command = arguments[0] if arguments and arguments[0] in COMMAND_MODULES else None
         args = build_parser(command).parse_args(arguments)
+        from scaffold.commands.common import apply_data_file
+
+        apply_data_file(args)
         _invoked[:] = [str(getattr(args, "command", ""))]
         if getattr(args, "handler", None) is None:
             build_parser().print_help()
