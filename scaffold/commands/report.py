@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-FORMATS = ("text", "json", "sarif", "junit", "markdown")
+from scaffold.verify.reporters import FORMATS
 
 
 def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -30,8 +30,9 @@ def run_merge(args: argparse.Namespace) -> int:
     from scaffold.terminal import wants_color
     from scaffold.verify import reporters
     from scaffold.verify.cli import emit_report, exit_status
-    from scaffold.verify.merge import merge
+    from scaffold.verify.merge import merge_with_owners
 
-    findings, strict = merge([Path(path) for path in args.reports])
+    findings, strict, owners = merge_with_owners([Path(path) for path in args.reports])
     color = args.format == "text" and args.output is None and wants_color(sys.stdout)
-    return emit_report(args, reporters.render(args.format, findings, color=color), exit_status(findings, strict=strict))
+    report = reporters.render(args.format, findings, color=color, owners=owners)
+    return emit_report(args, report, exit_status(findings, strict=strict))

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-FORMATS = ("text", "json", "sarif", "junit", "markdown")
+from scaffold.verify.reporters import FORMATS
+
 KINDS = ("service", "endpoint", "event", "job", "integration", "repo")
 
 

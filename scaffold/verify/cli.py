@@ -17,6 +17,7 @@ from scaffold.verify.model import Finding, Kind, Status, attest_hint
 
 if TYPE_CHECKING:
     from scaffold.verify.engine import Decides
+    from scaffold.verify.repo import RepoView
     from scaffold.verify.scope import ChangedSince, Shard
 
 OPEN = (Status.NEEDS_HUMAN, Status.NEEDS_EVIDENCE, Status.STALE)
@@ -166,6 +167,7 @@ def _decide(
 
         about = {"index": shard.index, "count": shard.count, "scaffold": catalogue_fingerprint(),
                  "options": shard_options(args, subject_path, changed), "subjects": plan_order}  # fmt: skip
+        about["owners"] = owners_of(RepoView(root), findings)
         extra["shard"] = about
     if args.probe or args.probe_url:
         from scaffold.verify.probe import apply_probes, parse_overrides
@@ -177,8 +179,29 @@ def _decide(
     elif args.summary and args.format == "text":
         report = reporters.summary(findings) + "\n" + "\n".join(todo_lines(findings)) + "\n"
     else:
-        report = reporters.render(args.format, findings, color=color)
+        owners = owners_of(RepoView(root), findings) if args.format == "html" else None
+        report = reporters.render(args.format, findings, color=color, owners=owners)
     return report, exit_status(findings, strict=args.strict)
+
+
+def owners_of(repo: RepoView, findings: list[Finding]) -> dict[str, str]:
+    """Subject label -> the owning team its service.yaml names (services, and the endpoints they serve), for the
+    HTML report's owner filter; only the subjects `findings` name. A shard records its part, and `report merge`
+    joins them into what the single run would have found."""
+    from scaffold.verify.subjects import endpoints
+
+    named = {f.subject for f in findings if f.subject}
+    owners: dict[str, str] = {}
+    for service in repo.service_names:
+        parsed = repo.yaml(f"{platform.service_dir(service)}/{platform.SERVICE_MANIFEST}")
+        owner = parsed.data.get("owner") if parsed is not None and parsed.ok and isinstance(parsed.data, dict) else None
+        if isinstance(owner, str) and owner.strip():
+            owners[f"service:{service}"] = owner
+    if any(subject.startswith("endpoint:") for subject in named):
+        for endpoint in endpoints(repo):
+            if f"service:{endpoint.service}" in owners:
+                owners[f"endpoint:{endpoint.name}"] = owners[f"service:{endpoint.service}"]
+    return {subject: owner for subject, owner in sorted(owners.items()) if subject in named}
 
 
 def exit_status(findings: list[Finding], strict: bool) -> int:

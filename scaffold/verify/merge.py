@@ -35,6 +35,12 @@ def _read(path: Path) -> dict[str, object]:
 
 def merge(paths: Sequence[Path]) -> tuple[list[Finding], bool]:
     """The findings of the single run the shard reports at `paths` were cut from, and whether it ran --strict."""
+    findings, strict, _ = merge_with_owners(paths)
+    return findings, strict
+
+
+def merge_with_owners(paths: Sequence[Path]) -> tuple[list[Finding], bool, dict[str, str]]:
+    """`merge`, and the subjects' owners the shards recorded (for the HTML report)."""
     from scaffold.checks import catalogue
     from scaffold.verify.reporters import finding_from_json
     from scaffold.verify.scope import catalogue_fingerprint
@@ -82,4 +88,10 @@ def merge(paths: Sequence[Path]) -> tuple[list[Finding], bool]:
             keyed.append((order[finding.check_id], subject_place, finding))
     keyed.sort(key=lambda entry: (entry[0], entry[1]))  # stable: files in shard order, each pair's own order kept
     options = about.get("options")
-    return [finding for _, _, finding in keyed], isinstance(options, list) and "strict=True" in options
+    owners: dict[str, str] = {}
+    for _, document in documents:
+        recorded = document["shard"].get("owners") if isinstance(document["shard"], dict) else None
+        if isinstance(recorded, dict):
+            owners.update({str(k): str(v) for k, v in recorded.items() if isinstance(v, str)})
+    strict = isinstance(options, list) and "strict=True" in options
+    return [finding for _, _, finding in keyed], strict, dict(sorted(owners.items()))

@@ -1,4 +1,4 @@
-"""Reporters: the same findings as text, JSON, SARIF 2.1.0, JUnit XML or a Markdown PR comment.
+"""Reporters: the same findings as text, JSON, SARIF 2.1.0, JUnit XML, a Markdown PR comment or an HTML page.
 
 Each reporter is a pure function from findings (and the catalogue, for titles and sections) to a string; the
 CLI picks one with `render(format, findings, ...)` and writes it. Only `text` colours, and only when asked to
@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping, Sequence
 from scaffold import __version__
 from scaffold.verify.model import Check, Finding, Status, Waiver
 
-FORMATS = ("text", "json", "sarif", "junit", "markdown")
+FORMATS = ("text", "json", "sarif", "junit", "markdown", "html")
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 
 _SUMMARY_ORDER = (
@@ -405,6 +405,18 @@ def render_markdown(findings: Sequence[Finding], *, checks: Mapping[str, Check] 
     return "\n".join(lines) + "\n"
 
 
+# --- html ------------------------------------------------------------------------------------------------------
+def render_html(
+    findings: Sequence[Finding], *, checks: Mapping[str, Check] | None = None, owners: Mapping[str, str] | None = None
+) -> str:
+    """One self-contained page: subjects × checklist sections as a heat map (scaffold/verify/html_report.py).
+    `owners`: subject label -> owning team, for the owner filter."""
+    from scaffold.verify.html_report import render_html as page
+
+    checks = _catalogue() if checks is None else checks
+    return page(findings, checks=checks, summary=summary(findings), rank=RANK, owners=owners)
+
+
 Reporter = Callable[..., str]
 REPORTERS: dict[str, Reporter] = {
     "text": render_text,
@@ -412,15 +424,23 @@ REPORTERS: dict[str, Reporter] = {
     "sarif": render_sarif,
     "junit": render_junit,
     "markdown": render_markdown,
+    "html": render_html,
 }
 
 
 def render(
-    format: str, findings: Sequence[Finding], *, checks: Mapping[str, Check] | None = None, color: bool = False
+    format: str,
+    findings: Sequence[Finding],
+    *,
+    checks: Mapping[str, Check] | None = None,
+    color: bool = False,
+    owners: Mapping[str, str] | None = None,
 ) -> str:
-    """The report in `format` (one of FORMATS). `color` only affects text."""
+    """The report in `format` (one of FORMATS). `color` only affects text, `owners` only html."""
     if format not in REPORTERS:
         raise ValueError(f"unknown format {format!r}; one of {', '.join(FORMATS)}")
     if format == "text":
         return render_text(findings, checks=checks, color=color)
+    if format == "html":
+        return render_html(findings, checks=checks, owners=owners)
     return REPORTERS[format](findings, checks=checks)

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from scaffold.cli import main
+from scaffold.verify.reporters import FORMATS
 
-FORMATS = ("text", "json", "sarif", "junit", "markdown")
 SERVICES = ("billing", "orders", "shipping", "ledger")
 
 
