@@ -75,9 +75,9 @@ def _choose_or_type(message: str, choices: list[str], default: str) -> str:
         return text(message, default, check)
     other = "(another…)"
     offered = default in choices
-    picked = _answer(questionary.select(
-            message, choices=[*choices, other], default=default if offered else None, **on_stderr()
-        ))
+    picked = _answer(
+        questionary.select(message, choices=[*choices, other], default=default if offered else None, **on_stderr())
+    )
     if picked != other:
         return str(picked)
     # "another" means none of the listed ones: pre-filling a listed default would turn the typed answer into an
@@ -86,12 +86,12 @@ def _choose_or_type(message: str, choices: list[str], default: str) -> str:
 
 
 def ask_service(root: Path, name: str, given: dict[str, Any], defaults: dict[str, Any]) -> dict[str, Any]:
-    """Ask for every answer not given as a flag. Owners and on-call rotations are offered from the catalog."""
-
-    answers = dict(given)
+    """Ask for every answer not given as a flag, each checked where it is asked. Owners and on-call rotations are
+    offered from the catalog."""
     from scaffold.generators.free_text import check_line
     from scaffold.generators.service import check_resource, parse_port
 
+    answers = dict(given)
     if answers["description"] is None:
         answers["description"] = text(
             "One line on what the service does", defaults["description"], lambda v: check_line("description", v)
@@ -127,9 +127,11 @@ def service(root: Path, message: str, default: str | None) -> str:
     choices = _services(root)
     if not choices:
         raise ScaffoldError("the platform has no service yet; create one with `scaffold new service NAME`")
-    return str(_answer(questionary.select(
-            message, choices=choices, default=default if default in choices else None, **on_stderr()
-        )))
+    return str(
+        _answer(
+            questionary.select(message, choices=choices, default=default if default in choices else None, **on_stderr())
+        )
+    )
 
 
 def services(root: Path, message: str, exclude: tuple[str, ...] = ()) -> list[str]:
