@@ -7,19 +7,38 @@ export type RateLimit = { requests: number; per: RateWindow };
 
 const WINDOW_MS: Record<RateWindow, number> = { second: 1_000, minute: 60_000, hour: 3_600_000, day: 86_400_000 };
 
+// Callers whose windows one route keeps at most: past it, ended windows are dropped, then the oldest ones — memory
+// stays bounded however many callers (or forged identities) arrive; a dropped caller simply starts a new window.
+export const MAX_TRACKED_CALLERS = 10_000;
+
 // The per-caller limit a third-party route declares; openapi.yaml states the same numbers as
 // `x-platform-rate-limit` (EP-04). Counts live in this process: the gateway enforces the limit across instances,
 // this keeps a single instance honest and gives callers the same 429 + Retry-After answer.
-export function rateLimit(limit: RateLimit, now: () => number = Date.now): MiddlewareHandler<AppEnv> {
+export function rateLimit(
+  limit: RateLimit,
+  now: () => number = Date.now,
+  maxCallers: number = MAX_TRACKED_CALLERS,
+): MiddlewareHandler<AppEnv> & { tracked: () => number } {
   if (!Number.isInteger(limit.requests) || limit.requests < 1) throw new Error("rateLimit: requests must be >= 1");
   const windowMs = WINDOW_MS[limit.per];
   const windows = new Map<string, { start: number; count: number }>();
-  return async (c, next) => {
+  const evict = (at: number) => {
+    for (const [key, window] of windows) {
+      if (at - window.start >= windowMs) windows.delete(key);
+    }
+    for (const key of windows.keys()) {
+      if (windows.size < maxCallers) break;
+      windows.delete(key); // insertion order: the oldest window first
+    }
+  };
+  const handler: MiddlewareHandler<AppEnv> = async (c, next) => {
     const auth = c.get("auth") as AppEnv["Variables"]["auth"] | undefined;
     const key = `${auth?.brand_id ?? "-"}:${auth?.sub ?? "anonymous"}`;
     const at = now();
     let window = windows.get(key);
     if (!window || at - window.start >= windowMs) {
+      windows.delete(key);
+      if (windows.size >= maxCallers) evict(at);
       window = { start: at - (at % windowMs), count: 0 };
       windows.set(key, window);
     }
@@ -33,4 +52,5 @@ export function rateLimit(limit: RateLimit, now: () => number = Date.now): Middl
     }
     await next();
   };
+  return Object.assign(handler, { tracked: () => windows.size });
 }

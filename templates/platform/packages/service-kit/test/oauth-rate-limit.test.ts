@@ -78,4 +78,25 @@ describe("rateLimit", () => {
     now += 50_000;
     expect((await call("user-1")).status).toBe(200);
   });
+
+  it("keeps at most maxCallers windows: ended ones go first, then the oldest", async () => {
+    let now = 0;
+    const limiter = rateLimit({ requests: 1, per: "minute" }, () => now, 3);
+    const app = new Hono<AppEnv>();
+    app.use(authenticate({ secret: SECRET }));
+    app.get("/widgets", requireScope("widgets:read"), limiter, (c) => c.json([]));
+    const server = new OAuthTestServer(SECRET);
+    const tokens = new Map<string, string>();
+    const call = async (sub: string) => {
+      if (!tokens.has(sub)) tokens.set(sub, (await oauthAuthorizationCode(server, { ...request, sub })).access_token);
+      return app.request("/widgets", { headers: { Authorization: `Bearer ${tokens.get(sub)}` } });
+    };
+    for (const sub of ["user-1", "user-2", "user-3", "user-4", "user-5"]) expect((await call(sub)).status).toBe(200);
+    expect(limiter.tracked()).toBe(3);
+    expect((await call("user-5")).status).toBe(429); // its window is kept
+    expect((await call("user-1")).status).toBe(200); // the oldest was dropped: a new window
+    now += 60_000;
+    expect((await call("user-6")).status).toBe(200);
+    expect(limiter.tracked()).toBe(1); // every ended window went before anything live would
+  });
 });
