@@ -127,6 +127,9 @@ KIT_SAFE_VIEW = "safeView"
 KIT_CIRCUIT_BREAKER = "withCircuitBreaker"
 KIT_RUN_MIGRATIONS = "runMigrations"
 KIT_FROM_PGLITE = "fromPGlite"
+# @platform/service-kit/testing (src/testing.ts): a test file's PGlite, started from the run's migrated snapshot
+KIT_START_PGLITE = "startPGlite"
+KIT_PGLITE_FROM = "pgliteFrom"
 KIT_NAMES = (
     KIT_REQUIRE_SCOPE,
     KIT_REQUIRE_BAA,
@@ -140,6 +143,8 @@ KIT_NAMES = (
     KIT_CIRCUIT_BREAKER,
     KIT_RUN_MIGRATIONS,
     KIT_FROM_PGLITE,
+    KIT_START_PGLITE,
+    KIT_PGLITE_FROM,
 )
 
 

@@ -187,12 +187,15 @@ def test_what_the_sst_config_writer_registers_svc_dep_02_reads_back(tmp_path: Pa
 def test_every_kit_name_the_checks_look_for_is_exported_by_the_platform_kit() -> None:
     from scaffold.parsers import typescript as ts
 
-    index = ROOT / "templates/platform/packages/service-kit/src/index.ts"
-    parsed = ts.parse_typescript(index.read_text(encoding="utf-8"))
-    exported = {
-        node.text.decode()
-        for node in ts.nodes(parsed, "export_specifier")
-        for node in [node.child_by_field_name("name")]
-        if node is not None and node.text is not None
-    }
+    kit = ROOT / "templates/platform/packages/service-kit/src"
+    exported: set[str] = set()
+    for module in ("index.ts", "testing.ts"):  # `@platform/service-kit` and `@platform/service-kit/testing`
+        parsed = ts.parse_typescript((kit / module).read_text(encoding="utf-8"))
+        exported |= {
+            node.text.decode()
+            for declared in ts.nodes(parsed, "export_specifier", "function_declaration")
+            if declared.type == "export_specifier" or (declared.parent and declared.parent.type == "export_statement")
+            for node in [declared.child_by_field_name("name")]
+            if node is not None and node.text is not None
+        }
     assert set(platform.KIT_NAMES) <= exported, set(platform.KIT_NAMES) - exported

@@ -39,7 +39,10 @@ CASE_FUNCTIONS = frozenset({"it", "test"})
 ASSERTIONS = frozenset({"toBe", "toEqual", "toStrictEqual", "toHaveStatus"})
 HTTP_METHOD_NAMES = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE"})
 CONFORMANCE_TOPICS = {"audit": r"\baudit", "brand scoping": r"\bbrand", "scope enforcement": r"\bscope"}
-REAL_DATABASE_CALLS = frozenset({"PGlite.create", platform.KIT_FROM_PGLITE, platform.KIT_RUN_MIGRATIONS})
+REAL_DATABASE_CALLS = frozenset(
+    {"PGlite.create", platform.KIT_FROM_PGLITE, platform.KIT_RUN_MIGRATIONS, platform.KIT_START_PGLITE,
+     platform.KIT_PGLITE_FROM}
+)  # fmt: skip
 _SUBSTITUTION = re.compile(r"\$\{[^}]*\}")
 _ALL_ROUTES = re.compile(r"\b(every|all|each)\s+(route|endpoint|operation)s?\b", re.IGNORECASE)
 _ALL_MUTATIONS = re.compile(r"\b(every|all|each)\s+mutations?\b", re.IGNORECASE)
