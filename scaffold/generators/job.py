@@ -392,8 +392,9 @@ def _add_changeset(changes: ChangeSet, answers: JobAnswers) -> None:
 def _regenerate_sdk_schema(changes: ChangeSet, answers: JobAnswers) -> None:
     """sdk/src/schema.ts as `pnpm sdk:gen` would write it from the planned openapi.yaml. Without node_modules the
     schema stays as it is; the command says so (SVC-SDK-01)."""
-    openapi = changes.current(openapi_file(changes, answers.target))
-    schema = None if openapi is None else sdk_gen.render_schema(changes.root, answers.target, openapi)
+    source = openapi_file(changes, answers.target)
+    openapi = changes.current(source)
+    schema = None if openapi is None else sdk_gen.render_schema(changes.root, answers.target, openapi, source)
     if schema is not None:
         changes.write(sdk_gen.schema_path(answers.target), schema)
 

@@ -65,7 +65,7 @@ def _sdk_schema(changes: ChangeSet, repo: RepoView, service: str) -> None:
     if openapi is None:
         return
     with contextlib.suppress(ScaffoldError):  # openapi-typescript refused the document: SVC-SDK-01 says why
-        schema = sdk_gen.render_schema(changes.root, service, openapi)
+        schema = sdk_gen.render_schema(changes.root, service, openapi, repo.service_openapi(service))
         if schema is not None:
             changes.write(sdk_gen.schema_path(service), schema)
 
