@@ -180,8 +180,7 @@ def routes_have_integration_tests(repo: RepoView, subject: Subject) -> Iterator[
     test requests a path the route serves (string literals, `${...}` standing for a path segment); that the tests
     use a real database (they, or the test helpers they import, call `PGlite.create` / `fromPGlite` /
     `runMigrations` / the kit's `startPGlite` / `pgliteFrom` or construct a PGlite or pg client); and, when the
-    service publishes events, that they call
-    `publishPending(...)` so the outbox is really published.
+    service publishes events, that they call `publishPending(...)` so the outbox is really published.
 
     Why it matters: Mocks agree with whatever the code does. Only a real database catches the wrong SQL, a missing
     migration or a transaction that does not roll back, and only a real publish shows the event leaves the outbox.
