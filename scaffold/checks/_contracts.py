@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from weakref import WeakKeyDictionary
 
 from tree_sitter import Node
@@ -226,6 +226,104 @@ def enqueued_events(
             if name is not None:
                 found.append((name, call.line))
     return found
+
+
+def _is_enqueue(callee: str) -> bool:
+    return callee == platform.KIT_ENQUEUE or callee.endswith(f".{platform.KIT_ENQUEUE}")
+
+
+@dataclass(frozen=True)
+class Publisher:
+    """A function that enqueues through its first parameter and opens no transaction of its own — a typed publisher
+    helper such as `publishInvoicePaid(tx, brandId, payload)`: its callers' transaction is the one it writes in."""
+
+    name: str
+    file: str
+    line: int
+    events: tuple[str, ...]  # the literal event names it enqueues
+    node: Node = field(compare=False, repr=False)  # the function
+
+
+def publisher_of(parsed: ts.ParsedTs, call: ts.Call) -> tuple[str, Node] | None:
+    """(name, function) when `call` (an enqueue) is a publisher's: in a named function, outside any transaction
+    scope, writing through that function's first parameter. None otherwise."""
+    if not call.arguments or ts.transaction_scope(parsed, call.node) is not None:
+        return None
+    function = next(ts.enclosing_functions(call.node), None)
+    if function is None or ts.compact(call.arguments[0].text) != ts.first_parameter(function):
+        return None
+    name = ts.function_name(function)
+    return (name, function) if name and _only_enqueues_through(function, ts.compact(call.arguments[0].text)) else None
+
+
+def _only_enqueues_through(function: Node, handle: str) -> bool:
+    """Whether the function's only use of its parameter `handle` is as enqueue()'s first argument: a helper that
+    does database work of its own through it (`db.query(...)` then `enqueue(db, ...)`) is not a publisher but a
+    state change outside a transaction."""
+    body = function.child_by_field_name("body")
+    for node in ts.walk(body) if body is not None else ():
+        if node.type != "identifier" or ts.text_of(node) != handle:
+            continue
+        arguments = node.parent
+        call = arguments.parent if arguments is not None and arguments.type == "arguments" else None
+        if call is None or call.type != "call_expression" or not _is_enqueue(ts.callee_of(call)):
+            return False
+        if arguments is None or arguments.named_children[:1] != [node]:
+            return False
+    return True
+
+
+def publishers(files: Mapping[str, ts.ParsedTs]) -> dict[str, Publisher]:
+    """The publisher functions of a service's code, by name (the first of a name wins)."""
+    found: dict[str, Publisher] = {}
+    for path, parsed in files.items():
+        for call in ts.calls(parsed, _is_enqueue):
+            owner = publisher_of(parsed, call)
+            if owner is None:
+                continue
+            name, function = owner
+            event = object_string_field(call.arguments[1].node, "name") if len(call.arguments) > 1 else None
+            known = found.get(name)
+            if known is not None and known.node != function:
+                continue
+            events = (known.events if known else ()) + ((event,) if event is not None else ())
+            found[name] = Publisher(name, path, ts.line_of(function), events, function)
+    return found
+
+
+def service_publishers(repo: RepoView, service: str) -> dict[str, Publisher]:
+    """The publisher functions in services/SERVICE/src (production code). Remembered per view."""
+
+    def compute() -> dict[str, Publisher]:
+        files = {}
+        for path in code_files(repo, f"{platform.service_dir(service)}/{platform.SERVICE_SRC_DIR}"):
+            parsed = source(repo, path)
+            if parsed is not None and parsed.error_line is None:
+                files[path] = parsed
+        return publishers(files)
+
+    return dict(memo(repo, ("publishers", service), compute))
+
+
+def publisher_calls(
+    parsed: ts.ParsedTs, found: Mapping[str, Publisher], within: Node | None = None
+) -> list[tuple[ts.Call, Publisher]]:
+    """Calls of the publishers `found` (`publishX(...)` or `events.publishX(...)`), outside the publishers."""
+    calls = []
+    for call in ts.all_calls(parsed, within):
+        publisher = found.get(call.callee.rsplit(".", 1)[-1])
+        if publisher is None or any(publisher.node == f for f in ts.enclosing_functions(call.node)):
+            continue
+        calls.append((call, publisher))
+    return calls
+
+
+def emitted_events(parsed: ts.ParsedTs, within: Node | None, found: Mapping[str, Publisher]) -> list[tuple[str, int]]:
+    """Event names enqueued below `within`: literal `enqueue(tx, { name })` calls, and calls of publishers."""
+    emitted = enqueued_events(parsed, within)
+    for call, publisher in publisher_calls(parsed, found, within):
+        emitted += [(event, call.line) for event in publisher.events]
+    return emitted
 
 
 def key_values(parsed: ts.ParsedTs, key: str) -> list[tuple[str, int]]:

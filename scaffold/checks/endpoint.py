@@ -22,12 +22,13 @@ from scaffold import platform
 from scaffold.checks import check
 from scaffold.checks._contracts import (
     code_files,
-    enqueued_events,
+    emitted_events,
     find_route,
     first_difference,
     needs_human,
     route_not_found,
     scopes,
+    service_publishers,
     source,
     webhook_filters,
 )
@@ -364,7 +365,8 @@ def webhooks_emitted(repo: RepoView, subject: Subject) -> Iterable[Finding]:
         )
         return [route_not_found(repo, endpoint.service, "EP-05", missing)]
     route_file, route, parsed = found
-    emitted = {name for name, _ in enqueued_events(parsed, route.handler or parsed.root)}
+    helpers = service_publishers(repo, endpoint.service)
+    emitted = {name for name, _ in emitted_events(parsed, route.handler or parsed.root, helpers)}
     filters = webhook_filters(repo) or {}
     declared = endpoint.raw.get(platform.WEBHOOKS_KEY)
     findings = []

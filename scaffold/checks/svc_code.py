@@ -62,6 +62,8 @@ _PHI_WORD = re.compile(r"ssn|mrn|email|phone|name|birth|dob|address|diagnos|insu
 def is_id_or_count(name: str) -> bool:
     """Whether a variable or property name says it holds an opaque id or a count (SVC-CODE-08's allowlist)."""
     return bool(_ID_NAME.search(name) or _COUNT_NAME.search(name)) and not _PHI_WORD.search(name)
+
+
 FETCH_CALLEES = frozenset({"fetch", "globalThis.fetch", "window.fetch"})
 CIRCUIT_BREAKER = platform.KIT_CIRCUIT_BREAKER
 

@@ -553,8 +553,7 @@ def brand_id_required_and_indexed(repo: RepoView, subject: Subject) -> Iterator[
             "SVC-DB-04",
             file,
             line,
-            f"this query reads {read}, a brand-scoped table, without brand_id in its WHERE: it sees every "
-            "brand's rows",
+            f"this query reads {read}, a brand-scoped table, without brand_id in its WHERE: it sees every brand's rows",
             f"Add `brand_id = $n` (the caller's c.var.auth.brand_id) to the WHERE clause for {read}.",
         )
     if not failures and not code_failures and not problems:

@@ -616,8 +616,7 @@ def staging_soak(repo: RepoView, subject: Subject) -> Iterator[Finding]:
     yield needs_evidence(
         "SVC-DEP-08",
         subject,
-        f"{url} ran in staging for at least 24 hours with none of its alarms ({names}) firing "
-        "(link the alarm history)",
+        f"{url} ran in staging for at least 24 hours with none of its alarms ({names}) firing (link the alarm history)",
     )
 
 

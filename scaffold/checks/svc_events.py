@@ -7,11 +7,13 @@ from collections.abc import Iterator
 from tree_sitter import Node
 
 from scaffold import platform
-from scaffold.checks import check
+from scaffold.checks import _contracts, check
 from scaffold.checks._service import (
+    TsFile,
     fail,
     manifest_list,
     manifest_unreadable,
+    needs_human,
     not_applicable,
     parse_typescript_files,
     passed,
@@ -129,64 +131,128 @@ def subscribed_events_have_handlers(repo: RepoView, subject: Subject) -> Iterato
     "Producer writes to outbox in same tx as state change",
     mode="auto",
     kind=Kind.SERVICE,
-    covers=("src/**",),
+    covers=("src/**", platform.SERVICE_MANIFEST),
 )
 def outbox_write_in_same_transaction(repo: RepoView, subject: Subject) -> Iterator[Finding]:
     """
     What it does: Finds every `enqueue(tx, event)` call in `src/` and checks that it runs inside a transaction
     and writes through that transaction: lexically inside a `db.transaction(async (tx) => ...)` callback with
     `tx` as its first argument, or in the handler of a route with `transactional(db)` middleware with `c.var.tx`
-    as its first argument. A service that publishes events but never calls enqueue() fails too.
+    as its first argument. A publisher helper — a named function that enqueues through its own first parameter,
+    such as `publishInvoicePaid(tx, brandId, payload)` — is checked where it is called, by the same rule. Then
+    every event service.yaml lists in `events_published` must be enqueued by some code path: a literal
+    `enqueue(tx, { name: "<event>" })`, or a call of a publisher helper that enqueues it. An event only a
+    never-called helper publishes counts as not enqueued. When an enqueue() names its event by an expression,
+    an event not found otherwise needs a person's look.
 
     Why it matters: Written outside the state change's transaction, an event can be published for a change that
-    rolled back, or lost for one that committed: consumers drift from the truth.
+    rolled back, or lost for one that committed: consumers drift from the truth. An event that is declared but
+    never enqueued leaves its subscribers and webhook partners waiting for something that never comes.
 
-    How to fix: Call `enqueue(tx, ...)` with the transaction that writes the state: inside the
-    `db.transaction(...)` callback, or with `c.var.tx` in a route that uses `transactional(db)`.
+    How to fix: Call `enqueue(tx, ...)` (or the event's publisher helper in src/publishers.ts) with the
+    transaction that writes the state: inside the `db.transaction(...)` callback, or with `c.var.tx` in a route
+    that uses `transactional(db)`. Publish each declared event where its state change happens, or drop it from
+    `events_published`.
     """
     files, failures = sources(repo, subject, "SVC-EV-03")
     yield from failures
+    helpers = _contracts.publishers({f.path: f.parsed for f in files})
     calls = [(f, call) for f in files for call in ts_parser.calls(f.parsed, ENQUEUE)]
     published = manifest_list(repo, subject, "contracts", "events_published")
-    if not calls:
-        if published and not failures:
-            entry = published[0]
-            yield fail(
-                "SVC-EV-03",
-                entry.file,
-                entry.line,
-                f"service.yaml publishes {entry.value} but src/ never calls {ENQUEUE}(tx, ...)",
-                "Publish through the outbox: enqueue(tx, {...}) in the transaction that changes the state.",
-            )
-        elif not failures:
+    if not calls and not published:
+        if not failures:
             yield not_applicable("SVC-EV-03", "the service publishes no events and src/ never calls enqueue()")
         return
     problems = 0
+    reached: set[str] = set()
+    unnamed: list[tuple[str, int]] = []  # enqueue() calls whose event name is an expression
+    checked = 0
     for file, call in calls:
-        scope = ts_parser.transaction_scope(file.parsed, call.node)
-        handle = ts_parser.compact(call.arguments[0].text) if call.arguments else ""
-        if scope is None:
+        if _contracts.publisher_of(file.parsed, call) is not None:
+            continue  # a publisher helper: checked where it is called
+        checked += 1
+        problem = _transaction_problem(file, call, f"{ENQUEUE}()")
+        if problem is not None:
             problems += 1
-            yield fail(
+            yield problem
+        name = _contracts.object_string_field(call.arguments[1].node, "name") if len(call.arguments) > 1 else None
+        if name is None:
+            unnamed.append((file.path, call.line))
+        else:
+            reached.add(name)
+    for file in files:
+        for call, helper in _contracts.publisher_calls(file.parsed, helpers):
+            checked += 1
+            problem = _transaction_problem(file, call, f"{call.callee}() (it enqueues through its first argument)")
+            if problem is not None:
+                problems += 1
+                yield problem
+            reached.update(helper.events)
+    for entry in published:
+        if entry.value in reached:
+            continue
+        problems += 1
+        if unnamed:
+            where = ", ".join(f"{path}:{line}" for path, line in unnamed[:3])
+            yield needs_human(
                 "SVC-EV-03",
-                file.path,
-                call.line,
-                "enqueue() runs outside any transaction",
-                "Move it into the db.transaction(async (tx) => ...) callback that writes the state, or into a "
-                "route that uses transactional(db), and pass that transaction.",
+                f"service.yaml publishes {entry.value}; no enqueue() names it, but {len(unnamed)} enqueue() "
+                f"call(s) name their event by an expression ({where}): check that one of them publishes it",
+                entry.file,
+                entry.line,
             )
-        elif handle not in scope.handles:
-            problems += 1
-            expected = " or ".join(sorted(scope.handles))
-            yield fail(
-                "SVC-EV-03",
-                file.path,
-                call.line,
-                f"enqueue() runs {scope.reason} but writes through `{handle}`, not the transaction ({expected})",
-                f"Pass the transaction: enqueue({sorted(scope.handles)[0] if scope.handles else 'tx'}, ...).",
+            continue
+        publisher = next((h for h in helpers.values() if entry.value in h.events), None)
+        if publisher is not None:
+            fix = (
+                f"Call {publisher.name}(tx, ...) ({publisher.file}:{publisher.line}) in the transaction that changes the "
+                f"state, or drop {entry.value} from events_published."
             )
+        else:
+            fix = (
+                f'Publish it where the state changes: enqueue(tx, {{ name: "{entry.value}", ... }}) in that '
+                "transaction, or drop it from events_published."
+            )
+        yield fail(
+            "SVC-EV-03",
+            entry.file,
+            entry.line,
+            f"service.yaml publishes {entry.value}, but no code path in src/ enqueues it"
+            + (f" ({publisher.name} at {publisher.file}:{publisher.line} is never called)" if publisher is not None else ""),
+            fix,
+        )
     if not failures and not problems:
-        yield passed("SVC-EV-03", f"{len(calls)} enqueue() calls, each in the state change's transaction")
+        yield passed(
+            "SVC-EV-03",
+            f"{checked} enqueue()/publisher call(s), each in the state change's transaction; "
+            f"every published event is enqueued",
+        )
+
+
+def _transaction_problem(file: TsFile, call: ts_parser.Call, what: str) -> Finding | None:
+    """A fail when `call` does not run in a transaction, or writes through something other than it."""
+    parsed, path = file.parsed, file.path
+    scope = ts_parser.transaction_scope(parsed, call.node)
+    handle = ts_parser.compact(call.arguments[0].text) if call.arguments else ""
+    if scope is None:
+        return fail(
+            "SVC-EV-03",
+            path,
+            call.line,
+            f"{what} runs outside any transaction",
+            "Move it into the db.transaction(async (tx) => ...) callback that writes the state, or into a "
+            "route that uses transactional(db), and pass that transaction.",
+        )
+    if handle not in scope.handles:
+        expected = " or ".join(sorted(scope.handles))
+        return fail(
+            "SVC-EV-03",
+            path,
+            call.line,
+            f"{what} runs {scope.reason} but writes through `{handle}`, not the transaction ({expected})",
+            f"Pass the transaction: {call.callee}({sorted(scope.handles)[0] if scope.handles else 'tx'}, ...).",
+        )
+    return None
 
 
 def _key_object(file: ts_parser.ParsedTs, node: Node) -> ts_parser.Value | None:

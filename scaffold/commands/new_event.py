@@ -24,14 +24,28 @@ def register(kinds: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     parser.add_argument("--publisher", help="the publishing service (default: the family's service, or the only one)")
     payload = parser.add_mutually_exclusive_group()
     payload.add_argument("--field", action="append", dest="fields", metavar="NAME:TYPE", help=FIELD_FLAG_HELP)
-    payload.add_argument("--schema-file", dest="schema_file", type=Path,
-                         help="the payload as a JSON Schema file: an object whose properties are string (format "
-                         "date-time or uuid, or an enum), number, integer, boolean, array or object; any other keyword "
-                         "is refused")
-    parser.add_argument("--user-facing", dest="user_facing", action=argparse.BooleanOptionalAction, default=None,
-                        help="third-party apps may receive it as a webhook (adds the filter and scope); default: no")
-    parser.add_argument("--subscriber", action="append", dest="subscribers", metavar="SERVICE",
-                        help="a service that handles the event (repeat the flag; default: none)")
+    payload.add_argument(
+        "--schema-file",
+        dest="schema_file",
+        type=Path,
+        help="the payload as a JSON Schema file: an object whose properties are string (format "
+        "date-time or uuid, or an enum), number, integer, boolean, array or object; any other keyword "
+        "is refused",
+    )
+    parser.add_argument(
+        "--user-facing",
+        dest="user_facing",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="third-party apps may receive it as a webhook (adds the filter and scope); default: no",
+    )
+    parser.add_argument(
+        "--subscriber",
+        action="append",
+        dest="subscribers",
+        metavar="SERVICE",
+        help="a service that handles the event (repeat the flag; default: none)",
+    )
     generator_flags(parser)
     parser.set_defaults(handler=run)
 
@@ -50,9 +64,7 @@ def run(args: argparse.Namespace) -> int:
 
         name = questions.event_name(settings.root)
     if not name:
-        raise ScaffoldError(
-            "an event name is required: `scaffold new event family.what_happened`"
-        )
+        raise ScaffoldError("an event name is required: `scaffold new event family.what_happened`")
     validate_name(name)
 
     publisher = args.publisher

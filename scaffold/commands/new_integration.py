@@ -75,9 +75,7 @@ def run(args: argparse.Namespace) -> int:
         scopes = _ask_many("Scopes to ask for", list(registries.scopes), defaults) if asking else defaults
     redirect_uris = integration.parse_redirect_uris(args.redirect_uris or [], name)
     if asking and not args.redirect_uris:
-        redirect_uris = {
-            stage: (_redirect_uri(stage, uris[0]),) for stage, uris in redirect_uris.items()
-        }
+        redirect_uris = {stage: (_redirect_uri(stage, uris[0]),) for stage, uris in redirect_uris.items()}
     events = tuple(args.webhook_events or ())
     if not events:
         defaults = integration.default_webhook_events(registries, scopes)

@@ -19,12 +19,16 @@ def register(kinds: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
         "alarm. Asks for what is missing on a terminal; with --defaults (or without a terminal) it uses the defaults.",
     )
     parser.add_argument("name", nargs="?", metavar="NAME", help="kebab-case, e.g. nightly-cleanup")
-    parser.add_argument("--schedule", help="EventBridge `cron(0 3 * * ? *)` / `rate(15 minutes)`, or a five-field "
-                        "cron `0 3 * * *`; UTC (default: cron(0 3 * * ? *), 03:00 every day)")
+    parser.add_argument(
+        "--schedule",
+        help="EventBridge `cron(0 3 * * ? *)` / `rate(15 minutes)`, or a five-field "
+        "cron `0 3 * * *`; UTC (default: cron(0 3 * * ? *), 03:00 every day)",
+    )
     parser.add_argument("--target", help="the service whose admin endpoint it calls (default: the only service)")
     parser.add_argument("--description", help="one line on what the job does")
-    parser.add_argument("--alarm-after", dest="alarm_after", type=int,
-                        help="page after this many failed runs in a row (default: 3)")
+    parser.add_argument(
+        "--alarm-after", dest="alarm_after", type=int, help="page after this many failed runs in a row (default: 3)"
+    )
     generator_flags(parser)
     sdk_flag(parser)
     parser.set_defaults(handler=run)

@@ -87,8 +87,9 @@ def run_update(args: argparse.Namespace) -> int:
             print(f"scaffold update: every folder is at {target}; nothing to do", file=sys.stderr)
             return 0
         if args.dry_run:
-            print(f"scaffold update (dry run): {len(stale)} folder(s) behind {target}; nothing changed",
-                  file=sys.stderr)
+            print(
+                f"scaffold update (dry run): {len(stale)} folder(s) behind {target}; nothing changed", file=sys.stderr
+            )
             return 0
         result = update_subjects(root, stale, target)
     print(f"scaffold update: {len(result.updated)} folder(s) updated to {target}", file=sys.stderr)

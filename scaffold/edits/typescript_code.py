@@ -82,9 +82,7 @@ def _without_comments(block: str) -> str:
     return "\n".join(line for line in block.splitlines() if not line.lstrip().startswith("//"))
 
 
-def add_statement_after(
-    text: str, path: str, function_name: str, statement: str, after: Callable[[str], bool]
-) -> str:
+def add_statement_after(text: str, path: str, function_name: str, statement: str, after: Callable[[str], bool]) -> str:
     """Insert `statement` on its own line right after the last statement of the function for which `after(its
     text)` holds; unchanged when an equal statement is there."""
     parsed = _parse(text, path)

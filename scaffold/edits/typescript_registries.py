@@ -166,8 +166,11 @@ def remove_import(text: str, path: str, statement: str) -> str:
     """Take an import statement's line out; unchanged when it is not there."""
     parsed = _parse(text, path)
     found = next(
-        (n for n in parsed.root.named_children if n.type == "import_statement" and text_of(n).strip() ==
-         statement.strip()),
+        (
+            n
+            for n in parsed.root.named_children
+            if n.type == "import_statement" and text_of(n).strip() == statement.strip()
+        ),
         None,
     )
     return text if found is None else _remove_lines_of(parsed, found, path)

@@ -108,7 +108,7 @@ def fields_from_schema_file(path: Path) -> tuple[PayloadField, ...]:
     except json.JSONDecodeError as error:
         raise ScaffoldError(f"--schema-file {path}:{error.lineno}: not valid JSON ({error.msg})") from None
     if not isinstance(document, dict) or document.get("type") != "object":
-        raise ScaffoldError(f"--schema-file {path}: the root must be a JSON Schema with \"type\": \"object\"")
+        raise ScaffoldError(f'--schema-file {path}: the root must be a JSON Schema with "type": "object"')
     return _object_fields(document, f"{path}: #")
 
 
@@ -203,8 +203,7 @@ def zod_object_body(fields: tuple[PayloadField, ...], indent: str = "  ") -> str
     if not fields:
         return "{}"
     lines = [
-        f"{indent}{item.name}: {_zod_type(item, indent)}{'.optional()' if item.optional else ''},"
-        for item in fields
+        f"{indent}{item.name}: {_zod_type(item, indent)}{'.optional()' if item.optional else ''}," for item in fields
     ]
     return "{\n" + "\n".join(lines) + "\n" + indent[:-2] + "}"
 

@@ -382,8 +382,7 @@ def _extra_key(error: object) -> tuple[str, ...]:
         return ()
     known, patterns = schema.get("properties") or {}, schema.get("patternProperties") or {}
     extra = [
-        key for key in instance
-        if key not in known and not any(re.search(pattern, str(key)) for pattern in patterns)
+        key for key in instance if key not in known and not any(re.search(pattern, str(key)) for pattern in patterns)
     ]
     return (extra[0],) if len(extra) == 1 and isinstance(extra[0], str) else ()
 
@@ -556,9 +555,7 @@ def _schema_has_example(documents: _Documents, schema: object, here: str) -> boo
     return False
 
 
-def _has_example(
-    documents: _Documents, operation: Mapping[str, object], path_parameters: object, here: str
-) -> bool:
+def _has_example(documents: _Documents, operation: Mapping[str, object], path_parameters: object, here: str) -> bool:
     if _media_has_example(documents, operation.get("requestBody"), here):
         return True
     responses = operation.get("responses")

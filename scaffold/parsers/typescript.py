@@ -851,7 +851,8 @@ class TransactionScope:
     handles: frozenset[str]  # expressions that name the transaction there: "tx", "c.var.tx", 'c.get("tx")'
 
 
-def _first_parameter(function: Node) -> str | None:
+def first_parameter(function: Node) -> str | None:
+    """The name of a function's first parameter when it is a plain identifier (`tx` of `(tx: Db, ...) =>`)."""
     parameters = function.child_by_field_name("parameters")
     if parameters is None:  # `tx => ...`
         parameter = function.child_by_field_name("parameter")
@@ -859,6 +860,19 @@ def _first_parameter(function: Node) -> str | None:
     for parameter in parameters.named_children:
         pattern = parameter.child_by_field_name("pattern") or parameter
         return text_of(pattern) if pattern.type == "identifier" else None
+    return None
+
+
+def function_name(function: Node) -> str | None:
+    """A function's name: declared (`function f`, a method `f()`), or the variable it is assigned to
+    (`const f = (...) => ...`); None for an anonymous function."""
+    name = function.child_by_field_name("name")
+    if name is not None and function.type in {"function_declaration", "generator_function", "method_definition"}:
+        return text_of(name)
+    parent = function.parent
+    if parent is not None and parent.type == "variable_declarator" and parent.child_by_field_name("value") == function:
+        declared = parent.child_by_field_name("name")
+        return text_of(declared) if declared is not None and declared.type == "identifier" else None
     return None
 
 
@@ -877,7 +891,7 @@ def transaction_scope(parsed: ParsedTs, node: Node) -> TransactionScope | None:
             continue
         callee = callee_of(parent.parent)
         if is_transaction_callee(callee) or callee == platform.KIT_HANDLE_ONCE:
-            handle = _first_parameter(function)
+            handle = first_parameter(function)
             return TransactionScope(
                 f"inside the {callee}(...) callback at line {line_of(parent.parent)}",
                 frozenset({handle} if handle else ()),
@@ -890,7 +904,7 @@ def transaction_scope(parsed: ParsedTs, node: Node) -> TransactionScope | None:
             and handler.start_byte <= node.start_byte
             and node.end_byte <= handler.end_byte
         ):
-            context = _first_parameter(handler) or "c"
+            context = first_parameter(handler) or "c"
             return TransactionScope(
                 f"in the handler of {route.method.upper()} {route.path}, which uses transactional()",
                 frozenset({f"{context}.var.tx", f'{context}.get("tx")', f"{context}.get('tx')"}),

@@ -234,9 +234,7 @@ def covered_files(repo: RepoView, check: Check, subject: Subject) -> list[str]:
 FILES_LISTED_UP_TO = 200
 
 
-def digest(
-    repo: RepoView, paths: Sequence[str], known: dict[str, str] | None = None
-) -> tuple[str, dict[str, str]]:
+def digest(repo: RepoView, paths: Sequence[str], known: dict[str, str] | None = None) -> tuple[str, dict[str, str]]:
     """blake2b over the sorted files' paths and contents, and each file's own digest (each folder's, past
     FILES_LISTED_UP_TO files). `known`: file digests already computed in this run, reused and added to."""
     per_file = {}

@@ -61,7 +61,7 @@ def git_head(root: Path) -> bytes:
     authors): a new or amended commit is a miss even when no listed file changed. b"" outside git."""
     git = root / ".git"
     pointer = _read_regular(git, limit=4096)  # a worktree's or submodule's `.git` file: "gitdir: <path>"
-    folder = Path(pointer.decode("utf-8", "replace")[len("gitdir:"):].strip()) if pointer else git
+    folder = Path(pointer.decode("utf-8", "replace")[len("gitdir:") :].strip()) if pointer else git
     if pointer and not folder.is_absolute():
         folder = root / folder
     head = (_read_regular(folder / "HEAD", limit=4096) or b"").strip()

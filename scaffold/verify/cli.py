@@ -97,8 +97,16 @@ def run_verify(args: argparse.Namespace) -> int:
         changed = changed_since(root, args.changed_since, listed.paths)
     decided_at = clock.now()  # the clock is not in the key: the entry holds from now until the next boundary
     if cacheable:
-        options = [repr(sorted(args.only)), repr(sorted(args.kind)), str(subject_path), args.format,
-                   str(args.summary), str(args.strict), str(color), str(shard)]
+        options = [
+            repr(sorted(args.only)),
+            repr(sorted(args.kind)),
+            str(subject_path),
+            args.format,
+            str(args.summary),
+            str(args.strict),
+            str(color),
+            str(shard),
+        ]
         listed = listed or scan(root)
         if changed is not None:
             options.append(f"changed since {changed.commit}")

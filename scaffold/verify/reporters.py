@@ -202,6 +202,7 @@ def render_json(
 def finding_from_json(item: Mapping[str, object]) -> Finding:
     """A finding back from one object of the JSON report (the inverse of `render_json` for one finding; `title`
     comes from the catalogue). Raises ValueError on an object that is not one."""
+
     def text(key: str, optional: bool = True) -> str | None:
         value = item.get(key)
         if value is None and optional:
