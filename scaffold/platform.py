@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import posixpath
+import re
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -87,6 +88,7 @@ DEPLOY_STAGES = ("dev", "staging", "prod")
 SERVICE_SRC_DIR = "src"
 SERVICE_SERVICES_DIR = "src/services"
 SERVICE_EVENTS_DIR = "src/events"
+SERVICE_PUBLISHERS = "src/publishers.ts"  # typed publisher helpers, one per published event (`scaffold new event`)
 SERVICE_MIGRATIONS_DIR = "migrations"
 SERVICE_UNIT_TESTS_DIR = "test/unit"
 SERVICE_INTEGRATION_TESTS_DIR = "test/integration"
@@ -189,6 +191,16 @@ def service_hostname(service: str, stage: str) -> str:
 
 def service_dir(name: str) -> str:
     return f"{SERVICES_DIR}/{name}"
+
+
+def publisher_function(event: str) -> str:
+    """The publisher helper of an event in its publisher's SERVICE_PUBLISHERS: `invoice.paid` -> publishInvoicePaid."""
+    return "publish" + "".join(word[:1].upper() + word[1:] for word in re.split(r"[.\-_]", event) if word)
+
+
+def publisher_test(event: str) -> str:
+    """Service-relative test of an event's publisher helper (`scaffold new event`)."""
+    return f"{SERVICE_UNIT_TESTS_DIR}/publish-{event}.test.ts"
 
 
 def event_family_file(family: str) -> str:

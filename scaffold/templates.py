@@ -14,7 +14,7 @@ import functools
 import shutil
 import signal
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -46,6 +46,21 @@ def templates_root() -> Path:
 def template_dir(kind: str) -> Path:
     """The folder of one template (`service`, `service-extras`, `platform`, …)."""
     return templates_root() / "templates" / kind
+
+
+def render_extra(template: str, context: Mapping[str, Any]) -> str:
+    """One snippet or file of templates/service-extras (what generators add to existing services), rendered with
+    the free-text filters; an unknown variable is an error, not an empty string."""
+    import jinja2
+
+    from scaffold.generators import free_text
+
+    environment = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(template_dir("service-extras")),
+        keep_trailing_newline=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    return free_text.register_filters(environment).get_template(template).render(context)
 
 
 def render(

@@ -390,6 +390,21 @@ def event_names_regenerated(repo: RepoView, subject: Subject) -> Iterable[Findin
 _ENQUEUED: WeakKeyDictionary[RepoView, dict[str, dict[str, tuple[str, int]]]] = WeakKeyDictionary()
 
 
+def schema_value(repo: RepoView, name: str) -> Node | str:
+    """The expression the event's schema is declared with (`z.object({...})`), or why it cannot be found."""
+    ref = schema_ref(repo, name)
+    if isinstance(ref, str):
+        return ref
+    parsed = repo.typescript(ref.file)
+    if parsed is None or parsed.error_line is not None:
+        return f"{ref.file} is missing or not valid TypeScript"
+    exported = _exported_as(parsed, ref.export)
+    consts = _local_consts(parsed)
+    if exported is None or exported[0] not in consts:
+        return f"{ref.file} does not export `{ref.export}`"
+    return consts[exported[0]][0]
+
+
 def code_publishers(repo: RepoView, name: str) -> dict[str, tuple[str, int]]:
     """Services whose production code enqueues `name` (literal), with the first place they do."""
     if repo not in _ENQUEUED:  # one pass over every service's code, shared by all events

@@ -205,8 +205,8 @@ def outbox_write_in_same_transaction(repo: RepoView, subject: Subject) -> Iterat
         publisher = next((h for h in helpers.values() if entry.value in h.events), None)
         if publisher is not None:
             fix = (
-                f"Call {publisher.name}(tx, ...) ({publisher.file}:{publisher.line}) in the transaction that changes the "
-                f"state, or drop {entry.value} from events_published."
+                f"Call {publisher.name}(tx, ...) ({publisher.file}:{publisher.line}) in the transaction that "
+                f"changes the state, or drop {entry.value} from events_published."
             )
         else:
             fix = (
@@ -218,7 +218,11 @@ def outbox_write_in_same_transaction(repo: RepoView, subject: Subject) -> Iterat
             entry.file,
             entry.line,
             f"service.yaml publishes {entry.value}, but no code path in src/ enqueues it"
-            + (f" ({publisher.name} at {publisher.file}:{publisher.line} is never called)" if publisher is not None else ""),
+            + (
+                f" ({publisher.name} at {publisher.file}:{publisher.line} is never called)"
+                if publisher is not None
+                else ""
+            ),
             fix,
         )
     if not failures and not problems:

@@ -23,8 +23,24 @@ def register(kinds: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     )
     parser.add_argument("name", nargs="?", metavar="NAME", help="kebab-case; the operationId is its camelCase")
     parser.add_argument("--service", help="the service that gets the route (default: the only one)")
-    parser.add_argument("--method", choices=("get", "post"), help="get (a read, default) or post (a change)")
-    parser.add_argument("--path", help="the route's path (default: /NAME)")
+    parser.add_argument(
+        "--method",
+        choices=("get", "post", "patch", "delete"),
+        help="get (a read, default), post (create in a collection, or an action on an item), patch (change an "
+        "item), delete",
+    )
+    parser.add_argument(
+        "--path",
+        help="the route's path, with {id} for one item: /invoices, /invoices/{id}, /invoices/{id}/pay (an action) "
+        "(default: /NAME without a leading verb: list-invoices -> /invoices)",
+    )
+    parser.add_argument(
+        "--emits",
+        metavar="EVENT",
+        help="the webhook a change sends: an event the service publishes (for an action, the request body carries "
+        "the payload fields the item does not give), or `none` (default: the service's created event for a post "
+        "to a collection; asked or required otherwise)",
+    )
     parser.add_argument("--scope", help="an existing or new scope (default: SERVICE:read, or SERVICE:write for post)")
     parser.add_argument("--scope-description", dest="scope_description", help="consent-screen text for a new scope")
     parser.add_argument(
@@ -61,17 +77,20 @@ def run(args: argparse.Namespace) -> int:
     service = service or endpoint.default_service(settings.root)
     endpoint.service_resource(settings.root, service)  # an unknown service is reported before anything is asked
     method = args.method or (
-        _text("Method (get or post)", "get", lambda v: endpoint.check_method(v.strip().lower())).strip().lower()
+        _text("Method (get, post, patch or delete)", "get", lambda v: endpoint.check_method(v.strip().lower()))
+        .strip()
+        .lower()
         if asking
         else "get"
     )
     words = name.replace("-", " ")
+    writes = method != "get"
     defaults = {
-        "path": f"/{name}",
-        "scope": f"{service}:{'write' if method == 'post' else 'read'}",
+        "path": endpoint.default_path(name),
+        "scope": f"{service}:{'write' if writes else 'read'}",
         "summary": words.capitalize(),
         "description": f"{words.capitalize()} of the caller's brand, for third-party apps.",
-        "rate_limit": "30/minute" if method == "post" else "100/minute",
+        "rate_limit": "30/minute" if writes else "100/minute",
     }
     values = {}
     for key, default in defaults.items():
@@ -92,12 +111,22 @@ def run(args: argparse.Namespace) -> int:
             f"Consent-screen text for the new scope {scope}", "", lambda v: free_text.check_line("scope description", v)
         )
         returns_phi = returns_phi or questions.confirm(f"Does {scope} return PHI (adds the BAA gate)?")
+    emits = args.emits
+    shape = endpoint.route_shape(method, values["path"])
+    if emits is None and asking and shape.mutation:
+        from scaffold.generators import questions
+
+        published = endpoint.published_events(settings.root, service)
+        choices = [*published, endpoint.EMITS_NONE]
+        default = next((e for e in published if shape.kind == "create" and e.endswith("_created")), choices[0])
+        emits = questions.select("Webhook event partners get for this change (none: no webhook)", choices, default)
     answers = endpoint.EndpointAnswers(
         name=name,
         service=service,
         method=method,
         scope_description=scope_description,
         returns_phi=returns_phi,
+        emits=emits,
         **values,
     )
     changes = endpoint.plan_endpoint(settings, answers)

@@ -97,5 +97,8 @@ def run(args: argparse.Namespace) -> int:
     )
     changes = plan_event(settings, answers)
     if finish(changes, dry_run=args.dry_run, what=f"scaffold new event {name}") and not args.no_verify:
-        print_todo(settings.root, None, kinds=(Kind.EVENT,))
+        from scaffold import platform
+
+        touched = sorted({answers.publisher, *answers.subscribers})
+        print_todo(settings.root, None, kinds=(Kind.EVENT,), also=tuple(platform.service_dir(s) for s in touched))
     return 0

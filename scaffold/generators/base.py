@@ -158,14 +158,17 @@ def say_pnpm_install(root: Path, folder: str) -> None:
     )
 
 
-def print_todo(root: Path, subject_path: str | None, kinds: tuple[Kind, ...] = ()) -> None:
+def print_todo(root: Path, subject_path: str | None, kinds: tuple[Kind, ...] = (), also: tuple[str, ...] = ()) -> None:
     """Run the verifier over what was generated and list what still needs a person or outside evidence
-    (limited to one subject folder and/or to the checks of some subject kinds)."""
+    (limited to one subject folder and/or to the checks of some subject kinds; plus every check of the subject
+    folders in `also`, e.g. the service an event's publisher helper went into)."""
     from scaffold.verify.cli import OPEN, todo_lines
     from scaffold.verify.engine import Selection, run_checks
     from scaffold.verify.model import Status
 
     findings = run_checks(root, Selection(kinds=kinds, subject_path=subject_path))
+    for folder in also:
+        findings += [f for f in run_checks(root, Selection(subject_path=folder)) if f not in findings]
     failing = [f for f in findings if f.status is Status.FAIL]
     left = [f for f in findings if f.status in OPEN]
     print(f"\nscaffold verify: {len(failing)} fail, {len(left)} item(s) left for a human:")

@@ -17,8 +17,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import jinja2
-
 from scaffold import platform
 from scaffold.edits import openapi as openapi_edits
 from scaffold.edits import typescript_code as ts_code
@@ -34,21 +32,70 @@ from scaffold.generators.base import (
     require_valid_manifest,
     yaml_mapping,
 )
+from scaffold.generators.event_payload import PayloadField
 from scaffold.naming import SERVICE_NAME, ServiceNames, camel
 from scaffold.parsers import models
+from scaffold.parsers import typescript as ts
 from scaffold.staging import ChangeSet, read_repo_text
-from scaffold.templates import ANSWERS_FILE, template_dir
+from scaffold.templates import ANSWERS_FILE, render_extra
 
 RATE_LIMIT = re.compile(r"^([1-9][0-9]{0,6})/(second|minute|hour|day)$")
-API_PATH = re.compile(r"^(/[a-z0-9][a-z0-9-]*)+$")
+_SEGMENT = r"([a-z0-9][a-z0-9-]*|\{[a-z][a-z0-9_]*\})"
+API_PATH = re.compile(rf"^(/{_SEGMENT})+$")
+PATH_PARAM = re.compile(r"\{([a-z][a-z0-9_]*)\}")
 MAX_ENDPOINT_NAME = 40
+METHODS = ("get", "post", "patch", "delete")
+EMITS_NONE = "none"  # --emits none: a mutation that sends no webhook (`x-platform-state-change: false`)
+# Leading words of an endpoint name that say what the method already says: `list-invoices` is GET /invoices.
+_VERBS = ("list", "get", "read", "show", "create", "add", "new", "update", "edit", "delete", "remove")
+
+
+@dataclass(frozen=True)
+class Shape:
+    """What a route does to the service's resource, from its method and path."""
+
+    kind: str  # list | create | read | update | delete | action
+    param: str | None  # the path parameter that holds the resource's id
+
+    @property
+    def mutation(self) -> bool:
+        return self.kind not in ("list", "read")
+
+
+def route_shape(method: str, path: str) -> Shape:
+    """The route's shape, or a one-line error for a method and path scaffold does not generate."""
+    check_method(method)
+    check_path(path)
+    segments = path.strip("/").split("/")
+    params = [i for i, segment in enumerate(segments) if PATH_PARAM.fullmatch(segment)]
+    verb = method.upper()
+    if not params:
+        if method in ("get", "post"):
+            return Shape("list" if method == "get" else "create", None)
+        raise ScaffoldError(f"{verb} {path} changes one thing: name it by its id, e.g. {path}/{{id}}")
+    at = params[0]
+    param = PATH_PARAM.fullmatch(segments[at]).group(1)  # type: ignore[union-attr]
+    if at == len(segments) - 1:
+        kinds = {"get": "read", "patch": "update", "delete": "delete"}
+        if method not in kinds:
+            raise ScaffoldError(
+                f"POST {path}: POST creates in a collection ({path.rsplit('/', 1)[0]}) or runs an action on one "
+                f"item ({path}/<action>, e.g. {path}/archive)"
+            )
+        return Shape(kinds[method], param)
+    if method != "post":
+        raise ScaffoldError(
+            f"{verb} {path}: a path below an item is an action (POST {path}); reading a nested collection "
+            "needs its own resource, which scaffold does not generate yet — write that route by hand"
+        )
+    return Shape("action", param)
 
 
 @dataclass(frozen=True)
 class EndpointAnswers:
     name: str
     service: str
-    method: str  # get | post
+    method: str  # get | post | patch | delete
     path: str
     scope: str
     summary: str
@@ -56,14 +103,27 @@ class EndpointAnswers:
     rate_limit: str  # "100/minute"
     scope_description: str = ""  # only for a scope SCOPES does not have yet
     returns_phi: bool = False  # only for a new scope
+    emits: str | None = None  # the webhook event of a mutation; EMITS_NONE for none; None: the route's default
 
     @property
     def operation_id(self) -> str:
         return camel(self.name.split("-"))
 
     @property
+    def shape(self) -> Shape:
+        return route_shape(self.method, self.path)
+
+    @property
     def mutation(self) -> bool:
-        return self.method == "post"
+        return self.shape.mutation
+
+
+def default_path(name: str) -> str:
+    """`/NAME` without a leading verb the method says already: list-invoices -> /invoices."""
+    words = name.split("-")
+    if len(words) > 1 and words[0] in _VERBS:
+        words = words[1:]
+    return "/" + "-".join(words)
 
 
 def validate_name(name: str) -> None:
@@ -112,13 +172,23 @@ def service_resource(root: Path, service: str) -> str:
 
 
 def check_method(method: str) -> None:
-    if method not in ("get", "post"):
-        raise ScaffoldError(f"method {method!r} is not supported: get (a read) or post (a change)")
+    if method not in METHODS:
+        raise ScaffoldError(
+            f"method {method!r} is not supported: get (a read), post (create, or an action), patch (a change), delete"
+        )
 
 
 def check_path(path: str) -> None:
     if not API_PATH.match(path):
-        raise ScaffoldError(f"path {path!r} is not valid: lower-case segments, e.g. /item-summary")
+        raise ScaffoldError(
+            f"path {path!r} is not valid: lower-case segments and one {{param}}, e.g. /invoices or /invoices/{{id}}"
+        )
+    segments = path.strip("/").split("/")
+    params = [segment for segment in segments if PATH_PARAM.fullmatch(segment)]
+    if len(params) > 1:
+        raise ScaffoldError(f"path {path!r} has {len(params)} parameters: scaffold generates one, the item's id")
+    if PATH_PARAM.fullmatch(segments[0]):
+        raise ScaffoldError(f"path {path!r} starts with a parameter: put the collection first, e.g. /invoices/{{id}}")
 
 
 def check_rate_limit(rate_limit: str) -> None:
@@ -137,7 +207,9 @@ FIELD_CHECKS = {"path": check_path, "scope": check_scope, "rate_limit": check_ra
 
 def validate_answers(answers: EndpointAnswers, known_scopes: dict[str, bool]) -> None:
     validate_name(answers.name)
-    check_method(answers.method)
+    shape = answers.shape  # the method and path, and whether they go together
+    if answers.emits not in (None, EMITS_NONE) and not shape.mutation:
+        raise ScaffoldError(f"{answers.method.upper()} {answers.path} changes nothing: --emits is for a change")
     for field_name, check in FIELD_CHECKS.items():
         check(getattr(answers, field_name))
     if answers.scope not in known_scopes and not answers.scope_description.strip():
@@ -152,15 +224,6 @@ def validate_answers(answers: EndpointAnswers, known_scopes: dict[str, bool]) ->
         free_text.check_line(label, value)
 
 
-def _render(template: str, context: dict[str, Any]) -> str:
-    environment = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(template_dir("service-extras")),
-        keep_trailing_newline=True,
-        undefined=jinja2.StrictUndefined,
-    )
-    return free_text.register_filters(environment).get_template(template).render(context)
-
-
 def known_scopes(root: Path) -> dict[str, bool]:
     """The scopes SCOPES already has, each with whether it returns PHI."""
     from scaffold.checks._contracts import scopes
@@ -172,17 +235,138 @@ def known_scopes(root: Path) -> dict[str, bool]:
     return {name: entry.returns_phi for name, entry in registry.items()}
 
 
+@dataclass(frozen=True)
+class Emission:
+    """The webhook event a mutation enqueues, and how its payload is filled."""
+
+    event: str
+    derived: tuple[tuple[str, str], ...]  # (field, TypeScript expression) filled from the item or the clock
+    body: tuple[PayloadField, ...]  # the fields the request body carries (an action's), validated by the schema
+    publisher: str | None  # the event's publisher helper in src/publishers.ts, when the service has it
+
+
+def _derivable(field: PayloadField, item: str) -> str | None:
+    """The expression that fills a payload field from the item the route acted on, or None."""
+    if field.name == "id" and field.type in ("uuid", "string"):
+        return f"{item}.id"
+    if field.name == "name" and field.type == "string":
+        return f"{item}.name"
+    if field.name == "created_at" and field.type in ("date-time", "string"):
+        return f"{item}.created_at"
+    if field.name == "occurred_at" and field.type in ("date-time", "string"):
+        return "new Date().toISOString()"
+    return None
+
+
+def published_events(root: Path, service: str) -> list[str]:
+    """What service.yaml lists in contracts.events_published: the events a route of the service may emit."""
+    manifest_file = f"{platform.service_dir(service)}/{platform.SERVICE_MANIFEST}"
+    manifest = yaml_mapping(read_repo_text(root, manifest_file), manifest_file, required=False)
+    contracts = manifest.get("contracts") if isinstance(manifest, dict) else None
+    listed = contracts.get("events_published") if isinstance(contracts, dict) else None
+    return [str(event) for event in listed] if isinstance(listed, list) else []
+
+
+def resolve_emission(root: Path, answers: EndpointAnswers, names: ServiceNames) -> Emission | None:
+    """The event the route emits (None: no webhook), with its payload plan; one-line errors for an event the
+    service does not publish or a payload the route cannot fill."""
+    shape = answers.shape
+    if not shape.mutation or answers.emits == EMITS_NONE:
+        return None
+    event = answers.emits
+    published = published_events(root, answers.service)
+    if event is None:
+        if shape.kind != "create":
+            choices = ", ".join(published) or f"none yet; `scaffold new event ... --publisher {answers.service}`"
+            raise ScaffoldError(
+                f"{answers.method.upper()} {answers.path} changes state: name the webhook partners get with --emits "
+                f"EVENT (events {answers.service} publishes: {choices}), or --emits none"
+            )
+        event = names.created_event
+    if event not in published:
+        raise ScaffoldError(
+            f"--emits {event}: {answers.service} does not publish it (service.yaml contracts.events_published); "
+            f"make it with `scaffold new event {event} --publisher {answers.service}`"
+        )
+    if event != names.created_event:
+        from scaffold.checks._contracts import webhook_filters
+        from scaffold.verify.repo import RepoView
+
+        if event not in (webhook_filters(RepoView(root)) or {}):
+            raise ScaffoldError(
+                f"--emits {event}: it is not user-facing (not in WEBHOOK_EVENT_FILTERS), so no partner could get it; "
+                f"make it so (`scaffold new event {event} --user-facing` when you create it), or --emits none"
+            )
+    from scaffold.checks.event import schema_value
+    from scaffold.generators.event_payload import fields_from_zod
+    from scaffold.verify.repo import RepoView
+
+    node = schema_value(RepoView(root), event)
+    fields = fields_from_zod(node) if not isinstance(node, str) else node
+    if isinstance(fields, str):
+        raise ScaffoldError(f"--emits {event}: its payload schema cannot be read ({fields}); write the route by hand")
+    derived, body = [], []
+    for item in fields:
+        expression = _derivable(item, names.resource_camel)
+        if expression is not None:
+            derived.append((item.name, expression))
+        else:
+            body.append(item)
+    if shape.kind != "action":
+        missing = [item.name for item in body if not item.optional]
+        if missing:
+            raise ScaffoldError(
+                f"--emits {event}: its payload needs {', '.join(missing)}, which a {shape.kind} route cannot fill "
+                f"from the {names.resource.replace('_', ' ')}; emit it from an action "
+                f"(POST /{names.resource_plural}/{{id}}/<action>, whose body carries them), or write the route by hand"
+            )
+        body = []
+    helper = platform.publisher_function(event)
+    publishers_file = read_repo_text(root, f"{platform.service_dir(answers.service)}/{platform.SERVICE_PUBLISHERS}")
+    has_helper = publishers_file is not None and helper in ts.function_declarations(
+        ts.parse_typescript(publishers_file)
+    )
+    return Emission(event, tuple(derived), tuple(body), helper if has_helper else None)
+
+
 def plan_endpoint(settings: PlatformSettings, answers: EndpointAnswers) -> ChangeSet:
     root = settings.root
     resource = service_resource(root, answers.service)
     known = known_scopes(root)
     validate_answers(answers, known)
+    _require_service_methods(root, answers, resource)
+    emission = resolve_emission(root, answers, ServiceNames(answers.service, resource))
     existing = _existing_endpoint(root, answers)
     return plan_unless_exists(
         existing is not None,
-        lambda: _plan_changes(settings, answers, resource, known),
+        lambda: _plan_changes(settings, answers, resource, known, emission),
         f"{existing} already exists; choose another endpoint name or path, or change the route by hand",
     )
+
+
+_SERVICE_METHODS = {"update": "update", "delete": "remove"}
+
+
+def _require_service_methods(root: Path, answers: EndpointAnswers, resource: str) -> None:
+    """An update or delete route calls a method the service template gained later: a service generated before
+    needs `scaffold update` (copier) first."""
+    method = _SERVICE_METHODS.get(answers.shape.kind)
+    if method is None:
+        return
+    names = ServiceNames(answers.service, resource)
+    path = f"{platform.service_dir(answers.service)}/{platform.SERVICE_SERVICES_DIR}/{resource}-service.ts"
+    text = read_repo_text(root, path)
+    parsed = ts.parse_typescript(text) if text is not None else None
+    methods = {
+        ts.text_of(name)
+        for node in (ts.nodes(parsed, "method_definition") if parsed is not None else [])
+        if (name := node.child_by_field_name("name")) is not None
+    }
+    if method not in methods:
+        raise ScaffoldError(
+            f"{path} has no {names.resource_pascal}Service.{method}(), which the route calls: bring the service up "
+            f"to the template first (`scaffold update {platform.service_dir(answers.service)}`)"
+        )
 
 
 def _existing_endpoint(root: Path, answers: EndpointAnswers) -> str | None:
@@ -212,42 +396,68 @@ def _existing_endpoint(root: Path, answers: EndpointAnswers) -> str | None:
     return None
 
 
+_AUDIT_VERBS = {"create": "created", "update": "updated", "delete": "deleted"}
+
+
 def _plan_changes(
-    settings: PlatformSettings, answers: EndpointAnswers, resource: str, known: dict[str, bool]
+    settings: PlatformSettings,
+    answers: EndpointAnswers,
+    resource: str,
+    known: dict[str, bool],
+    emission: Emission | None,
 ) -> ChangeSet:
+    from scaffold.generators.event_payload import sample_payload, ts_literal
+
     names = ServiceNames(answers.service, resource)
+    shape = answers.shape
     returns_phi = known.get(answers.scope, answers.returns_phi)
     requests, per = answers.rate_limit.split("/")
+    action = answers.path.rstrip("/").rsplit("/", 1)[-1].replace("-", "_")
     context = {
         **names.template_context(),
         "service": answers.service,
         "operation_id": answers.operation_id,
         "summary": answers.summary,
-        "mutation": answers.mutation,
+        "kind": shape.kind,
+        "param": shape.param,
+        "mutation": shape.mutation,
         "method": answers.method,
         "path": answers.path,
-        "hono_path": answers.path,
+        "hono_path": PATH_PARAM.sub(r":\1", answers.path),
         "scope": answers.scope,
         "returns_phi": returns_phi,
         "requests": int(requests),
         "per": per,
-        "event": names.created_event,
+        "words": names.resource.replace("_", " "),
+        "audit_event": f"{answers.service}.{resource}.{_AUDIT_VERBS.get(shape.kind, action)}",
+        "success_status": {"create": 201, "delete": 204}.get(shape.kind, 200),
+        "emits": emission.event if emission else None,
+        "publisher": emission.publisher if emission else None,
+        "derived": list(emission.derived) if emission else [],
+        "body_from_event": bool(emission and emission.body),
+        # what the test expects in the published payload: the fields taken from the item and the body (not the clock)
+        "payload_expected": ", ".join(
+            [f"{field}: {value}" for field, value in (emission.derived if emission else ()) if field != "occurred_at"]
+            + (["...(BODY as object)"] if emission and emission.body else [])
+        ),
+        "body_literal": ts_literal(sample_payload(emission.body, with_optional=True), "    ") if emission else "{}",
         "function_name": f"{answers.operation_id}Route",
         "other_scope": names.write_scope if answers.scope != names.write_scope else names.read_scope,
     }
     service_dir = platform.service_dir(answers.service)
     changes = ChangeSet(settings.root)
     require_valid_manifest(changes, f"{service_dir}/{platform.SERVICE_MANIFEST}", models.SERVICE)
-    changes.write(f"{service_dir}/src/routes/{answers.name}.ts", _render("endpoint-route.ts.jinja", context))
+    changes.write(f"{service_dir}/src/routes/{answers.name}.ts", render_extra("endpoint-route.ts.jinja", context))
     changes.write(
-        f"{service_dir}/test/integration/{answers.name}.oauth.test.ts", _render("endpoint-oauth.test.ts.jinja", context)
+        f"{service_dir}/test/integration/{answers.name}.oauth.test.ts",
+        render_extra("endpoint-oauth.test.ts.jinja", context),
     )
     _register_route(changes, service_dir, answers)
-    _add_operation(changes, service_dir, answers, names)
+    _add_operation(changes, answers, names, emission)
     if answers.scope not in known:
         _add_scope(changes, service_dir, answers.scope, answers.scope_description, answers.returns_phi)
-    if answers.mutation:
-        _make_webhook(changes, names, returns_phi, known)
+    if emission is not None and emission.event == names.created_event:  # other events are user-facing already
+        _make_webhook(changes, emission.event, returns_phi, known)
     _write_generated_pages(changes, answers.service)
     return changes
 
@@ -269,7 +479,11 @@ def _register_route(changes: ChangeSet, service_dir: str, answers: EndpointAnswe
     changes.write(app_file, text)
 
 
-def _add_operation(changes: ChangeSet, service_dir: str, answers: EndpointAnswers, names: ServiceNames) -> None:
+def _add_operation(
+    changes: ChangeSet, answers: EndpointAnswers, names: ServiceNames, emission: Emission | None
+) -> None:
+    from scaffold.generators.event_payload import json_schema, sample_payload
+
     document_file = openapi_file(changes, answers.service)
     text = changes.current(document_file)
     if text is None:
@@ -278,6 +492,7 @@ def _add_operation(changes: ChangeSet, service_dir: str, answers: EndpointAnswer
     item = (document.get("paths") or {}).get(answers.path) or {}
     if answers.method in item and item[answers.method].get("operationId") != answers.operation_id:
         raise ScaffoldError(f"{document_file}: {answers.method.upper()} {answers.path} already exists")
+    shape = answers.shape
     requests, per = answers.rate_limit.split("/")
     words = names.resource.replace("_", " ")
     example = {
@@ -285,13 +500,13 @@ def _add_operation(changes: ChangeSet, service_dir: str, answers: EndpointAnswer
         "name": f"First {words}",
         "created_at": "2025-01-15T09:30:00.000Z",
     }
-    forbidden = {"$ref": "#/components/responses/Forbidden"}
+    problem = {"$ref": "#/components/schemas/Problem"}
     too_many = {
         "description": f"More than {requests} requests per {per} from this caller; retry after the Retry-After delay.",
         "headers": {"Retry-After": {"description": "Seconds to wait.", "schema": {"type": "integer"}}},
         "content": {
             "application/problem+json": {
-                "schema": {"$ref": "#/components/schemas/Problem"},
+                "schema": problem,
                 "example": {
                     "type": "https://docs.platform.loop.health/errors/rate_limited",
                     "title": "Too many requests; retry after the Retry-After delay.",
@@ -309,11 +524,39 @@ def _add_operation(changes: ChangeSet, service_dir: str, answers: EndpointAnswer
         platform.AUDIENCE_KEY: platform.THIRD_PARTY_AUDIENCE,
         platform.RATE_LIMIT_KEY: {"requests": int(requests), "per": per},
     }
-    if answers.mutation:
-        operation[platform.WEBHOOKS_KEY] = {openapi_edits.FLOW: [names.created_event]}
+    if emission is not None:
+        operation[platform.WEBHOOKS_KEY] = {openapi_edits.FLOW: [emission.event]}
+    elif shape.mutation:
+        operation[platform.STATE_CHANGE_KEY] = False  # --emits none: the change is not one partners track
     operation["security"] = [{"bearer": {openapi_edits.FLOW: [answers.scope]}}]
-    if answers.mutation:
-        operation["parameters"] = [{"$ref": "#/components/parameters/IdempotencyKey"}]
+    parameters: list[dict[str, Any]] = []
+    if shape.param:
+        parameters.append(
+            {
+                "name": shape.param,
+                "in": "path",
+                "required": True,
+                "description": f"The {words}'s id; another brand's {words} is not found.",
+                "schema": {"type": "string", "format": "uuid"},
+                "example": example["id"],
+            }
+        )
+    if shape.mutation:
+        parameters.append({"$ref": "#/components/parameters/IdempotencyKey"})
+    if shape.kind == "list":
+        parameters.append(
+            {
+                "name": "limit",
+                "in": "query",
+                "required": False,
+                "description": f"Maximum number of {words}s to return.",
+                "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 50},
+                "example": 20,
+            }
+        )
+    if parameters:
+        operation["parameters"] = parameters
+    if shape.kind in ("create", "update"):
         operation["requestBody"] = {
             "required": True,
             "content": {
@@ -323,28 +566,27 @@ def _add_operation(changes: ChangeSet, service_dir: str, answers: EndpointAnswer
                 }
             },
         }
-        success = {
-            "201": {
-                "description": f"The created {words}; `{names.created_event}` goes to webhook subscribers.",
-                "content": {
-                    "application/json": {
-                        "schema": {"$ref": f"#/components/schemas/{names.resource_pascal}"},
-                        "example": example,
-                    }
-                },
+    elif emission is not None and emission.body:
+        operation["requestBody"] = {
+            "required": True,
+            "content": {
+                "application/json": {
+                    "schema": json_schema(emission.body),
+                    "example": sample_payload(emission.body, with_optional=True),
+                }
+            },
+        }
+    item_response = {
+        "content": {
+            "application/json": {
+                "schema": {"$ref": f"#/components/schemas/{names.resource_pascal}"},
+                "example": example,
             }
         }
-    else:
-        operation["parameters"] = [
-            {
-                "name": "limit",
-                "in": "query",
-                "required": False,
-                "description": f"Maximum number of {words}s to return.",
-                "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 50},
-                "example": 20,
-            }
-        ]
+    }
+    told = f"; `{emission.event}` goes to webhook subscribers" if emission is not None else ""
+    success: dict[str, Any]
+    if shape.kind == "list":
         success = {
             "200": {
                 "description": f"The {words}s, newest first.",
@@ -356,11 +598,21 @@ def _add_operation(changes: ChangeSet, service_dir: str, answers: EndpointAnswer
                 },
             }
         }
+    elif shape.kind == "delete":
+        success = {"204": {"description": f"The {words} is deleted{told}."}}
+    else:
+        status, what = {
+            "create": ("201", f"The created {words}"),
+            "read": ("200", f"The {words}"),
+            "update": ("200", f"The {words}, changed"),
+        }.get(shape.kind, ("200", f"The {words} the action ran on"))
+        success = {status: {"description": f"{what}{told}.", **item_response}}
     operation["responses"] = {
         **success,
         "400": {"$ref": "#/components/responses/BadRequest"},
         "401": {"$ref": "#/components/responses/Unauthorized"},
-        "403": forbidden,
+        "403": {"$ref": "#/components/responses/Forbidden"},
+        **({"404": {"$ref": "#/components/responses/NotFound"}} if shape.param else {}),
         "429": too_many,
     }
     changes.write(
@@ -381,9 +633,9 @@ def _add_scope(changes: ChangeSet, service_dir: str, scope: str, description: st
         changes.write(manifest_file, yaml_lists.add_to_string_list(manifest, manifest_file, ["scopes"], scope))
 
 
-def _make_webhook(changes: ChangeSet, names: ServiceNames, returns_phi: bool, known: dict[str, bool]) -> None:
-    """The created event becomes user-facing: in WEBHOOK_EVENT_FILTERS, and scoped by `<service>:events` (EVT-07)."""
-    from scaffold.checks.event import events_scope
+def _make_webhook(changes: ChangeSet, event: str, returns_phi: bool, known: dict[str, bool]) -> None:
+    """The emitted event becomes user-facing: in WEBHOOK_EVENT_FILTERS, and scoped by `<family>:events` (EVT-07)."""
+    from scaffold.checks.event import events_scope, family_of
 
     filters = changes.current(platform.WEBHOOK_FILTERS)
     if filters is None:
@@ -391,13 +643,13 @@ def _make_webhook(changes: ChangeSet, names: ServiceNames, returns_phi: bool, kn
     changes.write(
         platform.WEBHOOK_FILTERS,
         ts_edits.add_array_element(
-            filters, platform.WEBHOOK_FILTERS, "WEBHOOK_EVENT_FILTERS", free_text.ts_string(names.created_event)
+            filters, platform.WEBHOOK_FILTERS, "WEBHOOK_EVENT_FILTERS", free_text.ts_string(event)
         ),
     )
-    scope = events_scope(names.created_event)
+    scope = events_scope(event)
     if scope not in known:
         registry = changes.current(platform.SCOPES_REGISTRY) or ""
-        description = f"Receive {names.name} events as webhooks."
+        description = f"Receive {family_of(event)} events as webhooks."
         phi = "true" if returns_phi else "false"
         value = f"{{ description: {free_text.ts_string(description)}, returnsPhi: {phi} }}"
         changes.write(

@@ -186,6 +186,7 @@ def _plan_changes(settings: PlatformSettings, answers: EventAnswers) -> ChangeSe
     _add_schema(changes, family_path, files.pop(family_path).decode("utf-8"), answers)
     _register(changes, answers)
     _add_to_manifest(changes, answers.publisher, "events_published", answers.name)
+    _add_publisher(changes, answers)
     for subscriber in answers.subscribers:
         _subscribe(changes, subscriber, answers)
     if answers.user_facing:
@@ -314,6 +315,42 @@ def _add_to_manifest(changes: ChangeSet, service: str, key: str, event: str) -> 
         raise ScaffoldError(f"{path} is missing")
     require_valid_manifest(changes, path, models.SERVICE)
     changes.write(path, yaml_lists.add_to_string_list(text, path, ["contracts", key], event))
+
+
+def publisher_context(answers: EventAnswers) -> dict[str, object]:
+    return {
+        "name": answers.name,
+        "family": answers.family,
+        "function": platform.publisher_function(answers.name),
+        "subscribers": list(answers.subscribers),
+        "user_facing": answers.user_facing,
+        "payload_literal": ts_literal(sample_payload(answers.fields, with_optional=True)),
+        "required_field": next((f.name for f in answers.fields if not f.optional), ""),
+    }
+
+
+def _add_publisher(changes: ChangeSet, answers: EventAnswers) -> None:
+    """The typed publisher helper in the publisher's src/publishers.ts (the file is made when missing), and its
+    test: the helper writes the outbox row inside the caller's transaction, and none when that rolls back."""
+    service_dir = platform.service_dir(answers.publisher)
+    path = f"{service_dir}/{platform.SERVICE_PUBLISHERS}"
+    context = publisher_context(answers)
+    function = templates.render_extra("publisher-function.ts.jinja", context)
+    current = changes.current(path)
+    if current is None:
+        changes.write(path, templates.render_extra("publishers.ts.jinja", context) + function)
+    else:
+        parsed = ts.parse_typescript(current)
+        if parsed.error_line is not None:
+            raise ScaffoldError(f"{path}:{parsed.error_line}: not valid TypeScript; fix it before adding a publisher")
+        if context["function"] in ts.function_declarations(parsed):
+            raise ScaffoldError(f"{path} already has {context['function']}(); remove it or choose another event name")
+        changes.write(path, current.rstrip("\n") + "\n" + function)
+    _write_new(
+        changes,
+        f"{service_dir}/{platform.publisher_test(answers.name)}",
+        templates.render_extra("publisher.test.ts.jinja", context).encode("utf-8"),
+    )
 
 
 def _subscribe(changes: ChangeSet, subscriber: str, answers: EventAnswers) -> None:

@@ -17,9 +17,13 @@ import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from scaffold.errors import ScaffoldError
 from scaffold.generators import free_text
+
+if TYPE_CHECKING:
+    from tree_sitter import Node
 
 FIELD_NAME = re.compile(r"^[a-z][A-Za-z0-9_]*$")
 SCALARS = ("string", "number", "integer", "boolean", "date-time", "uuid")
@@ -175,6 +179,91 @@ def _schema_field(name: str, schema: dict[str, object], optional: bool, where: s
         if keyword in schema:
             raise ScaffoldError(f"{where}: unsupported JSON Schema construct `{keyword}`")
     raise ScaffoldError(f"{where}: unsupported or missing `type` {kind!r}")
+
+
+# --- reading a schema back ------------------------------------------------------------------------------------
+_ZOD_SCALARS = {
+    "z.string": "string",
+    "z.number": "number",
+    "z.int": "integer",
+    "z.boolean": "boolean",
+    "z.iso.datetime": "date-time",
+    "z.uuid": "uuid",
+}
+
+
+def fields_from_zod(node: Node) -> tuple[PayloadField, ...] | str:
+    """The fields of a `z.object({...})` written in the vocabulary this module renders (the scalars, `z.enum`,
+    `z.array`, nested `z.object`, `.optional()`), or what in it is outside that vocabulary."""
+    from scaffold.parsers import typescript as ts
+
+    node = ts.unwrap(node)
+    if node.type != "call_expression" or ts.callee_of(node) != "z.object":
+        return f"`{ts.quoted_text(node)}` is not a plain z.object({{...}})"
+    arguments = ts.arguments_of(node)
+    if len(arguments) != 1 or ts.unwrap(arguments[0]).type != "object":
+        return f"`{ts.quoted_text(node)}` is not z.object({{...}}) with an object literal"
+    fields = []
+    for pair in ts.unwrap(arguments[0]).named_children:
+        key, value = pair.child_by_field_name("key"), pair.child_by_field_name("value")
+        if pair.type != "pair" or key is None or value is None:
+            return f"`{ts.quoted_text(pair)}` is not a `name: z.type()` property"
+        name = ts.string_value(key) if key.type == "string" else ts.text_of(key)
+        field_or_reason = _field_from_zod(name or "", value)
+        if isinstance(field_or_reason, str):
+            return field_or_reason
+        fields.append(field_or_reason)
+    return tuple(fields)
+
+
+def _field_from_zod(name: str, node: Node, optional: bool = False) -> PayloadField | str:
+    from scaffold.parsers import typescript as ts
+
+    node = ts.unwrap(node)
+    callee = ts.callee_of(node) if node.type == "call_expression" else ""
+    arguments = ts.arguments_of(node) if node.type == "call_expression" else []
+    if callee.endswith(".optional") and not arguments:
+        receiver = node.child_by_field_name("function")
+        inner = receiver.child_by_field_name("object") if receiver is not None else None
+        return _field_from_zod(name, inner, True) if inner is not None else f"`{name}` is not readable"
+    if callee in _ZOD_SCALARS and not arguments:
+        return PayloadField(name, _ZOD_SCALARS[callee], optional)
+    if callee == "z.enum" and len(arguments) == 1 and ts.unwrap(arguments[0]).type == "array":
+        values = [ts.string_value(v) for v in ts.unwrap(arguments[0]).named_children]
+        if values and all(isinstance(v, str) for v in values):
+            return PayloadField(name, "enum", optional, values=tuple(v for v in values if v is not None))
+    if callee == "z.array" and len(arguments) == 1:
+        items = _field_from_zod(name, arguments[0])
+        return items if isinstance(items, str) else PayloadField(name, "array", optional, items=items)
+    if callee == "z.object":
+        nested = fields_from_zod(node)
+        return nested if isinstance(nested, str) else PayloadField(name, "object", optional, fields=nested)
+    return f"`{name}: {ts.quoted_text(node)}` is outside what scaffold reads (its own --field types)"
+
+
+def json_schema(fields: tuple[PayloadField, ...]) -> dict[str, object]:
+    """The JSON Schema of an object with these fields (for an OpenAPI request body)."""
+    schema: dict[str, object] = {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {item.name: _json_type(item) for item in fields},
+    }
+    required = [item.name for item in fields if not item.optional]
+    if required:
+        schema["required"] = required
+    return schema
+
+
+def _json_type(item: PayloadField) -> dict[str, object]:
+    if item.type in ("string", "number", "integer", "boolean"):
+        return {"type": item.type}
+    if item.type in ("date-time", "uuid"):
+        return {"type": "string", "format": item.type}
+    if item.type == "enum":
+        return {"type": "string", "enum": list(item.values)}
+    if item.type == "array" and item.items is not None:
+        return {"type": "array", "items": _json_type(item.items)}
+    return json_schema(item.fields)
 
 
 # --- rendering -----------------------------------------------------------------------------------------------

@@ -120,6 +120,17 @@ def confirm(message: str, default: bool = False) -> bool:
     return bool(_answer(questionary.confirm(message, default=default, **on_stderr())))
 
 
+def select(message: str, choices: list[str], default: str | None = None) -> str:
+    """One of `choices`, picked with the arrow keys."""
+    import questionary
+
+    return str(
+        _answer(
+            questionary.select(message, choices=choices, default=default if default in choices else None, **on_stderr())
+        )
+    )
+
+
 def service(root: Path, message: str, default: str | None) -> str:
     """One existing service, picked from services/."""
     import questionary

@@ -8,6 +8,7 @@ plan_remove_integration).
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import yaml
@@ -19,6 +20,7 @@ from scaffold.edits import typescript_registries as ts_edits
 from scaffold.errors import ScaffoldError
 from scaffold.generators import free_text
 from scaffold.generators.base import PlatformSettings, openapi_file
+from scaffold.naming import ServiceNames
 from scaffold.parsers import typescript as ts
 from scaffold.staging import ChangeSet
 
@@ -93,6 +95,8 @@ def _registered_export(registry: str, name: str) -> tuple[str, str]:
 
 
 def _refuse_event_dependents(changes: ChangeSet, name: str, manifests: dict[str, dict[str, object]]) -> None:
+    """Refuse while a service subscribes to the event, or its code still names it or calls its publisher helper
+    (the code as planned: the helper itself is already taken out)."""
     subscribers = [service for service, manifest in manifests.items() if name in _listed(manifest, "events_subscribed")]
     if subscribers:
         raise ScaffoldError(
@@ -100,16 +104,18 @@ def _refuse_event_dependents(changes: ChangeSet, name: str, manifests: dict[str,
             "remove those handlers first"
         )
     quoted = (f'"{name}"', f"'{name}'", f"`{name}`")
+    helper = re.compile(rf"\b{platform.publisher_function(name)}\b")
     for source in sorted((changes.root / platform.SERVICES_DIR).glob("*/src/**/*.ts")):
-        text = source.read_text(encoding="utf-8", errors="replace")
+        text = changes.current(source.relative_to(changes.root).as_posix()) or ""
         for number, line in enumerate(text.splitlines(), start=1):
-            if any(q in line for q in quoted):
+            if any(q in line for q in quoted) or helper.search(line):
                 where = f"{source.relative_to(changes.root).as_posix()}:{number}"
                 raise ScaffoldError(f"event {name!r} is still used at {where}; take that out first")
 
 
-def _without_schema(text: str, path: str, export: str) -> str:
-    """The family file without `export const <export> = …` and the comment lines and blank line above it."""
+def _without_export(text: str, path: str, export: str) -> str:
+    """The file without `export const <export> = …` or `export function <export>(…)`, and the comment lines and
+    blank line above it."""
     parsed = ts.parse_typescript(text)
     if parsed.error_line is not None:
         raise ScaffoldError(f"{path}:{parsed.error_line}: not valid TypeScript; fix it before removing from it")
@@ -118,7 +124,7 @@ def _without_schema(text: str, path: str, export: str) -> str:
         if declaration is None:
             continue
         declarators = [d for d in declaration.named_children if d.type == "variable_declarator"]
-        declared = [d.child_by_field_name("name") for d in declarators]
+        declared = [d.child_by_field_name("name") for d in declarators] or [declaration.child_by_field_name("name")]
         names = [ts.text_of(n) for n in declared if n is not None]
         if names != [export]:
             continue
@@ -137,7 +143,7 @@ def _without_schema(text: str, path: str, export: str) -> str:
         if before.endswith(b"\n\n"):  # the blank line the generator put above an appended schema
             before = before[:-1]
         return (before + source[end:]).decode("utf-8")
-    raise ScaffoldError(f"{path}: no `export const {export}` to remove")
+    raise ScaffoldError(f"{path}: no exported `{export}` to remove")
 
 
 def _exports_left(text: str) -> bool:
@@ -154,6 +160,9 @@ def plan_remove_event(settings: PlatformSettings, name: str) -> ChangeSet:
         raise ScaffoldError(f"{platform.EVENT_REGISTRY} is missing: is this a platform made by `scaffold init`?")
     local, export = _registered_export(registry, name)
     manifests = _manifests(changes)
+    publishers = [service for service, manifest in manifests.items() if name in _listed(manifest, "events_published")]
+    for publisher in publishers:
+        _remove_publisher_helper(changes, publisher, name)
     _refuse_event_dependents(changes, name, manifests)
     family = family_of(name)
 
@@ -161,7 +170,7 @@ def plan_remove_event(settings: PlatformSettings, name: str) -> ChangeSet:
     family_text = changes.current(family_path)
     family_gone = False
     if family_text is not None:
-        rest = _without_schema(family_text, family_path, export)
+        rest = _without_export(family_text, family_path, export)
         family_gone = not _exports_left(rest)
         if family_gone:
             changes.delete(family_path)
@@ -173,7 +182,6 @@ def plan_remove_event(settings: PlatformSettings, name: str) -> ChangeSet:
         registry = ts_edits.remove_import(registry, platform.EVENT_REGISTRY, f'import * as {local} from "./{family}";')
     changes.write(platform.EVENT_REGISTRY, registry)
 
-    publishers = [service for service, manifest in manifests.items() if name in _listed(manifest, "events_published")]
     for publisher in publishers:
         path = f"{platform.service_dir(publisher)}/{platform.SERVICE_MANIFEST}"
         text = changes.current(path) or ""
@@ -191,6 +199,26 @@ def plan_remove_event(settings: PlatformSettings, name: str) -> ChangeSet:
     )
     event_generator._write_generated(changes, set(publishers))
     return changes
+
+
+def _remove_publisher_helper(changes: ChangeSet, service: str, name: str) -> None:
+    """Undo the event generator in the publisher: its helper in src/publishers.ts (the file too, when only the
+    header the generator wrote is left) and the helper's test. A publisher without a helper (events published
+    before helpers existed, or by hand) has nothing to undo here."""
+    from scaffold.templates import render_extra
+
+    service_dir = platform.service_dir(service)
+    path = f"{service_dir}/{platform.SERVICE_PUBLISHERS}"
+    text = changes.current(path)
+    function = platform.publisher_function(name)
+    if text is None or function not in ts.function_declarations(ts.parse_typescript(text)):
+        return
+    rest = _without_export(text, path, function)
+    if rest == render_extra("publishers.ts.jinja", {}):
+        changes.delete(path)
+    else:
+        changes.write(path, rest)
+    changes.delete(f"{service_dir}/{platform.publisher_test(name)}")
 
 
 def _remove_webhook(changes: ChangeSet, name: str) -> None:
@@ -569,8 +597,11 @@ def plan_remove_endpoint(settings: PlatformSettings, name: str) -> ChangeSet:
         manifest = changes.current(manifest_path) or ""
         changes.write(manifest_path, yaml_lists.remove_from_string_list(manifest, manifest_path, ["scopes"], scope))
     emitted = operation.get(platform.WEBHOOKS_KEY)
+    # The endpoint generator makes only the service's created event user-facing (any other event it emits was
+    # user-facing already, by its own generator): only that one is taken back, once no other operation emits it.
+    created = ServiceNames(service, endpoint_generator.service_resource(root, service)).created_event
     for event in [str(e) for e in emitted] if isinstance(emitted, list) else []:
-        if not any(event in _listed_under(o, platform.WEBHOOKS_KEY) for o in others):
+        if event == created and not any(event in _listed_under(o, platform.WEBHOOKS_KEY) for o in others):
             _remove_webhook(changes, event)
 
     changes.write(

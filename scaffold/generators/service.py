@@ -15,7 +15,6 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-import jinja2
 import yaml
 
 from scaffold import platform, templates
@@ -153,12 +152,7 @@ def _check_manifest(text: str, name: str) -> None:
 
 
 def _render_extra(template: str, answers: ServiceAnswers) -> str:
-    environment = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(templates.template_dir("service-extras")),
-        keep_trailing_newline=True,
-        undefined=jinja2.StrictUndefined,
-    )
-    return environment.get_template(template).render({**asdict(answers), **answers.names.template_context()})
+    return templates.render_extra(template, {**asdict(answers), **answers.names.template_context()})
 
 
 def _add_event_family(changes: ChangeSet, answers: ServiceAnswers) -> None:

@@ -39,7 +39,7 @@ export function rateLimit(
     if (!window || at - window.start >= windowMs) {
       windows.delete(key);
       if (windows.size >= maxCallers) evict(at);
-      window = { start: at - (at % windowMs), count: 0 };
+      window = { start: at, count: 0 }; // from the caller's first request: no clock boundary resets it early
       windows.set(key, window);
     }
     window.count += 1;

@@ -79,6 +79,21 @@ describe("rateLimit", () => {
     expect((await call("user-1")).status).toBe(200);
   });
 
+  it("starts a caller's window at its first request, so a clock minute turning over does not reset it", async () => {
+    let now = 59_500; // half a second before a wall-clock minute boundary
+    const app = new Hono<AppEnv>();
+    app.use(authenticate({ secret: SECRET }));
+    app.get("/widgets", requireScope("widgets:read"), rateLimit({ requests: 2, per: "minute" }, () => now), (c) => c.json([]));
+    const { access_token } = await oauthAuthorizationCode(new OAuthTestServer(SECRET), { ...request, sub: "user-1" });
+    const call = () => app.request("/widgets", { headers: { Authorization: `Bearer ${access_token}` } });
+    expect((await call()).status).toBe(200);
+    now = 60_500;
+    expect((await call()).status).toBe(200);
+    const limited = await call();
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get("Retry-After")).toBe("59");
+  });
+
   it("keeps at most maxCallers windows: ended ones go first, then the oldest", async () => {
     let now = 0;
     const limiter = rateLimit({ requests: 1, per: "minute" }, () => now, 3);
