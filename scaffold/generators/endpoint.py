@@ -208,7 +208,7 @@ FIELD_CHECKS = {"path": check_path, "scope": check_scope, "rate_limit": check_ra
 def validate_answers(answers: EndpointAnswers, known_scopes: dict[str, bool]) -> None:
     validate_name(answers.name)
     shape = answers.shape  # the method and path, and whether they go together
-    if answers.emits not in (None, EMITS_NONE) and not shape.mutation:
+    if answers.emits is not None and not shape.mutation:
         raise ScaffoldError(f"{answers.method.upper()} {answers.path} changes nothing: --emits is for a change")
     for field_name, check in FIELD_CHECKS.items():
         check(getattr(answers, field_name))

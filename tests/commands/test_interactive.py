@@ -228,7 +228,7 @@ def test_new_endpoint_asks_the_service_and_describes_a_new_scope(platform: Path)
     term = Terminal("new", "endpoint", "--repo", str(platform), "--no-verify", "--no-sdk")
     term.type(r"Endpoint name \(kebab-case\)", "export-invoices")
     term.accept("Service that gets the route")  # billing, care-plans
-    term.type(r"Method \(get or post\)", "GET")
+    term.type(r"Method \(get, post, patch or delete\)", "GET")
     term.accept("Path")  # /export-invoices
     term.type("Scope", "billing:export")
     term.accept("Summary")

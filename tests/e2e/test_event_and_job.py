@@ -31,8 +31,19 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
     pnpm.run(["install"], root)
     _new(root, "event", "invoice.paid", "--defaults")
     _new(root, "job", "nightly-cleanup", "--defaults")
-    _new(root, "event", "billing.refund_issued", "--defaults", "--field", "amount:integer", "--field", "note:string?",
-         "--subscriber", "billing", "--user-facing")
+    _new(
+        root,
+        "event",
+        "billing.refund_issued",
+        "--defaults",
+        "--field",
+        "amount:integer",
+        "--field",
+        "note:string?",
+        "--subscriber",
+        "billing",
+        "--user-facing",
+    )
     return root
 
 
@@ -75,7 +86,9 @@ def test_event_names_from_pnpm_gen_match_scaffold(generated: Path) -> None:
 def test_verify_reports_no_failure(generated: Path) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "scaffold.cli", "verify", str(generated), "--format", "json"],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     findings = json.loads(result.stdout)["findings"]
     failing = [f for f in findings if f["status"] == "fail"]

@@ -77,7 +77,9 @@ def test_event_names_from_pnpm_gen_match_scaffold(removed: Path) -> None:
 def test_verify_reports_no_failure(removed: Path) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "scaffold.cli", "verify", str(removed), "--format", "json"],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     findings = json.loads(result.stdout)["findings"]
     failing = [f for f in findings if f["status"] == "fail"]

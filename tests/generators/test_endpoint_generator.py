@@ -67,6 +67,99 @@ def test_a_mutation_emits_a_registered_webhook(platform: Path) -> None:
     assert 'name: "billing.item_created"' in route and "transactional(db),\n    idempotency(),\n    audit()," in route
 
 
+def operation_of(platform: Path, path: str, method: str) -> dict[str, object]:
+    return yaml.safe_load((platform / "services/billing/openapi.yaml").read_text())["paths"][path][method]
+
+
+def test_the_method_not_the_name_is_the_verb(platform: Path) -> None:
+    assert new_endpoint(platform, "list-summaries") == 0
+    assert operation_of(platform, "/summaries", "get")["operationId"] == "listSummaries"
+
+
+def test_an_item_route_has_a_typed_path_parameter_and_a_404_for_another_brand(platform: Path) -> None:
+    args = ["rename-item", "--method", "patch", "--path", "/items/{id}", "--emits", "none"]
+    assert new_endpoint(platform, *args) == 0
+    operation = operation_of(platform, "/items/{id}", "patch")
+    parameter = operation["parameters"][0]  # type: ignore[index]
+    assert parameter["in"] == "path" and parameter["name"] == "id" and parameter["required"] is True
+    assert parameter["schema"] == {"type": "string", "format": "uuid"}
+    assert set(operation["responses"]) == {"200", "400", "401", "403", "404", "429"}  # type: ignore[arg-type]
+    # no webhook was asked for: said so in the document, nothing enqueued, no filter added
+    assert operation["x-platform-state-change"] is False and "x-platform-webhooks" not in operation
+    route = (platform / "services/billing/src/routes/rename-item.ts").read_text()
+    assert 'app.patch(\n    "/items/:id",' in route
+    assert "const Params = z.object({ id: z.uuid() });" in route and 'zValidator("param", Params, badRequest)' in route
+    assert 'await service.update(brandId, c.req.valid("param").id, c.req.valid("json"));' in route
+    assert 'return problem(c, 404, "not_found", "No such item in this brand.");' in route
+    assert "enqueue" not in route
+    assert "billing.item_created" not in (platform / "packages/contracts/src/webhooks.ts").read_text()
+    test = (platform / "services/billing/test/integration/rename-item.oauth.test.ts").read_text()
+    assert "answers 404 for another brand's item, and leaves it as it was" in test
+    assert "answers 400 invalid_request to an id that is not a uuid" in test
+
+
+def test_delete_answers_204(platform: Path) -> None:
+    assert new_endpoint(platform, "delete-item", "--method", "delete", "--path", "/items/{id}", "--emits", "none") == 0
+    assert set(operation_of(platform, "/items/{id}", "delete")["responses"]) == {  # type: ignore[arg-type]
+        "204",
+        "400",
+        "401",
+        "403",
+        "404",
+        "429",
+    }
+    assert "return c.body(null, 204);" in (platform / "services/billing/src/routes/delete-item.ts").read_text()
+
+
+def new_event(platform: Path, *args: str) -> None:
+    assert main(["new", "event", *args, "--repo", str(platform), "--defaults", "--no-verify"]) == 0
+
+
+def test_an_action_emits_an_event_through_its_publisher_helper_its_body_typed_by_the_event(platform: Path) -> None:
+    new_event(
+        platform,
+        "invoice.paid",
+        "--field",
+        "id:uuid",
+        "--field",
+        "amount:number",
+        "--field",
+        "note:string?",
+        "--user-facing",
+    )
+    args = ["pay-item", "--method", "post", "--path", "/items/{id}/pay", "--emits", "invoice.paid"]
+    assert new_endpoint(platform, *args) == 0
+    operation = operation_of(platform, "/items/{id}/pay", "post")
+    assert operation["x-platform-webhooks"] == ["invoice.paid"]
+    body = operation["requestBody"]["content"]["application/json"]  # type: ignore[index]
+    assert body["schema"] == {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {"amount": {"type": "number"}, "note": {"type": "string"}},
+        "required": ["amount"],
+    }
+    route = (platform / "services/billing/src/routes/pay-item.ts").read_text()
+    assert 'const Body = EVENT_SCHEMAS["invoice.paid"].omit({ id: true }).strict();' in route
+    assert 'import { publishInvoicePaid } from "../publishers";' in route
+    assert 'await publishInvoicePaid(c.var.tx, brandId, { id: item.id, ...c.req.valid("json") });' in route
+    # the event was user-facing already (its own generator made it so): the endpoint adds nothing there
+    assert (platform / "packages/contracts/src/webhooks.ts").read_text().count('"invoice.paid"') == 1
+
+
+def test_emits_refuses_what_the_route_cannot_send(platform: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    new_event(platform, "invoice.paid", "--field", "amount:number")  # not user-facing
+    new_event(platform, "invoice.voided", "--field", "reason:string", "--user-facing")
+    capsys.readouterr()
+    before = snapshot(platform)
+    args = ["pay-item", "--method", "post", "--path", "/items/{id}/pay", "--emits", "invoice.paid"]
+    assert new_endpoint(platform, *args) == 2
+    assert "it is not user-facing (not in WEBHOOK_EVENT_FILTERS)" in capsys.readouterr().err
+    args = ["void-item", "--method", "delete", "--path", "/items/{id}", "--emits", "invoice.voided"]
+    assert new_endpoint(platform, *args) == 2
+    assert "its payload needs reason, which a delete route cannot fill from the item" in capsys.readouterr().err
+    assert snapshot(platform) == before
+
+
 def test_a_new_phi_scope_is_documented_and_gated(platform: Path) -> None:
     assert (
         new_endpoint(
@@ -110,10 +203,19 @@ def test_dry_run_writes_nothing_and_a_second_run_changes_nothing(
         (["Item"], "not valid"),
         (["item-summary", "--service", "nope"], "unknown service 'nope'"),
         (["item-summary", "--rate-limit", "lots"], "rate limit 'lots' is not valid"),
-        (["item-summary", "--path", "/items/{id}/x"], "path '/items/{id}/x' is not valid"),
+        (["item-summary", "--path", "/Items"], "path '/Items' is not valid"),
+        (["item-summary", "--path", "/items/{id}/x"], "GET /items/{id}/x: a path below an item is an action"),
+        (["item-summary", "--path", "/items/{id}/x/{y}"], "has 2 parameters"),
+        (["item-summary", "--path", "/{id}"], "starts with a parameter"),
         (["item-summary", "--scope", "billing:secret"], "describe it for the consent screen"),
         (["item-summary", "--path", "/items"], "GET /items already exists"),
-        (["item-summary", "--method", "delete"], "invalid choice"),
+        (["item-summary", "--path", "/items/{id}"], "GET /items/{id} already exists"),
+        (["item-summary", "--method", "put"], "invalid choice"),
+        (["rename", "--method", "patch", "--path", "/items"], "PATCH /items changes one thing"),
+        (["pay", "--method", "post", "--path", "/items/{id}"], "POST creates in a collection"),
+        (["rename", "--method", "patch", "--path", "/items/{id}"], "changes state: name the webhook"),
+        (["rename", "--method", "patch", "--path", "/items/{id}", "--emits", "billing.gone"], "does not publish it"),
+        (["item-summary", "--emits", "none"], "changes nothing: --emits is for a change"),
     ],
 )
 def test_bad_answers_are_one_line_errors_and_write_nothing(

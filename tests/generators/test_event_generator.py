@@ -41,7 +41,16 @@ def test_defaults_in_a_one_service_platform_make_a_complete_event(platform: Path
     assert (platform / "docs/events/invoice.paid.md").is_file()
     assert "`invoice.paid`" in read(platform, "docs/services/billing.md")
     assert (platform / ".changeset/add-invoice-paid-event.md").is_file()
-    assert failing(platform, Kind.EVENT, Kind.SERVICE) == []
+    publishers = read(platform, "services/billing/src/publishers.ts")
+    assert 'export function publishInvoicePaid(tx: Db, brandId: string, payload: Payload<"invoice.paid">)' in publishers
+    assert 'return enqueue(tx, { name: "invoice.paid", brandId, payload });' in publishers
+    helper_test = read(platform, "services/billing/test/unit/publish-invoice.paid.test.ts")
+    assert "db.transaction((tx) => publishInvoicePaid(tx, BRAND_A, payload))" in helper_test
+    # declared, with a helper nobody calls yet: verify says so (SVC-EV-03), and nothing else fails
+    assert failing(platform, Kind.EVENT, Kind.SERVICE) == [
+        "SVC-EV-03 service:billing: service.yaml publishes invoice.paid, but no code path in src/ enqueues it "
+        "(publishInvoicePaid at services/billing/src/publishers.ts:13 is never called)"
+    ]
 
 
 def test_the_manifest_comment_stays_below_the_list(platform: Path) -> None:
@@ -71,7 +80,7 @@ def test_subscriber_user_facing_and_existing_family(platform: Path) -> None:
     assert '"billing:events": { description: "Receive billing events as webhooks.", returnsPhi: false },' in read(
         platform, "packages/scopes/src/registry.ts"
     )
-    assert failing(platform, Kind.EVENT, Kind.SERVICE) == []
+    assert [f.split(":")[0] for f in failing(platform, Kind.EVENT, Kind.SERVICE)] == ["SVC-EV-03 service"]
 
 
 def test_dry_run_prints_the_diff_and_writes_nothing(platform: Path, capsys: pytest.CaptureFixture[str]) -> None:

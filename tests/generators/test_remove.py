@@ -20,8 +20,9 @@ def run(platform: Path, *args: str) -> int:
 
 
 def failing(platform: Path) -> list[str]:
-    return [f"{f.check_id} {f.subject}: {f.message}" for f in run_checks(platform, Selection()) if
-            f.status is Status.FAIL]
+    return [
+        f"{f.check_id} {f.subject}: {f.message}" for f in run_checks(platform, Selection()) if f.status is Status.FAIL
+    ]
 
 
 def round_trip(platform: Path, kind: str, name: str, *new_flags: str) -> dict[str, bytes]:
@@ -64,9 +65,7 @@ def test_removing_one_event_of_a_family_keeps_the_others(platform: Path) -> None
     ]
 
 
-def test_an_event_with_a_subscriber_is_refused_in_one_line(
-    platform: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_an_event_with_a_subscriber_is_refused_in_one_line(platform: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert run(platform, "new", "event", "invoice.paid", "--defaults", "--subscriber", "billing") == 0
     before = snapshot(platform)
     capsys.readouterr()

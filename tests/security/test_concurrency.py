@@ -17,6 +17,8 @@ from scaffold.cli import main
 from scaffold.errors import ScaffoldError
 from scaffold.repofs.lock import repo_lock
 from scaffold.staging import ChangeSet
+from scaffold.verify.engine import Selection, run_checks
+from scaffold.verify.model import Status
 from tests.security.writes_helpers import copy_platform, make_platform, snapshot, start
 
 ROUNDS = 20
@@ -43,7 +45,10 @@ def outcomes(pristine: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[s
         for name in order:
             assert main(new_event(repo, name)) == 0
         if len(order) == 2:
-            assert main(["verify", str(repo), "--no-cache", "--summary"]) == 0
+            # nothing fails but what the tree says: both events are declared and no code publishes them yet
+            failing = [f for f in run_checks(repo, Selection()) if f.status is Status.FAIL]
+            assert {(f.check_id, f.file) for f in failing} == {("SVC-EV-03", "services/billing/service.yaml")}, failing
+            assert all("no code path in src/ enqueues it" in f.message for f in failing), failing
         trees[" then ".join(order)] = snapshot(repo)
     return trees
 
@@ -135,10 +140,16 @@ def test_the_verify_cache_is_not_stored_while_another_command_writes(pristine: P
     until = decided_at + timedelta(hours=1)
     repo = copy_platform(pristine, tmp_path / "platform")
     held = subprocess.Popen(  # another process holds the lock (flock is per open file: a thread would not do)
-        [sys.executable, "-c", "import sys\nfrom pathlib import Path\nfrom scaffold.repofs.lock import repo_lock\n"
-         "with repo_lock(Path(sys.argv[1]), 'test'):\n    print('held', flush=True)\n    sys.stdin.read()",
-         str(repo)],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-c",
+            "import sys\nfrom pathlib import Path\nfrom scaffold.repofs.lock import repo_lock\n"
+            "with repo_lock(Path(sys.argv[1]), 'test'):\n    print('held', flush=True)\n    sys.stdin.read()",
+            str(repo),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         assert held.stdout is not None and held.stdout.readline() == "held\n"

@@ -22,7 +22,7 @@ from tests.security.writes_helpers import copy_platform, make_platform, scaffold
 
 EVENT = "billing.paid"
 OTHER_EVENT = "billing.refunded"
-RENAMES = 8  # `new event billing.paid` on this platform: 3 files created, 5 edited
+RENAMES = 10  # `new event billing.paid` here: 5 files created (publisher helper and its test too), 5 edited
 
 # Runs scaffold with os.replace wrapped: after the AFTER-th rename of a target (not of the journal), the process
 # sends itself SIGNAL — a signal between two renames, on any version of scaffold.
@@ -69,7 +69,7 @@ def repo(pristine: Path, tmp_path: Path) -> Path:
 def test_the_event_generator_renames_as_many_files_as_this_module_expects(repo: Path) -> None:
     result = scaffold(*new_event(repo), "--dry-run")
     assert result.returncode == 0
-    assert "3 file(s) to create, 5 file(s) to edit" in result.stderr
+    assert "5 file(s) to create, 5 file(s) to edit" in result.stderr
 
 
 @pytest.mark.parametrize("after", range(1, RENAMES + 1))
@@ -102,7 +102,10 @@ def test_a_signal_between_two_renames_rolls_back_at_once(repo: Path, name: str) 
     before = snapshot(repo)
     result = subprocess.run(
         [sys.executable, "-c", SIGNAL_BETWEEN_RENAMES, *new_event(repo)],
-        capture_output=True, text=True, env={**os.environ, "AFTER": "2", "SIGNAL": name}, timeout=300,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "AFTER": "2", "SIGNAL": name},
+        timeout=300,
     )
     assert result.returncode == 128 + getattr(signal, name), result.stderr
     assert "interrupted; nothing was written" in result.stderr
@@ -114,8 +117,9 @@ def test_render_scratch_folders_are_removed_on_sigterm(repo: Path, tmp_path: Pat
     scratch_root = tmp_path / "tmp"
     scratch_root.mkdir()
     before = snapshot(repo)
-    process = start("new", "service", "s2", "--repo", str(repo), "--defaults", "--no-verify",
-                    env={"TMPDIR": str(scratch_root)})
+    process = start(
+        "new", "service", "s2", "--repo", str(repo), "--defaults", "--no-verify", env={"TMPDIR": str(scratch_root)}
+    )
     while not list(scratch_root.glob("scaffold-render-*")) and process.poll() is None:
         time.sleep(0.01)  # waits for the render to start; nothing is asserted on time
     if process.poll() is not None:
@@ -140,7 +144,7 @@ def test_ctrl_c_in_the_closing_verify_says_what_was_written(
     assert main(["new", "event", EVENT, "--repo", str(repo), "--defaults"]) == 130
     error = capsys.readouterr().err
     assert "nothing was written" not in error
-    assert "8 file(s) had already been written in full" in error
+    assert "10 file(s) had already been written in full" in error
 
 
 @pytest.fixture
@@ -148,8 +152,9 @@ def small_disk(tmp_path: Path) -> object:
     """A 4 MB tmpfs at tmp_path/disk, unmounted afterwards; skipped (with the reason) where mounting is refused."""
     mount_point = tmp_path / "disk"
     mount_point.mkdir()
-    result = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(mount_point)],
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(mount_point)], capture_output=True, text=True
+    )
     if result.returncode != 0:
         reason = f"cannot mount a small tmpfs here: {(result.stderr or result.stdout).strip()}"
         print(reason)
@@ -199,12 +204,18 @@ def test_a_generator_on_a_full_disk_writes_nothing(
 @pytest.mark.parametrize(
     ("entry", "message"),
     [
-        ({"path": "../outside.txt", "old": None, "temporary": ".outside.txt.0123456789abcdef.scaffold-tmp"},
-         "leaves the repo"),
-        ({"path": "catalog/services.yaml", "old": None, "temporary": "services.yaml"},
-         "is not a scaffold temp file name"),
-        ({"path": "/etc/passwd", "old": None, "temporary": ".passwd.0123456789abcdef.scaffold-tmp"},
-         "not a repo-relative path"),
+        (
+            {"path": "../outside.txt", "old": None, "temporary": ".outside.txt.0123456789abcdef.scaffold-tmp"},
+            "leaves the repo",
+        ),
+        (
+            {"path": "catalog/services.yaml", "old": None, "temporary": "services.yaml"},
+            "is not a scaffold temp file name",
+        ),
+        (
+            {"path": "/etc/passwd", "old": None, "temporary": ".passwd.0123456789abcdef.scaffold-tmp"},
+            "not a repo-relative path",
+        ),
     ],
 )
 def test_a_committed_journal_cannot_reach_outside_or_delete_what_scaffold_did_not_make(
@@ -223,8 +234,11 @@ def test_a_journal_naming_a_symlinked_target_is_refused(repo: Path, tmp_path: Pa
     outside = tmp_path / "outside.txt"
     outside.write_text("keep\n")
     (repo / "docs" / "linked.md").symlink_to(outside)
-    entry = {"path": "docs/linked.md", "old": base64.b64encode(b"pwned\n").decode(),
-             "temporary": ".linked.md.0123456789abcdef.scaffold-tmp"}
+    entry = {
+        "path": "docs/linked.md",
+        "old": base64.b64encode(b"pwned\n").decode(),
+        "temporary": ".linked.md.0123456789abcdef.scaffold-tmp",
+    }
     (repo / platform.APPLY_JOURNAL).write_text(json.dumps({"format": 1, "created": [], "entries": [entry]}))
     assert main(["verify", str(repo), "--summary"]) == 2
     assert outside.read_text() == "keep\n"
