@@ -29,7 +29,7 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
     _new(root, "service", "billing", "--defaults")
     # node_modules first, so `new job` can regenerate the target's SDK schema with openapi-typescript
     pnpm.run(["install"], root)
-    _new(root, "event", "invoice.paid", "--defaults")
+    _new(root, "event", "invoice.paid", "--defaults", "--user-facing")
     _new(root, "job", "nightly-cleanup", "--defaults")
     _new(
         root,
@@ -44,6 +44,10 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
         "billing",
         "--user-facing",
     )
+    # each event published where its state changes: actions on an item, through the events' publisher helpers
+    action = ("--defaults", "--method", "post")
+    _new(root, "endpoint", "pay-item", *action, "--path", "/items/{id}/pay", "--emits", "invoice.paid")
+    _new(root, "endpoint", "refund-item", *action, "--path", "/items/{id}/refunds", "--emits", "billing.refund_issued")
     return root
 
 
@@ -63,6 +67,10 @@ def test_generated_tests_pass(generated: Path, shuffle: bool) -> None:
         "replays the first response when the scheduler retries the same run",  # JOB-01
         "answers 403 on every route when the token lacks the route's scope",  # conformance covers the admin route
         "gives every job a unique name, a failure alarm and a runbook section",  # JOB-04/05 in the jobs package
+        "writes invoice.paid to the outbox inside the caller's transaction",  # the publisher helper's own test
+        "leaves no outbox row when the caller's transaction rolls back",
+        "publishes billing.refund_issued for webhook subscribers, with the audit row",  # the action, end to end
+        "answers 404 for another brand's item, and leaves it as it was",
     ):
         assert any(proof in line for line in passed), (proof, passed)
     assert sum("accepts the payload the billing service publishes" in line for line in passed) == 2

@@ -25,6 +25,19 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
     assert main(["new", "service", "billing", "--repo", str(root), "--defaults", "--no-verify"]) == 0
     assert main(["new", "integration", "acme-crm", "--repo", str(root), "--defaults", "--no-verify"]) == 0
     assert main(["new", "endpoint", "item-summary", "--repo", str(root), "--defaults", "--no-verify", "--no-sdk"]) == 0
+    for name, method in (("rename-item", "patch"), ("delete-item", "delete")):
+        flags = [
+            "--method",
+            method,
+            "--path",
+            "/items/{id}",
+            "--emits",
+            "none",
+            "--defaults",
+            "--no-verify",
+            "--no-sdk",
+        ]
+        assert main(["new", "endpoint", name, *flags, "--repo", str(root)]) == 0
     pnpm.run(["install"], root)
     return root
 
@@ -53,6 +66,10 @@ def test_endpoint_oauth_test_and_service_kit_additions_pass(generated: Path, shu
     oauth_test = "test/integration/item-summary.oauth.test.ts"
     output = run_vitest(generated, ["--filter", "@platform/billing-service"], oauth_test, shuffle=shuffle)
     assert "accepts a token from the OAuth flow whose introspection carries billing:read" in output
+    for name in ("rename-item", "delete-item"):
+        item_test = f"test/integration/{name}.oauth.test.ts"
+        output = run_vitest(generated, ["--filter", "@platform/billing-service"], item_test, shuffle=shuffle)
+        assert "answers 404 for another brand's item, and leaves it as it was" in output, output
     run_vitest(generated, ["--filter", "@platform/service-kit"], "test/oauth-rate-limit.test.ts", shuffle=shuffle)
 
 

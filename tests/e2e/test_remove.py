@@ -37,6 +37,14 @@ def removed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     _run(root, "new", "endpoint", "list-invoices", "--service", "billing", "--defaults")
     _run(root, "new", "endpoint", "void-invoice", "--service", "billing", "--method", "post", "--defaults")
     _run(root, "remove", "endpoint", "void-invoice")
+    # invoice.paid stays, published by an action that stays; the other events' actions go before their events
+    action = ("--service", "billing", "--method", "post", "--defaults")
+    _run(root, "new", "endpoint", "pay-item", *action, "--path", "/items/{id}/pay", "--emits", "invoice.paid")
+    _run(root, "new", "endpoint", "void-item", *action, "--path", "/items/{id}/void", "--emits", "invoice.voided")
+    refund = ("--path", "/items/{id}/refunds", "--emits", "billing.refund_issued")
+    _run(root, "new", "endpoint", "refund-item", *action, *refund)
+    _run(root, "remove", "endpoint", "void-item")
+    _run(root, "remove", "endpoint", "refund-item")
     _run(root, "new", "integration", "acme-sync", "--defaults")
     _run(root, "remove", "integration", "acme-sync")
     _run(root, "remove", "event", "invoice.voided")
@@ -61,7 +69,8 @@ def test_sdk_gen_output_matches_the_committed_schema(removed: Path) -> None:
     schema = removed / "services/billing/sdk/src/schema.ts"
     before = schema.read_text()
     assert '"/admin/jobs/nightly-cleanup"' in before and "weekly-report" not in before
-    assert '"/list-invoices"' in before and "void-invoice" not in before
+    assert '"/invoices"' in before and "void-invoice" not in before and '"/items/{id}/pay"' in before
+    assert "/void" not in before and "/refunds" not in before
     pnpm.run(["--filter", "@platform/billing-service", "sdk:gen"], removed)
     assert schema.read_text() == before
 

@@ -150,6 +150,8 @@ def test_a_service_whose_sdk_is_imported_is_refused(platform: Path, capsys: pyte
         (),
         ("--method", "post"),  # a mutation: the created event becomes a webhook, with its scope
         ("--scope", "billing:export", "--scope-description", "Export invoices."),  # a new scope goes with it
+        ("--method", "patch", "--path", "/items/{id}", "--emits", "none"),  # an item route, no webhook
+        ("--method", "delete", "--path", "/items/{id}", "--emits", "billing.item_created"),  # the created event
     ],
 )
 def test_an_endpoint_round_trips_to_the_same_tree_but_the_changeset(platform: Path, flags: tuple[str, ...]) -> None:
@@ -180,3 +182,29 @@ def test_a_webhook_another_mutation_still_emits_stays(platform: Path) -> None:
     changed = round_trip(platform, "endpoint", "refund-invoice", "--service", "billing", "--method", "post")
     assert list(changed) == [".changeset/remove-refund-invoice-endpoint.md"]
     assert '"billing.item_created"' in (platform / "packages/contracts/src/webhooks.ts").read_text()
+
+
+def test_an_action_emitting_a_user_facing_event_round_trips_and_the_event_stays_user_facing(platform: Path) -> None:
+    event = ("new", "event", "invoice.paid", "--defaults", "--field", "amount:number", "--user-facing")
+    assert run(platform, *event) == 0
+    failing_before = failing(platform)
+    assert [f.split(":")[0] for f in failing_before] == ["SVC-EV-03 service"]  # declared, not yet published
+    path = ("--path", "/items/{id}/pay", "--emits", "invoice.paid")
+    assert run(platform, "new", "endpoint", "pay-item", "--defaults", "--method", "post", *path) == 0
+    # the action publishes it, through its helper; only the SDK waits for `pnpm sdk:gen` (no node_modules here)
+    assert [f.split(":")[0] for f in failing(platform)] == ["SVC-SDK-01 service"]
+    assert run(platform, "remove", "endpoint", "pay-item") == 0
+    assert '"invoice.paid"' in (platform / "packages/contracts/src/webhooks.ts").read_text()
+    assert failing(platform) == failing_before
+
+
+def test_an_event_whose_helper_a_route_calls_is_refused(platform: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(platform, "new", "event", "invoice.paid", "--defaults", "--user-facing") == 0
+    action = ("--method", "post", "--path", "/items/{id}/pay", "--emits", "invoice.paid")
+    assert run(platform, "new", "endpoint", "pay-item", "--defaults", *action) == 0
+    capsys.readouterr()
+    before = snapshot(platform)
+    assert run(platform, "remove", "event", "invoice.paid") == 2
+    error = capsys.readouterr().err
+    assert "is still used at services/billing/src/routes/pay-item.ts:" in error and error.count("\n") == 1
+    assert snapshot(platform) == before
