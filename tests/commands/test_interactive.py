@@ -250,6 +250,25 @@ def test_new_endpoint_asks_the_service_and_describes_a_new_scope(platform: Path)
     assert not (platform / "services/care-plans/src/routes/export-invoices.ts").exists()
 
 
+def test_new_endpoint_asks_which_webhook_a_change_sends(platform: Path) -> None:
+    """A mutation asks for its webhook among the events the service publishes, `none` last; a bad path re-asks."""
+    term = Terminal("new", "endpoint", "rename-item", "--repo", str(platform), "--no-verify", "--no-sdk")
+    term.type(r"Method \(get, post, patch or delete\)", "patch")
+    term.type("Path", "/items/{id}/{x}")
+    term.retype("has 2 parameters", "/items/{id}")
+    term.accept("Scope")  # billing:write
+    term.accept("Summary")
+    term.accept("Description")
+    term.accept("Rate limit")  # 30/minute
+    term.select("Webhook event partners get for this change", down=1)  # billing.item_created, none
+    status, output = term.finish()
+
+    assert status == 0, output
+    operation = yaml.safe_load((platform / "services/billing/openapi.yaml").read_text())["paths"]["/items/{id}"]
+    assert operation["patch"]["x-platform-state-change"] is False
+    assert "x-platform-webhooks" not in operation["patch"]
+
+
 def test_init_asks_the_platform_name(tmp_path: Path) -> None:
     term = Terminal("init", str(tmp_path / "platform"), "--no-verify")
     term.type("Platform name", "acme")
