@@ -27,7 +27,6 @@ from scaffold.verify.model import Finding, Status
 PLATFORM = Path(__file__).resolve().parents[1] / "fixtures" / "handwritten" / "platform"
 SERVICE = "services/visits"
 
-
 def _failures(findings: list[Finding]) -> set[tuple[str, str | None, int | None]]:
     return {(f.check_id, f.file, f.line) for f in findings if f.status is Status.FAIL}
 
@@ -106,8 +105,8 @@ SLIPS = [
         "warnings routed to PagerDuty",
         "SVC-OBS-05",
         "infra.ts",
-        "endpoint: slackWebhookUrl.value });",
-        "endpoint: pagerDutyUrl.value });",
+        'endpoint: slackWebhookUrl.value });',
+        'endpoint: pagerDutyUrl.value });',
         'alarm("LatencyP99"',
     ),
     Slip(
@@ -223,7 +222,7 @@ SLIPS = [
         "raw fetch to another platform service, URL built with +",
         "SVC-CODE-07",
         "src/domain/reminders.ts",
-        '    log.info("reminder sent"',
+        "    log.info(\"reminder sent\"",
         '    await fetch("https://patients.platform.loop.health" + "/v1/patients/" + visitId);\n'
         '    log.info("reminder sent"',
         'await fetch("https://patients',
@@ -279,7 +278,6 @@ SLIPS = [
         "const scheduledSchema",
     ),
 ]
-
 
 def _plant(root: Path, slip: Slip) -> None:
     target = root / slip.path(slip.file)

@@ -107,7 +107,7 @@ def test_a_computed_path_needs_a_human(service: Path) -> None:
 
 
 def test_a_registration_on_an_unknown_receiver_needs_a_human(service: Path) -> None:
-    _list_route_as(service, "deps.server.get(PATH, ")
+    _list_route_as(service, 'deps.server.get(PATH, ')
     asked = _with(_findings(service, "SVC-CODE-04"), "SVC-CODE-04", Status.NEEDS_HUMAN)
     assert asked and "deps.server" in asked[0].message
 

@@ -20,89 +20,31 @@ from tests.generators.conftest import (  # noqa: F401  (fixtures)
 CASES = [
     (
         ("new", "service", "care-plans"),
-        [
-            "--description",
-            "Care plans.",
-            "--owner",
-            "care-team",
-            "--on-call",
-            "care-oncall",
-            "--resource",
-            "care_plan",
-            "--returns-phi",
-            "--port",
-            "3300",
-        ],
-        {
-            "description": "Care plans.",
-            "owner": "care-team",
-            "on-call": "care-oncall",
-            "resource": "care_plan",
-            "returns-phi": True,
-            "port": 3300,
-        },
+        ["--description", "Care plans.", "--owner", "care-team", "--on-call", "care-oncall", "--resource",
+         "care_plan", "--returns-phi", "--port", "3300"],
+        {"description": "Care plans.", "owner": "care-team", "on-call": "care-oncall", "resource": "care_plan",
+         "returns-phi": True, "port": 3300},
     ),
     (
         ("new", "event", "invoice.paid"),
-        [
-            "--publisher",
-            "billing",
-            "--field",
-            "amount:number",
-            "--field",
-            "status:enum(open|paid)",
-            "--subscriber",
-            "billing",
-            "--no-user-facing",
-        ],
-        {
-            "publisher": "billing",
-            "field": ["amount:number", "status:enum(open|paid)"],
-            "subscriber": ["billing"],
-            "user-facing": False,
-        },
+        ["--publisher", "billing", "--field", "amount:number", "--field", "status:enum(open|paid)", "--subscriber",
+         "billing", "--no-user-facing"],
+        {"publisher": "billing", "field": ["amount:number", "status:enum(open|paid)"], "subscriber": ["billing"],
+         "user-facing": False},
     ),
     (
         ("new", "job", "nightly-cleanup"),
-        [
-            "--schedule",
-            "0 3 * * *",
-            "--target",
-            "billing",
-            "--description",
-            "Purges drafts.",
-            "--alarm-after",
-            "5",
-            "--no-sdk",
-        ],
-        {
-            "schedule": "0 3 * * *",
-            "target": "billing",
-            "description": "Purges drafts.",
-            "alarm-after": 5,
-            "no-sdk": True,
-        },
+        ["--schedule", "0 3 * * *", "--target", "billing", "--description", "Purges drafts.", "--alarm-after", "5",
+         "--no-sdk"],
+        {"schedule": "0 3 * * *", "target": "billing", "description": "Purges drafts.", "alarm-after": 5,
+         "no-sdk": True},
     ),
     (
         ("new", "endpoint", "item-export"),
-        [
-            "--method",
-            "post",
-            "--scope",
-            "billing:export",
-            "--scope-description",
-            "Export items",
-            "--rate-limit",
-            "10/minute",
-            "--no-sdk",
-        ],
-        {
-            "method": "post",
-            "scope": "billing:export",
-            "scope-description": "Export items",
-            "rate-limit": "10/minute",
-            "no-sdk": True,
-        },
+        ["--method", "post", "--scope", "billing:export", "--scope-description", "Export items", "--rate-limit",
+         "10/minute", "--no-sdk"],
+        {"method": "post", "scope": "billing:export", "scope-description": "Export items", "rate-limit": "10/minute",
+         "no-sdk": True},
     ),
     (
         ("new", "integration", "acme-crm"),
@@ -126,10 +68,7 @@ def _run(command: tuple[str, ...], root: Path, *extra: str) -> int:
 
 @pytest.mark.parametrize(("command", "flags", "answers"), CASES, ids=[c[0][1] for c in CASES])
 def test_a_data_file_gives_what_the_same_flags_give(
-    command: tuple[str, ...],
-    flags: list[str],
-    answers: dict[str, object],
-    two_platforms: tuple[Path, Path],
+    command: tuple[str, ...], flags: list[str], answers: dict[str, object], two_platforms: tuple[Path, Path],
     tmp_path: Path,
 ) -> None:
     with_flags, with_file = two_platforms
@@ -140,27 +79,14 @@ def test_a_data_file_gives_what_the_same_flags_give(
     assert snapshot(with_file) == snapshot(with_flags)
 
 
-def test_the_name_can_come_from_the_file_and_a_flag_wins(two_platforms: tuple[Path, Path], tmp_path: Path) -> None:
+def test_the_name_can_come_from_the_file_and_a_flag_wins(
+    two_platforms: tuple[Path, Path], tmp_path: Path
+) -> None:
     root, _ = two_platforms
     data_file = tmp_path / "answers.yaml"
     data_file.write_text("name: care-plans\nowner: file-team\non-call: file-oncall\n", encoding="utf-8")
-    assert (
-        main(
-            [
-                "new",
-                "service",
-                "--repo",
-                str(root),
-                "--defaults",
-                "--no-verify",
-                "--data-file",
-                str(data_file),
-                "--owner",
-                "flag-team",
-            ]
-        )
-        == 0
-    )
+    assert main(["new", "service", "--repo", str(root), "--defaults", "--no-verify", "--data-file", str(data_file),
+                 "--owner", "flag-team"]) == 0
     manifest = yaml.safe_load((root / "services/care-plans/service.yaml").read_text())
     assert (manifest["owner"], manifest["on_call"]) == ("flag-team", "file-oncall")
 
@@ -181,10 +107,7 @@ def test_the_name_can_come_from_the_file_and_a_flag_wins(two_platforms: tuple[Pa
     ],
 )
 def test_a_bad_data_file_is_one_line_and_writes_nothing(
-    content: str | None,
-    message: str,
-    two_platforms: tuple[Path, Path],
-    tmp_path: Path,
+    content: str | None, message: str, two_platforms: tuple[Path, Path], tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     root, _ = two_platforms

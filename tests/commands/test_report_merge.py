@@ -68,7 +68,9 @@ def test_shard_reports_fit_the_published_schema(shards: dict[int, list[Path]]) -
 
 
 def test_each_subject_is_decided_by_one_shard_and_the_shares_are_split(shards: dict[int, list[Path]]) -> None:
-    decided = [{(f["id"], f["subject"]) for f in json.loads(report.read_text())["findings"]} for report in shards[3]]
+    decided = [
+        {(f["id"], f["subject"]) for f in json.loads(report.read_text())["findings"]} for report in shards[3]
+    ]
     assert all(not (a & b) for i, a in enumerate(decided) for b in decided[i + 1 :])
     services = [{subject for _, subject in share if subject and subject.startswith("service:")} for share in decided]
     assert sum(bool(share) for share in services) >= 2  # four services do not all land in one of three shards

@@ -141,23 +141,8 @@ def test_explain_prints_the_doc(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_attest_turns_a_human_item_into_pass(platform: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert (
-        main(
-            [
-                "attest",
-                "SVC-DEP-09",
-                "--subject",
-                "service:billing",
-                "--by",
-                "Dana Reviewer",
-                "--note",
-                "prod gate approved",
-                "--repo",
-                str(platform),
-            ]
-        )
-        == 0
-    )
+    assert main(["attest", "SVC-DEP-09", "--subject", "service:billing", "--by", "Dana Reviewer",
+                 "--note", "prod gate approved", "--repo", str(platform)]) == 0
     capsys.readouterr()
     assert main(["verify", str(platform), "--only", "SVC-DEP-09", "--format", "json"]) == 0
     statuses = {f["status"] for f in _json(capsys)}

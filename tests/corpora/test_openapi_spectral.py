@@ -87,22 +87,9 @@ def spectral_errors(tmp_root: str) -> dict[str, tuple[str, ...]]:
     ruleset = Path(tmp_root) / ".spectral.yaml"
     ruleset.write_text('extends: ["spectral:oas"]\n', encoding="utf-8")
     run = subprocess.run(
-        [
-            str(SPECTRAL),
-            "lint",
-            "--ruleset",
-            str(ruleset),
-            "--format",
-            "json",
-            "--quiet",
-            "--fail-severity",
-            "error",
-            *(str(CORPUS / d) for d in DOCUMENTS),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        cwd=tmp_root,
+        [str(SPECTRAL), "lint", "--ruleset", str(ruleset), "--format", "json", "--quiet", "--fail-severity", "error",
+         *(str(CORPUS / d) for d in DOCUMENTS)],
+        capture_output=True, text=True, timeout=300, cwd=tmp_root,
     )
     assert run.returncode in (0, 1), run.stderr[-2000:]  # 1: some document has errors; anything else: it broke
     errors: dict[str, list[str]] = {d: [] for d in DOCUMENTS}

@@ -29,7 +29,7 @@ def test_one_line_array_element_removal_is_the_inverse_of_adding_it() -> None:
 
 
 def test_a_statement_and_its_comment_come_out_of_a_function() -> None:
-    text = 'export function routes(app) {\n  app.get("/a", a);\n}\n'
+    text = "export function routes(app) {\n  app.get(\"/a\", a);\n}\n"
     block = '  // the job\n  app.post("/admin/jobs/x", run);'
     added = typescript_code.add_statement_to_function(text, "r.ts", "routes", block)
     removed, left = typescript_code.remove_statement_from_function(

@@ -79,7 +79,9 @@ def _scaffold_commands(run: str) -> list[list[str]]:
 
 
 def test_platform_ci_workflow_uploads_sarif_to_code_scanning_and_junit(pristine_empty_platform: Path) -> None:
-    workflow = yaml.safe_load((pristine_empty_platform / ".github" / "workflows" / "scaffold-verify.yml").read_text())
+    workflow = yaml.safe_load(
+        (pristine_empty_platform / ".github" / "workflows" / "scaffold-verify.yml").read_text()
+    )
     (job,) = workflow["jobs"].values()
     assert job["permissions"]["security-events"] == "write"
     steps = job["steps"]
@@ -96,3 +98,4 @@ def test_platform_ci_workflow_uploads_sarif_to_code_scanning_and_junit(pristine_
     verify_step = next(step for step in steps if "--format sarif" in step.get("run", ""))
     assert verify_step["continue-on-error"] is True
     assert steps[-1]["if"] == f"steps.{verify_step['id']}.outcome == 'failure'"
+

@@ -68,19 +68,8 @@ def test_defaults_in_a_one_service_platform_make_a_complete_job(platform: Path) 
 
 def test_a_second_job_appends_its_route_and_reuses_the_client(platform: Path) -> None:
     assert new_job(platform, "nightly-cleanup") == 0
-    assert (
-        new_job(
-            platform,
-            "weekly-report",
-            "--schedule",
-            "30 4 * * 1",
-            "--description",
-            "Emails the report.",
-            "--alarm-after",
-            "1",
-        )
-        == 0
-    )
+    assert new_job(platform, "weekly-report", "--schedule", "30 4 * * 1", "--description", "Emails the report.",
+                   "--alarm-after", "1") == 0
     routes_file = read(platform, "services/billing/src/routes/jobs.ts")
     paths = [r.path for r in ts.routes(ts.parse_typescript(routes_file))]
     assert paths == ["/admin/jobs/nightly-cleanup", "/admin/jobs/weekly-report"]
@@ -148,13 +137,8 @@ def test_several_services_need_a_target(platform: Path, capsys: pytest.CaptureFi
 
 @pytest.mark.parametrize(
     ("given", "expected"),
-    [
-        ("0 3 * * *", "cron(0 3 * * ? *)"),
-        ("0 9 * * 1-5", "cron(0 9 ? * 2-6 *)"),
-        ("0 0 1 * *", "cron(0 0 1 * ? *)"),
-        ("rate(15 minutes)", "rate(15 minutes)"),
-        ("cron(0 3 ? * MON *)", "cron(0 3 ? * MON *)"),
-    ],
+    [("0 3 * * *", "cron(0 3 * * ? *)"), ("0 9 * * 1-5", "cron(0 9 ? * 2-6 *)"), ("0 0 1 * *", "cron(0 0 1 * ? *)"),
+     ("rate(15 minutes)", "rate(15 minutes)"), ("cron(0 3 ? * MON *)", "cron(0 3 ? * MON *)")],
 )
 def test_schedules(given: str, expected: str) -> None:
     assert normalise_schedule(given) == expected

@@ -74,21 +74,12 @@ GENERATORS = {
     "endpoint summary": _command("new", "endpoint", "item-summary", "--service", "billing", "--summary", "{}"),
     "endpoint description": _command("new", "endpoint", "item-summary", "--service", "billing", "--description", "{}"),
     "endpoint scope description": _command(
-        "new",
-        "endpoint",
-        "item-export",
-        "--service",
-        "billing",
-        "--scope",
-        "billing:export",
-        "--scope-description",
-        "{}",
+        "new", "endpoint", "item-export", "--service", "billing", "--scope", "billing:export",
+        "--scope-description", "{}",
     ),
     "integration partner": _command("new", "integration", "acme-crm", "--partner", "{}"),
     "integration client id": _command("new", "integration", "acme-crm", "--client-id", "{}"),
-    "integration redirect URI": _command(
-        "new", "integration", "acme-crm", "--redirect-uri", "prod=https://acme.example/{}"
-    ),
+    "integration redirect URI": _command("new", "integration", "acme-crm", "--redirect-uri", "prod=https://acme.example/{}"),
 }
 
 
@@ -108,15 +99,11 @@ def test_an_enum_value_of_an_event_payload_is_checked_too(
     platform: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     schema = tmp_path / "payload.json"
-    schema.write_text(
-        json.dumps(
-            {
-                "type": "object",
-                "required": ["id", "state"],
-                "properties": {"id": {"type": "string", "format": "uuid"}, "state": {"enum": ["open", "shut\u2028x"]}},
-            }
-        )
-    )
+    schema.write_text(json.dumps({
+        "type": "object",
+        "required": ["id", "state"],
+        "properties": {"id": {"type": "string", "format": "uuid"}, "state": {"enum": ["open", "shut\u2028x"]}},
+    }))
     argv = ["new", "event", "invoice.paid", "--publisher", "billing", "--schema-file", str(schema)]
     assert main([*argv, "--repo", str(platform), "--defaults", "--no-verify"]) == 2
     assert "U+2028" in capsys.readouterr().err
@@ -132,9 +119,7 @@ def _evaluate(expression: str) -> str:
     """What node makes of a TypeScript (here: JavaScript) string expression, as JSON."""
     result = subprocess.run(
         ["node", "-e", f"process.stdout.write(JSON.stringify({expression}))"],
-        capture_output=True,
-        text=True,
-        check=True,
+        capture_output=True, text=True, check=True,
     )
     return str(json.loads(result.stdout))
 

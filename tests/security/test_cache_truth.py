@@ -131,7 +131,9 @@ def test_an_entry_from_before_the_run_moment_is_not_used(
     assert len(decided) == 2
 
 
-def test_a_tampered_entry_is_ignored(platform: Path, decided: list[int], capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_tampered_entry_is_ignored(
+    platform: Path, decided: list[int], capsys: pytest.CaptureFixture[str]
+) -> None:
     routes = platform / ROUTES
     routes.write_text(routes.read_text().replace(SCOPE_CALL, "", 1))
     assert _verify(platform) == 1
@@ -166,6 +168,7 @@ def test_an_entry_planted_in_the_repo_is_ignored(
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "ci-cache"))  # ...the CI runner, with its own secret, not
     assert _verify(platform) == 1
     assert len(decided) == 2
+
 
 
 @pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")

@@ -87,9 +87,8 @@ def test_a_service_folder_linked_to_another_tree_gets_no_endpoint(
     (repo / "services" / "billing").symlink_to(other_tree, target_is_directory=True)
     outside_before = snapshot(other_tree)
     before = snapshot(repo)
-    status = main(
-        ["new", "endpoint", "get-invoice", "--service", "billing", "--repo", str(repo), "--defaults", "--no-verify"]
-    )
+    status = main(["new", "endpoint", "get-invoice", "--service", "billing", "--repo", str(repo), "--defaults",
+                   "--no-verify"])
     assert status == 2
     assert snapshot(other_tree) == outside_before
     assert snapshot(repo) == before

@@ -108,11 +108,8 @@ def test_the_page_renders_one_row_per_subject_and_a_click_opens_a_finding(
 
     details = driver.find_elements(By.CSS_SELECTOR, "section.cell-details")  # type: ignore[attr-defined]
     assert details and not any(section.is_displayed() for section in details)
-    row = next(
-        r
-        for r in driver.find_elements(By.CSS_SELECTOR, "tr.subject-row")  # type: ignore[attr-defined]
-        if r.find_element(By.CSS_SELECTOR, "th").text.startswith("service:billing")
-    )
+    row = next(r for r in driver.find_elements(By.CSS_SELECTOR, "tr.subject-row")  # type: ignore[attr-defined]
+               if r.find_element(By.CSS_SELECTOR, "th").text.startswith("service:billing"))
     cell = next(c for c in row.find_elements(By.CSS_SELECTOR, "td.cell") if "human" in c.get_attribute("class"))
     cell.click()
     opened = driver.find_element(By.ID, cell.get_attribute("data-cell"))  # type: ignore[attr-defined]

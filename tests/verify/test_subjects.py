@@ -62,7 +62,7 @@ def test_an_escaped_third_party_audience_still_makes_an_endpoint(tmp_path: Path)
         service.mkdir(parents=True)
         (service / "service.yaml").write_text(f"name: {name}\n")
         (service / "openapi.yaml").write_text(
-            f"openapi: 3.1.0\npaths:\n  /a:\n    get:\n      operationId: read\n"
+            f'openapi: 3.1.0\npaths:\n  /a:\n    get:\n      operationId: read\n'
             f'      x-platform-audience: "{audience}"\n      responses: {{}}\n'
         )
     assert _labels(tmp_path, Kind.ENDPOINT) == [
