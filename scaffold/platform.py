@@ -89,6 +89,7 @@ SERVICE_SRC_DIR = "src"
 SERVICE_SERVICES_DIR = "src/services"
 SERVICE_EVENTS_DIR = "src/events"
 SERVICE_PUBLISHERS = "src/publishers.ts"  # typed publisher helpers, one per published event (`scaffold new event`)
+SERVICE_JOB_WORK_DIR = "src/jobs"  # one module per job the service runs (`scaffold new job`): its work function
 SERVICE_MIGRATIONS_DIR = "migrations"
 SERVICE_UNIT_TESTS_DIR = "test/unit"
 SERVICE_INTEGRATION_TESTS_DIR = "test/integration"
@@ -132,6 +133,7 @@ KIT_FROM_PGLITE = "fromPGlite"
 # @platform/service-kit/testing (src/testing.ts): a test file's PGlite, started from the run's migrated snapshot
 KIT_START_PGLITE = "startPGlite"
 KIT_PGLITE_FROM = "pgliteFrom"
+KIT_RUN_JOB_WORK = "runJobWork"  # a job's admin route body: runs the job's work function in the request's transaction
 KIT_NAMES = (
     KIT_REQUIRE_SCOPE,
     KIT_REQUIRE_BAA,
@@ -147,6 +149,7 @@ KIT_NAMES = (
     KIT_FROM_PGLITE,
     KIT_START_PGLITE,
     KIT_PGLITE_FROM,
+    KIT_RUN_JOB_WORK,
 )
 
 
@@ -201,6 +204,17 @@ def publisher_function(event: str) -> str:
 def publisher_test(event: str) -> str:
     """Service-relative test of an event's publisher helper (`scaffold new event`)."""
     return f"{SERVICE_UNIT_TESTS_DIR}/publish-{event}.test.ts"
+
+
+def job_work_function(job: str) -> str:
+    """The function holding a job's work in its target service: `nightly-cleanup` -> nightlyCleanup."""
+    first, *rest = job.split("-")
+    return first + "".join(word[:1].upper() + word[1:] for word in rest)
+
+
+def job_work_file(job: str) -> str:
+    """Service-relative module of a job's work function (`scaffold new job`; JOB-01 reads it)."""
+    return f"{SERVICE_JOB_WORK_DIR}/{job}.ts"
 
 
 def event_family_file(family: str) -> str:

@@ -17,6 +17,7 @@ from tree_sitter import Node
 from scaffold import platform
 from scaffold.checks import check
 from scaffold.checks._contracts import find_route, needs_evidence, route_not_found, unreadable
+from scaffold.checks.svc_observability import resolve_import
 from scaffold.parsers import manifests
 from scaffold.parsers import typescript as ts
 from scaffold.verify.model import Finding, Kind, Status
@@ -104,7 +105,9 @@ def target_endpoint_is_idempotent(repo: RepoView, subject: Subject) -> Iterable[
     """What it does: Looks up the job's `target.service` under services/ and, in its src/, the Hono route
     `app.<method>(target.path, ...)`; the route must use `idempotency()` and `requireScope(...)` with the jobs
     scope (`jobs:run`, what the jobs M2M client holds) among its literal scopes; a scope the verifier cannot read
-    as a literal is `needs_human`.
+    as a literal is `needs_human`. A route that runs its job through the kit's `runJobWork(c, job, work)` is
+    `needs_human` while `work` (in the file, or imported from a relative module) calls, awaits and assigns nothing:
+    the generator writes it that way for a person to fill in.
 
     Why it matters: Schedulers retry and occasionally fire twice; the runner sends
     `Idempotency-Key: <job>@<scheduled time>`, which only helps if the endpoint honours it. The scope keeps the
@@ -152,7 +155,7 @@ def target_endpoint_is_idempotent(repo: RepoView, subject: Subject) -> Iterable[
             "handler)` to the target service (`scaffold new job` writes it)",
         )
         return [route_not_found(repo, service, "JOB-01", absent)]
-    route_file, route, _ = found
+    route_file, route, parsed_route = found
     missing = [name for name in (platform.KIT_REQUIRE_SCOPE, platform.KIT_IDEMPOTENCY) if route.uses(name) is None]
     if missing:
         return [
@@ -192,6 +195,9 @@ def target_endpoint_is_idempotent(repo: RepoView, subject: Subject) -> Iterable[
                 fix=f'require the jobs scope: requireScope("{platform.JOBS_SCOPE}")',
             )
         ]
+    idle = _idle_work(repo, route_file, route, parsed_route)
+    if idle is not None:
+        return [idle]
     return [
         Finding(
             "JOB-01",
@@ -201,6 +207,58 @@ def target_endpoint_is_idempotent(repo: RepoView, subject: Subject) -> Iterable[
             line=route.line,
         )
     ]
+
+
+# Nodes whose presence in a function body means it does something: calls, awaits, writes.
+_WORK_NODES = frozenset(
+    {
+        "call_expression",
+        "await_expression",
+        "new_expression",
+        "assignment_expression",
+        "augmented_assignment_expression",
+    }
+)
+
+
+def _idle_work(repo: RepoView, route_file: str, route: ts.Route, parsed: ts.ParsedTs) -> Finding | None:
+    """A route that runs its job through the kit's `runJobWork(c, job, work)`, where `work` is a function that
+    calls nothing, awaits nothing and assigns nothing (the generator's starting point): a person still has to write
+    the job. A `work` the verifier cannot follow (not a plain identifier, not a relative import) is left to the
+    route-level verdict: the endpoint's idempotency is what JOB-01 decides."""
+    for call in ts.calls(parsed, platform.KIT_RUN_JOB_WORK, within=route.node):
+        if len(call.arguments) < 3 or call.arguments[2].type != "identifier":
+            continue
+        name = call.arguments[2].text
+        where, function = route_file, ts.function_declarations(parsed).get(name)
+        if function is None:
+            where, function = _imported_function(repo, route_file, parsed, name)
+        body = function.child_by_field_name("body") if function is not None else None
+        if function is None or body is None or any(node.type in _WORK_NODES for node in ts.walk(body)):
+            continue
+        return Finding(
+            "JOB-01",
+            Status.NEEDS_HUMAN,
+            f"{route.method.upper()} {route.path} is idempotent and scoped, but the job's work `{name}` does nothing "
+            "yet (it calls, awaits and writes nothing)",
+            file=where,
+            line=ts.line_of(function),
+            fix=f"write the job's work in `{name}`, in run.tx; its test (test/integration/jobs/) runs it",
+        )
+    return None
+
+
+def _imported_function(repo: RepoView, importer: str, parsed: ts.ParsedTs, local: str) -> tuple[str, Node | None]:
+    for declaration in ts.imports(parsed):
+        imported = declaration.names.get(local)
+        if imported is None or declaration.type_only:
+            continue
+        path = resolve_import(repo, importer, declaration.module)
+        module = repo.typescript(path) if path is not None else None
+        if path is None or module is None or module.error_line is not None:
+            return importer, None
+        return path, ts.function_declarations(module).get(imported)
+    return importer, None
 
 
 # --- JOB-02 --------------------------------------------------------------------------------------------------

@@ -3,10 +3,13 @@ new files; the rest are comment-preserving edits.
 
   services/jobs/src/jobs/registry.ts           the JobDefinition in JOBS (JOB-02)
   services/jobs/RUNBOOK.md                     a `## Job: <name>` section (JOB-05)
+  services/<target>/src/jobs/<name>.ts         the job's work function, run by the admin route in its transaction
   services/<target>/src/routes/jobs.ts         the admin route: requireScope("jobs:run"), transactional,
-                                               idempotency, audit (JOB-01); created, or the route appended
+                                               idempotency, audit, then the kit's runJobWork (JOB-01); created, or
+                                               the route and its import appended
   services/<target>/src/app.ts                 jobRoutes(app, deps.db) wired in, the first time
-  services/<target>/test/integration/jobs/<name>.test.ts  the route's test (idempotent replay, 400/401/403)
+  services/<target>/test/integration/jobs/<name>.test.ts  the route's test (runs the work once for the scheduled
+                                               time, replay, rollback of a failed run, 400/401/403)
   services/<target>/test/helpers.ts            `jobs:run` among the test SCOPES (the conformance test calls every route)
   services/<target>/openapi.yaml               the operation and the JobRun schema; sdk/src/schema.ts regenerated
                                                with openapi-typescript when the platform's node_modules hold it
@@ -69,6 +72,10 @@ class JobAnswers:
     @property
     def operation_id(self) -> str:
         return "runJob" + pascal(self.name.split("-"))
+
+    @property
+    def work_function(self) -> str:
+        return platform.job_work_function(self.name)
 
     @property
     def url_secret(self) -> str:
@@ -193,6 +200,7 @@ def _plan_changes(settings: PlatformSettings, answers: JobAnswers) -> ChangeSet:
         "summary_comment": free_text.ts_comment(answers.summary),  # the route's comment (copier runs no filter of ours)
         "job_path": answers.path,
         "audit_event_type": answers.audit_event_type,
+        "job_work": answers.work_function,
     }
     files = templates.render("job", data, settings.templates_url, settings.templates_ref)
     service_dir = platform.service_dir(answers.target)
@@ -226,7 +234,15 @@ def _add_route(changes: ChangeSet, routes_path: str, rendered: str, answers: Job
         return
     if any(route.method == "post" and route.path == answers.path for route in ts.routes(ts.parse_typescript(current))):
         raise ScaffoldError(f"{routes_path} already serves POST {answers.path}")
-    changes.write(routes_path, updated)
+    changes.write(routes_path, ts_edits.add_import(updated, routes_path, work_import(answers)))
+
+
+def work_import(answers: JobAnswers) -> str:
+    """The routes file's import of the job's work function (its module is platform.job_work_file)."""
+    module = "../" + platform.job_work_file(answers.name).removeprefix(platform.SERVICE_SRC_DIR + "/").removesuffix(
+        ".ts"
+    )
+    return f'import {{ {answers.work_function} }} from "{module}";'
 
 
 def _wire_routes(changes: ChangeSet, answers: JobAnswers) -> None:
@@ -277,7 +293,12 @@ def _add_operation(changes: ChangeSet, answers: JobAnswers) -> None:
                 "content": {
                     "application/json": {
                         "schema": {"$ref": "#/components/schemas/JobRun"},
-                        "example": {"job": answers.name, "ran_at": "2026-01-01T03:00:00.000Z"},
+                        "example": {
+                            "job": answers.name,
+                            "scheduled_at": "2026-01-01T03:00:00.000Z",
+                            "ran_at": "2026-01-01T03:00:01.000Z",
+                            "result": {"processed": 0},
+                        },
                     }
                 },
             },
@@ -287,10 +308,21 @@ def _add_operation(changes: ChangeSet, answers: JobAnswers) -> None:
     text = openapi_edits.add_operation(text, path, answers.path, "post", operation)
     schema = {
         "type": "object",
-        "required": {openapi_edits.FLOW: ["job", "ran_at"]},
+        "required": {openapi_edits.FLOW: ["job", "scheduled_at", "ran_at", "result"]},
         "properties": {
             "job": {"type": "string", "description": "The job's name in services/jobs/src/jobs/registry.ts."},
+            "scheduled_at": {
+                "type": "string",
+                "format": "date-time",
+                "description": "The time the schedule fired, from the Idempotency-Key `<job>@<time>`; the request's "
+                "own time for a run by hand with another key.",
+            },
             "ran_at": {"type": "string", "format": "date-time"},
+            "result": {
+                "type": "object",
+                "description": "What the job's work reports it did (counts and flags).",
+                "additionalProperties": {"type": ["string", "number", "boolean", "null"]},
+            },
         },
     }
     changes.write(path, openapi_edits.add_component_schema(text, path, "JobRun", schema))
@@ -330,7 +362,8 @@ def _runbook_section(answers: JobAnswers) -> str:
         f"What it does: {answers.summary}\n\n"
         f"Schedule: `{answers.schedule}` (UTC). Target: `POST {answers.path}` on the {answers.target} service, whose "
         f"base URL is the SST secret `{answers.url_secret}`. Alarm: `{alarm}` pages after "
-        f"{answers.consecutive_failures} failed {runs} in a row.\n\n"
+        f"{answers.consecutive_failures} failed {runs} in a row. The work: `{answers.work_function}` in "
+        f"services/{answers.target}/{platform.job_work_file(answers.name)}, one transaction per scheduled time.\n\n"
         f"Remediation: read the `job run failed` log lines for `job: {answers.name}` (status, error). 401 or 403: "
         f"the jobs M2M token (`JobsM2mToken`) has expired or lacks `{JOBS_SCOPE}`. 404 or a connection error: "
         f"`{answers.url_secret}` is unset or wrong for the stage (`pnpm sst secret list --stage <stage>`). 5xx: the "

@@ -319,10 +319,11 @@ def plan_remove_job(settings: PlatformSettings, name: str) -> ChangeSet:
             routes, routes_path, job_generator.ROUTES_FUNCTION, lambda statement: f'"{answers.path}"' in statement
         )
         if left:
-            changes.write(routes_path, routes)
+            changes.write(routes_path, ts_edits.remove_import(routes, routes_path, job_generator.work_import(answers)))
         else:  # the generator created the file and wired it into the app: undo both
             changes.delete(routes_path)
             _unwire_job_routes(changes, f"{service_dir}/{job_generator.APP_FILE}")
+    changes.delete(f"{service_dir}/{platform.job_work_file(name)}")
     changes.delete(f"{service_dir}/test/integration/jobs/{name}.test.ts")
 
     openapi_path = openapi_file(changes, answers.target)

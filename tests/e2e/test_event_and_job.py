@@ -22,6 +22,21 @@ def _new(root: Path, *args: str) -> None:
     assert main(["new", *args, "--repo", str(root), "--no-verify"]) == 0
 
 
+NIGHTLY_CLEANUP_WORK = """\
+import type { JobResult, JobRun } from "@platform/service-kit";
+
+// Forgets the brand's Idempotency-Keys a day older than the scheduled run: clients retry within minutes, not days.
+export async function nightlyCleanup({ tx, brandId, scheduledAt }: JobRun): Promise<JobResult> {
+  const { rows } = await tx.query<{ key: string }>(
+    `DELETE FROM idempotency_keys
+      WHERE brand_id = $1 AND created_at < $2::timestamptz - interval '1 day' RETURNING key`,
+    [brandId, scheduledAt.toISOString()],
+  );
+  return { deleted: rows.length };
+}
+"""
+
+
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("e2e-event-job") / "platform"
@@ -31,6 +46,8 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
     pnpm.run(["install"], root)
     _new(root, "event", "invoice.paid", "--defaults", "--user-facing")
     _new(root, "job", "nightly-cleanup", "--defaults")
+    # the job's work, as its team writes it into the generated function: the generated tests must hold for it
+    (root / "services/billing/src/jobs/nightly-cleanup.ts").write_text(NIGHTLY_CLEANUP_WORK)
     _new(
         root,
         "event",

@@ -63,7 +63,16 @@ def test_defaults_in_a_one_service_platform_make_a_complete_job(platform: Path) 
     assert "/admin/jobs/nightly-cleanup" in read(platform, "docs/services/billing.md")
     assert "runJobNightlyCleanup" in read(platform, "docs/sdk/billing.md")
     assert (platform / "services/billing/test/integration/jobs/nightly-cleanup.test.ts").is_file()
+    work = read(platform, "services/billing/src/jobs/nightly-cleanup.ts")
+    assert "export async function nightlyCleanup(run: JobRun): Promise<JobResult> {" in work
+    routes_file = read(platform, "services/billing/src/routes/jobs.ts")
+    assert 'return runJobWork(c, "nightly-cleanup", nightlyCleanup);' in routes_file
     assert failing(platform) == []
+    # The work is a person's to write: verify lists it for them, at the function.
+    job_01 = run_checks(platform, Selection(only=("JOB-01",)))
+    assert [(f.status, f.file, f.line) for f in job_01] == [
+        (Status.NEEDS_HUMAN, "services/billing/src/jobs/nightly-cleanup.ts", 8)
+    ]
 
 
 def test_a_second_job_appends_its_route_and_reuses_the_client(platform: Path) -> None:
@@ -73,6 +82,9 @@ def test_a_second_job_appends_its_route_and_reuses_the_client(platform: Path) ->
     routes_file = read(platform, "services/billing/src/routes/jobs.ts")
     paths = [r.path for r in ts.routes(ts.parse_typescript(routes_file))]
     assert paths == ["/admin/jobs/nightly-cleanup", "/admin/jobs/weekly-report"]
+    assert 'import { nightlyCleanup } from "../jobs/nightly-cleanup";\n' in routes_file
+    assert 'import { weeklyReport } from "../jobs/weekly-report";\n' in routes_file
+    assert (platform / "services/billing/src/jobs/weekly-report.ts").is_file()
     assert read(platform, "services/billing/src/app.ts").count("jobRoutes(app, deps.db);") == 1
     assert 'schedule: "cron(30 4 ? * 2 *)",' in read(platform, "services/jobs/src/jobs/registry.ts")
     assert read(platform, "identity/m2m-clients.yaml").count("service: jobs") == 1

@@ -83,7 +83,7 @@ def test_every_generator_rerun_after_the_others_refuses_or_changes_nothing(
         ("service", "services/billing/src/services/item-service.ts", "\n", "\n// a hand edit\n", ("services/billing",)),
         ("integration", "integrations/acme-crm/README.md", "\n", "\nA hand edit.\n", ("integrations/acme-crm",)),
         ("endpoint", "services/billing/src/routes/item-summary.ts", "\n", "\n// a hand edit\n", ("item-summary",)),
-        ("job", "services/billing/src/routes/jobs.ts", "202)", "200)", ("nightly-cleanup",)),
+        ("job", "services/billing/src/jobs/nightly-cleanup.ts", "processed: 0", "deleted: 0", ("nightly-cleanup",)),
         ("event", "packages/contracts/src/events/invoice.ts", "id: z.uuid(),", "id: z.string(),", ("invoice.paid",)),
     ],
 )

@@ -6,6 +6,7 @@ export { type Db, fromPGlite, fromPgPool } from "./db";
 export type { AppEnv } from "./env";
 export { idempotency } from "./idempotency";
 export { handleOnce } from "./inbox";
+export { type JobResult, type JobRun, runJobWork } from "./jobs";
 export { log, safeView } from "./log";
 export { MIGRATION_LOCK_ID, NO_TRANSACTION_MARKER, runMigrations } from "./migrations";
 export {
