@@ -127,6 +127,7 @@ def run(args: argparse.Namespace) -> int:
         scope_description=scope_description,
         returns_phi=returns_phi,
         emits=emits,
+        nested=False,  # plan_endpoint finds out whether the path is a nested collection the service has
         **values,
     )
     changes = endpoint.plan_endpoint(settings, answers)

@@ -176,3 +176,78 @@ def remove_array_element_anywhere(text: str, path: str, const_name: str, element
     if not index and len(elements) > 1:
         end = elements[1].start_byte
     return (source[:start] + source[end:]).decode("utf-8")
+
+
+# --- SQL held in a string (the test helpers' truncate) -------------------------------------------------------------
+
+
+def add_truncated_table(text: str, path: str, function_name: str, after: str, table: str) -> str:
+    """Put `table` after `after` in the `TRUNCATE a, b, ...` string literal inside `function_name` (a table with a
+    foreign key to `after` must be truncated with it); unchanged when it is listed. pglast reads the statement, so
+    only a one-statement TRUNCATE of plain table names in a plain string is edited; anything else is a one-line
+    error."""
+    import pglast
+    from pglast import ast
+
+    from scaffold.parsers.typescript import string_value
+
+    parsed = _parse(text, path)
+    for node in walk(_function_body(parsed, function_name, path)):
+        raw = text_of(node)[1:-1] if node.type == "string" else ""
+        if not raw.lstrip().upper().startswith("TRUNCATE") or string_value(node) != raw:
+            continue
+        try:
+            statements = pglast.parse_sql(raw)
+        except pglast.parser.ParseError:
+            break
+        truncate = statements[0].stmt if len(statements) == 1 else None
+        if not isinstance(truncate, ast.TruncateStmt) or not truncate.relations:
+            break
+        if any(relation.relname == table for relation in truncate.relations):
+            return text
+        parent = next((r for r in truncate.relations if r.relname == after and not r.schemaname), None)
+        end = parent.location + len(after) if parent is not None else -1
+        if parent is None or raw[parent.location : end] != after:
+            break
+        quote = text_of(node)[0]
+        literal = f"{quote}{raw[:end]}, {table}{raw[end:]}{quote}".encode()
+        return (parsed.source[: node.start_byte] + literal + parsed.source[node.end_byte :]).decode("utf-8")
+    raise ScaffoldError(
+        f"{path}: {function_name}() has no `TRUNCATE {after}, ...` string scaffold can extend; add {table} to it "
+        "by hand"
+    )
+
+
+def remove_truncated_table(text: str, path: str, function_name: str, table: str) -> str:
+    """The inverse of add_truncated_table: take `, table` out of the TRUNCATE string in `function_name`; unchanged
+    when it is not listed there (or not the first: the generator never puts a table first)."""
+    import pglast
+    from pglast import ast
+
+    from scaffold.parsers.typescript import string_value
+
+    parsed = _parse(text, path)
+    for node in walk(_function_body(parsed, function_name, path)):
+        raw = text_of(node)[1:-1] if node.type == "string" else ""
+        if not raw.lstrip().upper().startswith("TRUNCATE") or string_value(node) != raw:
+            continue
+        try:
+            statements = pglast.parse_sql(raw)
+        except pglast.parser.ParseError:
+            return text
+        truncate = statements[0].stmt if len(statements) == 1 else None
+        if not isinstance(truncate, ast.TruncateStmt) or not truncate.relations:
+            return text
+        relations = list(truncate.relations)
+        at = next((i for i, r in enumerate(relations) if r.relname == table and not r.schemaname), None)
+        if at is None or at == 0:
+            return text
+        previous = relations[at - 1]
+        start = previous.location + len(previous.relname)
+        end = relations[at].location + len(table)
+        if raw[relations[at].location : end] != table:
+            return text
+        quote = text_of(node)[0]
+        literal = f"{quote}{raw[:start]}{raw[end:]}{quote}".encode()
+        return (parsed.source[: node.start_byte] + literal + parsed.source[node.end_byte :]).decode("utf-8")
+    return text

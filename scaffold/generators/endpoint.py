@@ -12,6 +12,7 @@ SVC-SDK-01 reports it, with the fix).
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,16 +55,29 @@ _VERBS = ("list", "get", "read", "show", "create", "add", "new", "update", "edit
 class Shape:
     """What a route does to the service's resource, from its method and path."""
 
-    kind: str  # list | create | read | update | delete | action
+    kind: str  # list | create | read | update | delete | action | children | add-child
     param: str | None  # the path parameter that holds the resource's id
+    # children, add-child: the nested collection's path segment (`lines` in /items/{id}/lines)
+    child: str | None = None
 
     @property
     def mutation(self) -> bool:
-        return self.kind not in ("list", "read")
+        return self.kind not in ("list", "read", "children")
 
 
-def route_shape(method: str, path: str) -> Shape:
-    """The route's shape, or a one-line error for a method and path scaffold does not generate."""
+CHILD_SEGMENT = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*s$")
+
+
+def child_resource(resource: str, segment: str) -> str:
+    """The nested collection's own resource: `lines` below an item is item_line (table item_lines, class
+    ItemLineService in src/services/item_line-service.ts), the names ServiceNames gives any resource."""
+    return f"{resource}_{segment[:-1].replace('-', '_')}"
+
+
+def route_shape(method: str, path: str, nested: bool = False) -> Shape:
+    """The route's shape, or a one-line error for a method and path scaffold does not generate. `nested`: the
+    path's last segment is a nested collection the service has (a GET of it made it), so a POST there adds to it
+    rather than running an action."""
     check_method(method)
     check_path(path)
     segments = path.strip("/").split("/")
@@ -83,11 +97,18 @@ def route_shape(method: str, path: str) -> Shape:
                 f"item ({path}/<action>, e.g. {path}/archive)"
             )
         return Shape(kinds[method], param)
+    if method == "get":
+        child = segments[at + 1]
+        if at + 2 != len(segments) or not CHILD_SEGMENT.match(child):
+            raise ScaffoldError(
+                f"GET {path}: below an item, GET reads one nested collection named by a plural, e.g. "
+                f"{'/'.join(['', *segments[: at + 1]])}/lines"
+            )
+        return Shape("children", param, child)
     if method != "post":
-        raise ScaffoldError(
-            f"{verb} {path}: a path below an item is an action (POST {path}); reading a nested collection "
-            "needs its own resource, which scaffold does not generate yet — write that route by hand"
-        )
+        raise ScaffoldError(f"{verb} {path}: a path below an item is an action (POST {path}) or a nested list (GET)")
+    if nested and at + 2 == len(segments):
+        return Shape("add-child", param, segments[at + 1])
     return Shape("action", param)
 
 
@@ -104,6 +125,7 @@ class EndpointAnswers:
     scope_description: str = ""  # only for a scope SCOPES does not have yet
     returns_phi: bool = False  # only for a new scope
     emits: str | None = None  # the webhook event of a mutation; EMITS_NONE for none; None: the route's default
+    nested: bool = False  # POST to a nested collection the service has (plan_endpoint finds out)
 
     @property
     def operation_id(self) -> str:
@@ -111,7 +133,7 @@ class EndpointAnswers:
 
     @property
     def shape(self) -> Shape:
-        return route_shape(self.method, self.path)
+        return route_shape(self.method, self.path, self.nested)
 
     @property
     def mutation(self) -> bool:
@@ -306,8 +328,9 @@ def resolve_emission(root: Path, answers: EndpointAnswers, names: ServiceNames) 
     if isinstance(fields, str):
         raise ScaffoldError(f"--emits {event}: its payload schema cannot be read ({fields}); write the route by hand")
     derived, body = [], []
+    subject = _subject(names, shape)
     for item in fields:
-        expression = _derivable(item, names.resource_camel)
+        expression = _derivable(item, subject)
         if expression is not None:
             derived.append((item.name, expression))
         else:
@@ -332,10 +355,12 @@ def resolve_emission(root: Path, answers: EndpointAnswers, names: ServiceNames) 
 def plan_endpoint(settings: PlatformSettings, answers: EndpointAnswers) -> ChangeSet:
     root = settings.root
     resource = service_resource(root, answers.service)
+    answers = dataclasses.replace(answers, nested=has_nested_collection(root, answers, resource))
     known = known_scopes(root)
     validate_answers(answers, known)
     _require_service_methods(root, answers, resource)
     emission = resolve_emission(root, answers, ServiceNames(answers.service, resource))
+    _require_parent_collection(answers, resource)
     existing = _existing_endpoint(root, answers)
     return plan_unless_exists(
         existing is not None,
@@ -344,7 +369,7 @@ def plan_endpoint(settings: PlatformSettings, answers: EndpointAnswers) -> Chang
     )
 
 
-_SERVICE_METHODS = {"update": "update", "delete": "remove"}
+_SERVICE_METHODS = {"update": "update", "delete": "remove", "children": "remove"}  # children: its unit test
 
 
 def _require_service_methods(root: Path, answers: EndpointAnswers, resource: str) -> None:
@@ -367,6 +392,70 @@ def _require_service_methods(root: Path, answers: EndpointAnswers, resource: str
             f"{path} has no {names.resource_pascal}Service.{method}(), which the route calls: bring the service up "
             f"to the template first (`scaffold update {platform.service_dir(answers.service)}`)"
         )
+
+
+def _require_parent_collection(answers: EndpointAnswers, resource: str) -> None:
+    """A nested collection hangs below the service's own resource: its table's foreign key points there."""
+    if answers.shape.kind not in ("children", "add-child"):
+        return
+    collection = ServiceNames(answers.service, resource).resource_plural.replace("_", "-")
+    if answers.path.strip("/").split("/")[0] != collection:
+        raise ScaffoldError(
+            f"{answers.method.upper()} {answers.path}: {answers.service}'s resource is {resource}, so a nested "
+            "collection is "
+            f"/{collection}/{{id}}/{answers.shape.child}"
+        )
+
+
+def has_nested_collection(root: Path, answers: EndpointAnswers, resource: str) -> bool:
+    """Whether a POST's path ends in a nested collection the service has (its service class, which a GET of the
+    collection wrote)."""
+    segments = answers.path.strip("/").split("/")
+    if answers.method != "post" or len(segments) != 3 or not CHILD_SEGMENT.match(segments[2]):
+        return False
+    child = ServiceNames(answers.service, child_resource(resource, segments[2]))
+    return read_repo_text(root, child_service_file(answers.service, child)) is not None
+
+
+def child_service_file(service: str, child: ServiceNames) -> str:
+    return f"{platform.service_dir(service)}/{platform.SERVICE_SERVICES_DIR}/{child.resource}-service.ts"
+
+
+def _next_migration(changes: ChangeSet, service_dir: str) -> int:
+    from scaffold.verify.repo import RepoView  # lists the repo without following a link out of it
+
+    found = RepoView(changes.root, overlay=changes.overlay()).files_under(
+        f"{service_dir}/{platform.SERVICE_MIGRATIONS_DIR}"
+    )
+    numbers = [int(m.group(1)) for path in found if (m := re.match(r"^(\d+)_.*\.sql$", path.rsplit("/", 1)[-1]))]
+    return max(numbers, default=0) + 1
+
+
+def _add_child_resource(changes: ChangeSet, service_dir: str, context: dict[str, Any]) -> None:
+    """The nested collection's table (a new migration), its service class and that class's unit test, and its
+    table in the test helpers' truncate (its foreign key to the parent needs both truncated together)."""
+    number = _next_migration(changes, service_dir)
+    migrations = f"{service_dir}/{platform.SERVICE_MIGRATIONS_DIR}"
+    changes.write(
+        f"{migrations}/{number:04d}_create_{context['child_plural']}.sql",
+        render_extra("child-migration.sql.jinja", context),
+    )
+    changes.write(
+        f"{service_dir}/{platform.SERVICE_SERVICES_DIR}/{context['child_resource']}-service.ts",
+        render_extra("child-service.ts.jinja", context),
+    )
+    changes.write(
+        f"{service_dir}/{platform.SERVICE_UNIT_TESTS_DIR}/{context['child_resource']}-service.test.ts",
+        render_extra("child-service.test.ts.jinja", context),
+    )
+    helpers = f"{service_dir}/test/helpers.ts"
+    text = changes.current(helpers)
+    if text is None:
+        raise ScaffoldError(f"{helpers} is missing: the service's tests need the template's helpers")
+    changes.write(
+        helpers,
+        ts_code.add_truncated_table(text, helpers, "truncateAll", context["resource_plural"], context["child_plural"]),
+    )
 
 
 def _existing_endpoint(root: Path, answers: EndpointAnswers) -> str | None:
@@ -429,8 +518,10 @@ def _plan_changes(
         "requests": int(requests),
         "per": per,
         "words": names.resource.replace("_", " "),
-        "audit_event": f"{answers.service}.{resource}.{_AUDIT_VERBS.get(shape.kind, action)}",
-        "success_status": {"create": 201, "delete": 204}.get(shape.kind, 200),
+        "audit_event": f"{answers.service}.{resource}.{_AUDIT_VERBS.get(shape.kind, action)}"
+        if shape.kind != "add-child"
+        else f"{answers.service}.{child_resource(resource, shape.child or '')}.created",
+        "success_status": {"create": 201, "add-child": 201, "delete": 204}.get(shape.kind, 200),
         "emits": emission.event if emission else None,
         "publisher": emission.publisher if emission else None,
         "derived": list(emission.derived) if emission else [],
@@ -442,11 +533,17 @@ def _plan_changes(
         ),
         "body_literal": ts_literal(sample_payload(emission.body, with_optional=True), "    ") if emission else "{}",
         "function_name": f"{answers.operation_id}Route",
+        "subject": _subject(names, shape),
         "other_scope": names.write_scope if answers.scope != names.write_scope else names.read_scope,
+        **_child_context(names, shape),
     }
     service_dir = platform.service_dir(answers.service)
     changes = ChangeSet(settings.root)
     require_valid_manifest(changes, f"{service_dir}/{platform.SERVICE_MANIFEST}", models.SERVICE)
+    if shape.kind == "children":
+        child = ServiceNames(answers.service, str(context["child_resource"]))
+        if changes.current(child_service_file(answers.service, child)) is None:
+            _add_child_resource(changes, service_dir, context)
     changes.write(f"{service_dir}/src/routes/{answers.name}.ts", render_extra("endpoint-route.ts.jinja", context))
     changes.write(
         f"{service_dir}/test/integration/{answers.name}.oauth.test.ts",
@@ -460,6 +557,42 @@ def _plan_changes(
         _make_webhook(changes, emission.event, returns_phi, known)
     _write_generated_pages(changes, answers.service)
     return changes
+
+
+def _subject(names: ServiceNames, shape: Shape) -> str:
+    """The variable holding what the route acted on: the new nested row for add-child, else the item."""
+    if shape.kind == "add-child":
+        return ServiceNames(names.name, child_resource(names.resource, shape.child or "")).resource_camel
+    return names.resource_camel
+
+
+def _child_context(names: ServiceNames, shape: Shape) -> dict[str, str]:
+    """The nested collection's names for the templates (empty for other shapes)."""
+    if shape.child is None:
+        return {
+            key: ""
+            for key in (
+                "child_resource",
+                "child_pascal",
+                "child_camel",
+                "child_plural",
+                "child_words",
+                "child_segment",
+                "parent_key",
+                "parent_camel_key",
+            )
+        }
+    child = ServiceNames(names.name, child_resource(names.resource, shape.child))
+    return {
+        "child_resource": child.resource,
+        "child_pascal": child.resource_pascal,
+        "child_camel": child.resource_camel,
+        "child_plural": child.resource_plural,
+        "child_words": child.resource.replace("_", " "),
+        "child_segment": shape.child,
+        "parent_key": f"{names.resource}_id",
+        "parent_camel_key": f"{names.resource_camel}Id",
+    }
 
 
 def _register_route(changes: ChangeSet, service_dir: str, answers: EndpointAnswers) -> None:
@@ -543,26 +676,27 @@ def _add_operation(
         )
     if shape.mutation:
         parameters.append({"$ref": "#/components/parameters/IdempotencyKey"})
-    if shape.kind == "list":
+    listed_words = words if shape.child is None else shape.child.replace("-", " ")[:-1]
+    if shape.kind in ("list", "children"):
         parameters.append(
             {
                 "name": "limit",
                 "in": "query",
                 "required": False,
-                "description": f"Maximum number of {words}s to return.",
+                "description": f"Maximum number of {listed_words}s to return.",
                 "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 50},
                 "example": 20,
             }
         )
     if parameters:
         operation["parameters"] = parameters
-    if shape.kind in ("create", "update"):
+    if shape.kind in ("create", "update", "add-child"):
         operation["requestBody"] = {
             "required": True,
             "content": {
                 "application/json": {
                     "schema": {"$ref": f"#/components/schemas/Create{names.resource_pascal}"},
-                    "example": {"name": f"First {words}"},
+                    "example": {"name": f"First {listed_words if shape.kind == 'add-child' else words}"},
                 }
             },
         }
@@ -598,6 +732,35 @@ def _add_operation(
                 },
             }
         }
+    elif shape.kind == "children":
+        child = ServiceNames(names.name, child_resource(names.resource, shape.child or ""))
+        child_example = _child_example(names, listed_words, example["id"])
+        success = {
+            "200": {
+                "description": f"The {words}'s {listed_words}s, newest first.",
+                "content": {
+                    "application/json": {
+                        "schema": {"$ref": f"#/components/schemas/{child.resource_pascal}List"},
+                        "example": {"data": [child_example]},
+                    }
+                },
+            }
+        }
+        text = _add_child_schemas(text, document_file, names, child)
+    elif shape.kind == "add-child":
+        child = ServiceNames(names.name, child_resource(names.resource, shape.child or ""))
+        success = {
+            "201": {
+                "description": f"The {listed_words} added to the {words}{told}.",
+                "content": {
+                    "application/json": {
+                        "schema": {"$ref": f"#/components/schemas/{child.resource_pascal}"},
+                        "example": _child_example(names, listed_words, example["id"]),
+                    }
+                },
+            }
+        }
+        text = _add_child_schemas(text, document_file, names, child)
     elif shape.kind == "delete":
         success = {"204": {"description": f"The {words} is deleted{told}."}}
     else:
@@ -618,6 +781,40 @@ def _add_operation(
     changes.write(
         document_file, openapi_edits.add_operation(text, document_file, answers.path, answers.method, operation)
     )
+
+
+def _child_example(names: ServiceNames, words: str, parent_id: str) -> dict[str, str]:
+    return {
+        "id": "5d0c2b7e-8f1a-4c3b-9e2d-7a6b5c4d3e2f",
+        f"{names.resource}_id": parent_id,
+        "name": f"First {words}",
+        "created_at": "2025-01-15T09:31:00.000Z",
+    }
+
+
+def _add_child_schemas(text: str, document_file: str, names: ServiceNames, child: ServiceNames) -> str:
+    """`<Child>` and `<Child>List` in components.schemas (kept when there: a second route of the collection)."""
+    uuid = {"type": "string", "format": "uuid"}
+    parent_key = f"{names.resource}_id"
+    schema = {
+        "type": "object",
+        "required": {openapi_edits.FLOW: ["id", parent_key, "name", "created_at"]},
+        "properties": {
+            "id": uuid,
+            parent_key: {**uuid, "description": f"The {names.resource.replace('_', ' ')} it belongs to."},
+            "name": {"type": "string"},
+            "created_at": {"type": "string", "format": "date-time"},
+        },
+    }
+    listing = {
+        "type": "object",
+        "required": {openapi_edits.FLOW: ["data"]},
+        "properties": {
+            "data": {"type": "array", "items": {"$ref": f"#/components/schemas/{child.resource_pascal}"}},
+        },
+    }
+    text = openapi_edits.add_component_schema(text, document_file, child.resource_pascal, schema)
+    return openapi_edits.add_component_schema(text, document_file, f"{child.resource_pascal}List", listing)
 
 
 def _add_scope(changes: ChangeSet, service_dir: str, scope: str, description: str, returns_phi: bool) -> None:

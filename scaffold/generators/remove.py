@@ -8,6 +8,7 @@ plan_remove_integration).
 
 from __future__ import annotations
 
+import posixpath
 import re
 from pathlib import Path
 
@@ -584,6 +585,7 @@ def plan_remove_endpoint(settings: PlatformSettings, name: str) -> ChangeSet:
         app, _ = code_edits.remove_statement_from_function(app, app_path, "createApp", lambda s: s.strip() == wiring)
         changes.write(app_path, app)
     changes.write(openapi_path, openapi_edits.remove_operation(openapi_text, openapi_path, api_path, method))
+    _remove_unused_nested_collection(changes, service, api_path, f"{service_dir}/src/routes/{name}.ts")
 
     standard = {f"{service}:read", f"{service}:write"}
     for scope in _scopes_of(operation):
@@ -621,6 +623,51 @@ def plan_remove_endpoint(settings: PlatformSettings, name: str) -> ChangeSet:
 
         changes.write(platform.DOCS_CONNECT, (template_dir("platform") / platform.DOCS_CONNECT).read_bytes())
     return changes
+
+
+def _remove_unused_nested_collection(changes: ChangeSet, service: str, api_path: str, route_file: str) -> None:
+    """A nested collection the endpoint generator made for `/items/{id}/<children>` (table, service class, unit
+    test, truncate entry, schemas) goes with the last route that uses it; while another file of the service imports
+    its class, it stays."""
+    from scaffold.edits import openapi as openapi_edits
+    from scaffold.edits import typescript_code as code_edits
+    from scaffold.generators import endpoint as endpoint_generator
+    from scaffold.verify.repo import RepoView
+
+    segments = api_path.strip("/").split("/")
+    if len(segments) != 3 or not endpoint_generator.CHILD_SEGMENT.match(segments[2]):
+        return
+    resource = endpoint_generator.service_resource(changes.root, service)
+    child = ServiceNames(service, endpoint_generator.child_resource(resource, segments[2]))
+    class_file = endpoint_generator.child_service_file(service, child)
+    if changes.current(class_file) is None:
+        return
+    service_dir = platform.service_dir(service)
+    unit_test = f"{service_dir}/{platform.SERVICE_UNIT_TESTS_DIR}/{child.resource}-service.test.ts"
+    view = RepoView(changes.root, overlay=changes.overlay())
+    for path in view.files_under(f"{service_dir}/{platform.SERVICE_SRC_DIR}"):
+        parsed = view.typescript(path) if path not in (route_file, class_file) else None
+        for declaration in ts.imports(parsed) if parsed is not None and path.endswith(".ts") else []:
+            target = posixpath.normpath(posixpath.join(posixpath.dirname(path), declaration.module))
+            if declaration.module.startswith(".") and f"{target}.ts" == class_file:
+                return
+    changes.delete(class_file)
+    changes.delete(unit_test)
+    migrations = f"{service_dir}/{platform.SERVICE_MIGRATIONS_DIR}"
+    created = re.compile(rf"^\d+_create_{re.escape(child.resource_plural)}\.sql$")
+    for path in view.files_under(migrations):
+        if created.match(path.rsplit("/", 1)[-1]):
+            changes.delete(path)
+    helpers = f"{service_dir}/test/helpers.ts"
+    text = changes.current(helpers)
+    if text is not None:
+        changes.write(helpers, code_edits.remove_truncated_table(text, helpers, "truncateAll", child.resource_plural))
+    openapi_path = openapi_file(changes, service)
+    document = changes.current(openapi_path) or ""
+    for schema in (f"{child.resource_pascal}List", child.resource_pascal):
+        if not re.search(rf"#/components/schemas/{schema}(?![A-Za-z0-9_])", document):
+            document = openapi_edits.remove_component_schema(document, openapi_path, schema)
+    changes.write(openapi_path, document)
 
 
 def _scope_used_elsewhere(root: Path, scope: str, operations: list[dict[str, object]], route_file: str) -> bool:

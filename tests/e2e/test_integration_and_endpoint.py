@@ -38,6 +38,13 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
             "--no-sdk",
         ]
         assert main(["new", "endpoint", name, *flags, "--repo", str(root)]) == 0
+    # a nested collection: its GET makes the table and class; its POST adds to it and publishes a user-facing event
+    event = ["new", "event", "billing.item_line_added", "--user-facing", "--defaults", "--no-verify"]
+    assert main([*event, "--repo", str(root)]) == 0
+    nested = ["--path", "/items/{id}/lines", "--defaults", "--no-verify", "--no-sdk", "--repo", str(root)]
+    assert main(["new", "endpoint", "list-item-lines", *nested]) == 0
+    adds = ["--method", "post", "--emits", "billing.item_line_added"]
+    assert main(["new", "endpoint", "add-item-line", *adds, *nested]) == 0
     pnpm.run(["install"], root)
     return root
 
@@ -62,14 +69,15 @@ def test_integration_and_button_kit_tests_pass(generated: Path, shuffle: bool) -
 
 
 @SHUFFLE
-def test_endpoint_oauth_test_and_service_kit_additions_pass(generated: Path, shuffle: bool) -> None:
-    oauth_test = "test/integration/item-summary.oauth.test.ts"
-    output = run_vitest(generated, ["--filter", "@platform/billing-service"], oauth_test, shuffle=shuffle)
+def test_the_service_suite_with_its_endpoints_and_service_kit_additions_pass(generated: Path, shuffle: bool) -> None:
+    output = run_vitest(generated, ["--filter", "@platform/billing-service"], shuffle=shuffle)
     assert "accepts a token from the OAuth flow whose introspection carries billing:read" in output
-    for name in ("rename-item", "delete-item"):
-        item_test = f"test/integration/{name}.oauth.test.ts"
-        output = run_vitest(generated, ["--filter", "@platform/billing-service"], item_test, shuffle=shuffle)
-        assert "answers 404 for another brand's item, and leaves it as it was" in output, output
+    for name in ("rename-item", "delete-item", "list-item-lines", "add-item-line"):
+        assert f"test/integration/{name}.oauth.test.ts" in output, name
+    assert output.count("answers 404 for another brand's item, and leaves it as it was") == 4, output
+    assert "publishes billing.item_line_added for webhook subscribers, with the audit row" in output
+    assert "goes with its item when that is deleted" in output  # the nested collection's own unit test
+    assert "never shows brand A a row of brand B" in output  # conformance over every route, the nested ones too
     run_vitest(generated, ["--filter", "@platform/service-kit"], "test/oauth-rate-limit.test.ts", shuffle=shuffle)
 
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+
 from scaffold.edits import typescript_code
+from scaffold.errors import ScaffoldError
 
 
 def test_statement_edits_keep_the_rest_of_the_file() -> None:
@@ -36,3 +39,41 @@ def test_a_statement_and_its_comment_come_out_of_a_function() -> None:
         added, "r.ts", "routes", lambda statement: '"/admin/jobs/x"' in statement
     )
     assert (removed, left) == (text, 1)
+
+
+TRUNCATE_HELPERS = """export async function truncateAll(db: Db): Promise<void> {
+  await db.query(
+    "TRUNCATE items, item_counts, audit_log",
+  );
+}
+"""
+
+
+def test_a_nested_table_is_truncated_with_its_parent_and_taken_out_again() -> None:
+    from scaffold.edits.typescript_code import add_truncated_table, remove_truncated_table
+
+    added = add_truncated_table(TRUNCATE_HELPERS, "h.ts", "truncateAll", "items", "item_lines")
+    assert '"TRUNCATE items, item_lines, item_counts, audit_log",' in added
+    assert add_truncated_table(added, "h.ts", "truncateAll", "items", "item_lines") == added
+    last = TRUNCATE_HELPERS.replace("items, item_counts, audit_log", "item_counts, audit_log, items")
+    assert '"TRUNCATE item_counts, audit_log, items, item_lines",' in add_truncated_table(
+        last, "h.ts", "truncateAll", "items", "item_lines"
+    )
+    assert remove_truncated_table(added, "h.ts", "truncateAll", "item_lines") == TRUNCATE_HELPERS
+    assert remove_truncated_table(TRUNCATE_HELPERS, "h.ts", "truncateAll", "item_lines") == TRUNCATE_HELPERS
+
+
+@pytest.mark.parametrize(
+    "helpers",
+    [
+        TRUNCATE_HELPERS.replace('"TRUNCATE items, item_counts, audit_log"', "`TRUNCATE ${TABLES}`"),  # computed
+        TRUNCATE_HELPERS.replace("items, item_counts", "public.items, item_counts"),  # schema-qualified parent
+        TRUNCATE_HELPERS.replace("TRUNCATE items, item_counts, audit_log", "TRUNCATE items; DELETE FROM x"),
+        TRUNCATE_HELPERS.replace("items, item_counts, audit_log", "item_counts, audit_log"),  # no parent
+    ],
+)
+def test_a_truncate_scaffold_cannot_read_is_a_one_line_error(helpers: str) -> None:
+    from scaffold.edits.typescript_code import add_truncated_table
+
+    with pytest.raises(ScaffoldError, match=r"add item_lines to it by hand"):
+        add_truncated_table(helpers, "h.ts", "truncateAll", "items", "item_lines")

@@ -98,6 +98,52 @@ def test_an_item_route_has_a_typed_path_parameter_and_a_404_for_another_brand(pl
     assert "answers 400 invalid_request to an id that is not a uuid" in test
 
 
+def test_a_nested_get_makes_the_collection_and_a_post_then_adds_to_it(platform: Path) -> None:
+    service = platform / "services/billing"
+    before = {p.name for p in (service / "migrations").iterdir()}
+    assert new_endpoint(platform, "list-item-lines", "--path", "/items/{id}/lines") == 0
+    # the collection: a table of its own (the next migration), a service class with its unit test, truncated in tests
+    assert {p.name for p in (service / "migrations").iterdir()} - before == {"0009_create_item_lines.sql"}
+    migration = (service / "migrations/0009_create_item_lines.sql").read_text()
+    assert "item_id uuid NOT NULL REFERENCES items (id) ON DELETE CASCADE," in migration
+    assert "ON item_lines (brand_id, item_id, seq);" in migration
+    assert "export class ItemLineService {" in (service / "src/services/item_line-service.ts").read_text()
+    assert (service / "test/unit/item_line-service.test.ts").is_file()
+    assert '"TRUNCATE items, item_lines, item_counts,' in (service / "test/helpers.ts").read_text()
+    operation = operation_of(platform, "/items/{id}/lines", "get")
+    assert [(p["name"], p["in"]) for p in operation["parameters"]] == [("id", "path"), ("limit", "query")]  # type: ignore[index]
+    assert set(operation["responses"]) == {"200", "400", "401", "403", "404", "429"}  # type: ignore[arg-type]
+    schemas = yaml.safe_load((service / "openapi.yaml").read_text())["components"]["schemas"]
+    assert schemas["ItemLine"]["required"] == ["id", "item_id", "name", "created_at"]
+    route = (service / "src/routes/list-item-lines.ts").read_text()
+    assert 'app.get(\n    "/items/:id/lines",' in route
+    assert "if (!(await new ItemService(db).get(brandId, id))) {" in route
+    assert 'c.json({ data: await new ItemLineService(db).list(brandId, id, c.req.valid("query").limit) })' in route
+    test = (service / "test/integration/list-item-lines.oauth.test.ts").read_text()
+    assert "expect(await listed.json()).toEqual({ data: [second, first] });" in test
+    assert "answers 404 for another brand's item, and leaves it as it was" in test
+
+    # now the collection exists, a POST to it adds a line (not an action), and makes nothing of the collection again
+    helpers = (service / "test/helpers.ts").read_text()
+    args = ["add-item-line", "--method", "post", "--path", "/items/{id}/lines", "--emits", "none"]
+    assert new_endpoint(platform, *args) == 0
+    assert (service / "test/helpers.ts").read_text() == helpers
+    assert {p.name for p in (service / "migrations").iterdir()} - before == {"0009_create_item_lines.sql"}
+    route = (service / "src/routes/add-item-line.ts").read_text()
+    assert 'await new ItemLineService(c.var.tx).create(brandId, c.req.valid("param").id, c.req.valid("json"));' in route
+    assert 'c.set("audit_event_type", "billing.item_line.created");' in route
+    assert "return c.json(itemLine, 201);" in route
+    operation = operation_of(platform, "/items/{id}/lines", "post")
+    assert operation["responses"]["201"]["content"]["application/json"]["schema"] == {  # type: ignore[index]
+        "$ref": "#/components/schemas/ItemLine"
+    }
+    # without the collection, a POST below an item stays an action
+    assert new_endpoint(platform, "archive-item", "--method", "post", "--path", "/items/{id}/archives", "--emits",
+                        "none") == 0
+    archive = (service / "src/routes/archive-item.ts").read_text()
+    assert 'await service.get(brandId, c.req.valid("param").id);' in archive
+
+
 def test_delete_answers_204(platform: Path) -> None:
     assert new_endpoint(platform, "delete-item", "--method", "delete", "--path", "/items/{id}", "--emits", "none") == 0
     assert set(operation_of(platform, "/items/{id}", "delete")["responses"]) == {  # type: ignore[arg-type]
@@ -204,7 +250,10 @@ def test_dry_run_writes_nothing_and_a_second_run_changes_nothing(
         (["item-summary", "--service", "nope"], "unknown service 'nope'"),
         (["item-summary", "--rate-limit", "lots"], "rate limit 'lots' is not valid"),
         (["item-summary", "--path", "/Items"], "path '/Items' is not valid"),
-        (["item-summary", "--path", "/items/{id}/x"], "GET /items/{id}/x: a path below an item is an action"),
+        (["item-summary", "--path", "/items/{id}/x"], "GET /items/{id}/x: below an item, GET reads one nested"),
+        (["item-summary", "--path", "/items/{id}/lines/x"], "named by a plural, e.g. /items/{id}/lines"),
+        (["item-summary", "--path", "/orders/{id}/lines"], "so a nested collection is /items/{id}/lines"),
+        (["x", "--method", "patch", "--path", "/items/{id}/lines"], "is an action (POST /items/{id}/lines) or a"),
         (["item-summary", "--path", "/items/{id}/x/{y}"], "has 2 parameters"),
         (["item-summary", "--path", "/{id}"], "starts with a parameter"),
         (["item-summary", "--scope", "billing:secret"], "describe it for the consent screen"),

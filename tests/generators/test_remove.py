@@ -161,6 +161,28 @@ def test_an_endpoint_round_trips_to_the_same_tree_but_the_changeset(platform: Pa
     assert failing(platform) == failing_before
 
 
+def test_a_nested_collection_goes_with_the_last_route_that_uses_it(platform: Path) -> None:
+    failing_before = failing(platform)
+    before = snapshot(platform)
+    nested = ("--service", "billing", "--path", "/items/{id}/lines")
+    assert run(platform, "new", "endpoint", "list-item-lines", "--defaults", *nested) == 0
+    assert run(platform, "new", "endpoint", "add-item-line", "--defaults", *nested, "--method", "post", "--emits",
+               "none") == 0
+    made = snapshot(platform)
+    # the POST still adds lines: removing the GET keeps the collection
+    assert run(platform, "remove", "endpoint", "list-item-lines") == 0
+    kept = snapshot(platform)
+    for path in ("migrations/0009_create_item_lines.sql", "src/services/item_line-service.ts",
+                 "test/unit/item_line-service.test.ts", "test/helpers.ts"):
+        assert kept[f"services/billing/{path}"] == made[f"services/billing/{path}"], path
+    assert "ItemLine:" in kept["services/billing/openapi.yaml"].decode()
+    assert run(platform, "remove", "endpoint", "add-item-line") == 0
+    after = snapshot(platform)
+    changed = {path for path in set(before) | set(after) if before.get(path) != after.get(path)}
+    assert changed == {".changeset/remove-list-item-lines-endpoint.md", ".changeset/remove-add-item-line-endpoint.md"}
+    assert failing(platform) == failing_before
+
+
 def test_an_integration_round_trips_to_the_same_tree_but_the_changeset(platform: Path) -> None:
     failing_before = failing(platform)
     changed = round_trip(platform, "integration", "acme-sync")
