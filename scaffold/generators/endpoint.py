@@ -535,6 +535,10 @@ def _plan_changes(
         "function_name": f"{answers.operation_id}Route",
         "subject": _subject(names, shape),
         "other_scope": names.write_scope if answers.scope != names.write_scope else names.read_scope,
+        "tests_body_limit": (shape.kind in ("create", "update", "add-child") or bool(emission and emission.body))
+        and limits_body(
+            current_mapping(ChangeSet(settings.root), openapi_file(ChangeSet(settings.root), answers.service))
+        ),
         **_child_context(names, shape),
     }
     service_dir = platform.service_dir(answers.service)
@@ -776,6 +780,12 @@ def _add_operation(
         "401": {"$ref": "#/components/responses/Unauthorized"},
         "403": {"$ref": "#/components/responses/Forbidden"},
         **({"404": {"$ref": "#/components/responses/NotFound"}} if shape.param else {}),
+        # the service's limitBody() answers it; documented where the service's document has the response
+        **(
+            {"413": {"$ref": "#/components/responses/PayloadTooLarge"}}
+            if "requestBody" in operation and limits_body(document)
+            else {}
+        ),
         "429": too_many,
     }
     changes.write(
@@ -815,6 +825,14 @@ def _add_child_schemas(text: str, document_file: str, names: ServiceNames, child
     }
     text = openapi_edits.add_component_schema(text, document_file, child.resource_pascal, schema)
     return openapi_edits.add_component_schema(text, document_file, f"{child.resource_pascal}List", listing)
+
+
+def limits_body(document: object) -> bool:
+    """Whether the service answers an oversized body with the kit's 413 (its openapi.yaml documents
+    PayloadTooLarge, which the service template brings with limitBody() in src/app.ts)."""
+    components = document.get("components") if isinstance(document, dict) else None
+    responses = components.get("responses") if isinstance(components, dict) else None
+    return isinstance(responses, dict) and "PayloadTooLarge" in responses
 
 
 def _add_scope(changes: ChangeSet, service_dir: str, scope: str, description: str, returns_phi: bool) -> None:

@@ -672,10 +672,16 @@ def _remove_unused_nested_collection(changes: ChangeSet, service: str, api_path:
 
 def _scope_used_elsewhere(root: Path, scope: str, operations: list[dict[str, object]], route_file: str) -> bool:
     """Another operation of the service, or the code of any service, still needs the scope."""
+    from scaffold.verify.repo import RepoView  # lists and reads the repo without following a link out of it
+
     if any(scope in _scopes_of(o) for o in operations):
         return True
-    for source in (root / platform.SERVICES_DIR).glob("*/src/**/*.ts"):
-        if source.relative_to(root).as_posix() != route_file and f'"{scope}"' in source.read_text(errors="replace"):
+    view = RepoView(root)
+    for path in view.files_under(platform.SERVICES_DIR):
+        parts = path.split("/")
+        if len(parts) < 4 or parts[2] != platform.SERVICE_SRC_DIR or not path.endswith(".ts") or path == route_file:
+            continue
+        if f'"{scope}"' in (view.read_text(path) or ""):
             return True
     return False
 

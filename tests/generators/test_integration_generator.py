@@ -36,6 +36,7 @@ def test_defaults_in_a_one_service_platform(platform: Path) -> None:
         "baa_required": 403,
         "not_found": 404,
         "conflict": 409,
+        "payload_too_large": 413,
         "idempotency_key_reused": 422,
         "rate_limited": 429,
         "internal": 500,

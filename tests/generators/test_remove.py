@@ -230,3 +230,22 @@ def test_an_event_whose_helper_a_route_calls_is_refused(platform: Path, capsys: 
     error = capsys.readouterr().err
     assert "is still used at services/billing/src/routes/pay-item.ts:" in error and error.count("\n") == 1
     assert snapshot(platform) == before
+
+
+def test_a_scope_other_code_still_requires_stays_and_a_link_out_of_the_repo_is_not_read(
+    platform: Path, tmp_path: Path
+) -> None:
+    new = ("new", "endpoint", "export-items", "--service", "billing", "--defaults")
+    scope = ("--scope", "billing:export", "--scope-description", "Export items.")
+    registry = platform / "packages/scopes/src/registry.ts"
+    outside = tmp_path / "outside.ts"
+    outside.write_text('requireScope("billing:export");\n')
+    (platform / "services/billing/src/linked.ts").symlink_to(outside)
+    assert run(platform, *new, *scope) == 0
+    assert run(platform, "remove", "endpoint", "export-items") == 0
+    assert '"billing:export"' not in registry.read_text()  # what the link points at is not the repo's code
+
+    (platform / "services/billing/src/export.ts").write_text('export const EXPORT = requireScope("billing:export");\n')
+    assert run(platform, *new, *scope) == 0
+    assert run(platform, "remove", "endpoint", "export-items") == 0
+    assert '"billing:export"' in registry.read_text()

@@ -7,6 +7,7 @@ export const PLATFORM_ERROR_CODES = {
   baa_required: { status: 403, description: "This operation returns PHI and needs a signed BAA." },
   not_found: { status: 404, description: "The resource does not exist for this brand." },
   conflict: { status: 409, description: "The request conflicts with the current state or an earlier request." },
+  payload_too_large: { status: 413, description: "The request body is larger than the API accepts (1 MiB)." },
   idempotency_key_reused: { status: 422, description: "This Idempotency-Key was sent with another request." },
   rate_limited: { status: 429, description: "Too many requests; retry after the Retry-After delay." },
   internal: { status: 500, description: "An unexpected error; it has been logged." },

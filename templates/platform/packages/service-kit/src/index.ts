@@ -1,4 +1,5 @@
 export { audit } from "./audit";
+export { limitBody, MAX_BODY_BYTES } from "./body-limit";
 export { type AuthClaims, authenticate, signToken } from "./auth";
 export { requireBaa, requireScope } from "./authorize";
 export { withCircuitBreaker } from "./circuit-breaker";
