@@ -14,7 +14,8 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
         description="Update generated folders (the platform root, services, integrations) to the newest release tag "
         "of the recorded template source with `copier update`, non-interactively and with the recorded answers, "
         "keeping your edits. Says which folders are behind, updates them in order (the root first), lists the files "
-        "left with conflicts, then runs the verifier. The repo must have no uncommitted changes in those folders. "
+        "left with conflicts (else regenerates the derived pages and SDK schemas, as `verify --fix`), then runs the "
+        "verifier. The repo must have no uncommitted changes in those folders. "
         "Exit status: 0 updated (or nothing to do), 1 conflicts or failures are left, 2 usage errors.",
     )
     update.add_argument("paths", nargs="*", metavar="PATH", help="generated folders to update (e.g. services/billing)")
@@ -92,7 +93,17 @@ def run_update(args: argparse.Namespace) -> int:
             )
             return 0
         result = update_subjects(root, stale, target)
+        derived = None
+        if not result.conflicts:
+            # what the repo derives (service and SDK pages, endpoint and event pages, SDK schemas where installed)
+            # follows the updated folders, as `scaffold verify --fix` would write it
+            from scaffold.verify.fix import plan_fixes
+
+            derived = plan_fixes(root)
+            derived.apply()
     print(f"scaffold update: {len(result.updated)} folder(s) updated to {target}", file=sys.stderr)
+    if derived is not None and derived.changes:
+        print(f"regenerated what the update changed underneath: {derived.summary()}", file=sys.stderr)
     status = 0
     if result.conflicts:
         status = 1

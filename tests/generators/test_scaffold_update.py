@@ -174,3 +174,27 @@ def test_init_uses_the_checkout_scaffold_was_installed_from_when_it_has_the_tag(
     runbook.write_text(runbook.read_text() + "\nwork in progress\n")  # a development checkout
     assert main(["init", str(tmp_path / "second"), "--defaults", "--no-verify"]) == 0
     assert f"the templates in {template_repo} differ from its tag v0.1.0" in capsys.readouterr().err
+
+
+def test_an_update_that_changes_openapi_regenerates_the_pages_derived_from_it(
+    tmp_path: Path, template_repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from scaffold.verify.engine import Selection, run_checks
+    from scaffold.verify.model import Status
+
+    root = _platform_with_services(tmp_path, template_repo)
+    openapi = template_repo / "templates" / "service" / "openapi.yaml.jinja"
+    old = "description: Lists the caller's brand's {{ words }}s, newest first."
+    assert old in openapi.read_text()
+    openapi.write_text(openapi.read_text().replace(old, "description: The brand's {{ words }}s, newest first, paged."))
+    git(template_repo, "commit", "-q", "-am", "openapi: list description")
+    git(template_repo, "tag", "v0.2.0")
+    capsys.readouterr()
+
+    assert main(["update", "--all", "--repo", str(root), "--no-verify"]) == 0
+
+    assert "regenerated what the update changed underneath" in capsys.readouterr().err
+    for name in SERVICES:
+        assert "The brand's items, newest first, paged." in (root / f"docs/sdk/{name}.md").read_text()
+    pages = run_checks(root, Selection(only=("SVC-DOC-03", "SVC-SDK-03")))
+    assert pages and {f.status for f in pages} == {Status.PASS}, [f.message for f in pages]
