@@ -7,18 +7,15 @@ export type RunJobDeps = {
   token: string;
   // The time the schedule fired; retries of one run reuse it, so the target sees one Idempotency-Key.
   scheduledAt: Date;
-  // Consecutive failures per job name. The default lives as long as the warm Lambda; the CloudWatch alarm on the
-  // function's errors (infra.ts) is what pages.
-  failures?: Map<string, number>;
 };
 
-export type JobRun = { ok: boolean; status?: number; idempotencyKey: string; consecutiveFailures: number };
+export type JobRun = { ok: boolean; status?: number; idempotencyKey: string };
 
-const failuresInThisContainer = new Map<string, number>();
-
+// One run, and nothing kept between runs: a failed run throws in handler.ts, and the job's CloudWatch alarm over the
+// function's Errors (infra.ts) counts failures in a row across every container. A counter in this process would
+// count only the runs one warm container happened to serve.
 export async function runJob(job: JobDefinition, deps: RunJobDeps): Promise<JobRun> {
   const idempotencyKey = `${job.name}@${deps.scheduledAt.toISOString()}`;
-  const failures = deps.failures ?? failuresInThisContainer;
   let status: number | undefined;
   let error: string | undefined;
   try {
@@ -32,17 +29,8 @@ export async function runJob(job: JobDefinition, deps: RunJobDeps): Promise<JobR
   }
 
   const ok = status !== undefined && status < 400;
-  const consecutiveFailures = ok ? 0 : (failures.get(job.name) ?? 0) + 1;
-  failures.set(job.name, consecutiveFailures);
-  const fields = {
-    job: job.name,
-    target: job.target.service,
-    status,
-    error,
-    idempotency_key: idempotencyKey,
-    consecutive_failures: consecutiveFailures,
-  };
+  const fields = { job: job.name, target: job.target.service, status, error, idempotency_key: idempotencyKey };
   if (ok) log.info("job run succeeded", fields);
   else log.error("job run failed", { ...fields, alarm_after: job.alarm.consecutiveFailures });
-  return { ok, status, idempotencyKey, consecutiveFailures };
+  return { ok, status, idempotencyKey };
 }

@@ -20,7 +20,7 @@ describe("runJob", () => {
     const fetch = respondWith(204);
     const run = await runJob(job, { fetch, baseUrl: "https://drafts.example", token: "t0k", scheduledAt });
 
-    expect(run).toMatchObject({ ok: true, status: 204, consecutiveFailures: 0 });
+    expect(run).toEqual({ ok: true, status: 204, idempotencyKey: "nightly-cleanup@2026-03-01T03:00:00.000Z" });
     const [url, init] = fetch.mock.calls[0] ?? [];
     expect(String(url)).toBe("https://drafts.example/admin/cleanup");
     expect(init?.method).toBe("POST");
@@ -28,16 +28,17 @@ describe("runJob", () => {
     expect(new Headers(init?.headers).get("Idempotency-Key")).toBe("nightly-cleanup@2026-03-01T03:00:00.000Z");
   });
 
-  it("counts consecutive failures, network errors included, and resets on success", async () => {
-    const failures = new Map<string, number>();
-    const fetch = respondWith(500, 503);
-    const deps = { fetch, baseUrl: "https://drafts.example", token: "t0k", scheduledAt, failures };
+  it("reports a 5xx and a network error as failed runs, and keeps nothing between runs", async () => {
+    const fetch = respondWith(503, 200);
+    const deps = { fetch, baseUrl: "https://drafts.example", token: "t0k", scheduledAt };
 
-    expect((await runJob(job, deps)).consecutiveFailures).toBe(1);
-    expect((await runJob(job, deps)).consecutiveFailures).toBe(2);
+    expect(await runJob(job, deps)).toMatchObject({ ok: false, status: 503 });
+    expect(await runJob(job, deps)).toMatchObject({ ok: true, status: 200 });
     fetch.mockRejectedValueOnce(new TypeError("fetch failed"));
-    expect(await runJob(job, deps)).toMatchObject({ ok: false, consecutiveFailures: 3 });
-    fetch.mockResolvedValueOnce(new Response(null, { status: 200 }));
-    expect((await runJob(job, deps)).consecutiveFailures).toBe(0);
+    expect(await runJob(job, deps)).toEqual({ ok: false, status: undefined, idempotencyKey: expect.any(String) });
+    // the same failing run twice gives the same answer: what counts failures in a row is the alarm (infra.ts)
+    fetch.mockResolvedValueOnce(new Response(null, { status: 500 }));
+    fetch.mockResolvedValueOnce(new Response(null, { status: 500 }));
+    expect(await runJob(job, deps)).toEqual(await runJob(job, deps));
   });
 });
