@@ -3,17 +3,20 @@
 Prints, for GET /items and POST /items: p50/p99 latency, requests/s, errors, non-2xx, and generated p99 / bare p99.
 Goal: 0 errors, 0 non-2xx, generated p99 <= 2x bare p99. Loopback (127.0.0.1) only.
 
-    .venv/bin/python bench/bench_service_load.py [--seconds 10] [--connections 10]
+    .venv/bin/python bench/bench_service_load.py [--seconds 10] [--connections 10] [--postgres]
 
 Needs pnpm (.tools/bin after scripts/bootstrap) and npm on PATH (autocannon 9.0.0 goes into a scratch folder).
 The bare server runs its own embedded PGlite with an items table of the same shape (embedded PGlite cannot be shared
 between two processes), so both sides pay the same database engine and the difference is the middleware stack.
+With --postgres both sides use one throwaway PostgreSQL server instead (tests/e2e/postgres_cluster.py), each through a
+`pg` pool of 10 connections: the engine the service runs on when deployed, where requests do overlap.
 """
 
 from __future__ import annotations
 
 import argparse
 import base64
+import contextlib
 import hashlib
 import hmac
 import json
@@ -61,6 +64,34 @@ app.post("/items", async (c) => {
 serve({ fetch: app.fetch, hostname: "127.0.0.1", port: Number(process.env.PORT) });
 """
 
+# The same bare routes on PostgreSQL through a pg pool (its own table, beside the service's).
+BARE_SERVER_PG = """\
+import { serve } from "@hono/node-server";
+import { Hono } from "hono";
+import pg from "pg";
+import { randomUUID } from "node:crypto";
+
+const db = new pg.Pool({ connectionString: process.env.DATABASE_URL });
+await db.query(`create table if not exists bare_items (id uuid primary key, name text not null, seq bigserial,
+  created_at timestamptz not null default now())`);
+const app = new Hono();
+app.get("/healthz", (c) => c.json({ ok: true }));
+app.get("/items", async (c) => {
+  const [{ rows }, count] = await Promise.all([
+    db.query("select id, name, created_at from bare_items order by seq desc limit 50"),
+    db.query("select count(*)::int as n from bare_items"),
+  ]);
+  return c.json({ data: rows, total: count.rows[0].n });
+});
+app.post("/items", async (c) => {
+  const body = await c.req.json();
+  const { rows } = await db.query("insert into bare_items (id, name) values ($1, $2) returning id, name, created_at",
+    [randomUUID(), body.name]);
+  return c.json(rows[0], 201);
+});
+serve({ fetch: app.fetch, hostname: "127.0.0.1", port: Number(process.env.PORT) });
+"""
+
 # autocannon driver: one run per route; POSTs get a fresh Idempotency-Key per request through setupRequest.
 DRIVER = """\
 const autocannon = require("autocannon");
@@ -99,8 +130,12 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def _start(argv: list[str], cwd: Path, port: int, log: Path) -> tuple[subprocess.Popen[bytes], str]:
+def _start(
+    argv: list[str], cwd: Path, port: int, log: Path, database_url: str | None
+) -> tuple[subprocess.Popen[bytes], str]:
     env = {**os.environ, "AUTH_SECRET": AUTH_SECRET, "PORT": str(port), "STAGE": "local"}
+    if database_url:
+        env["DATABASE_URL"] = database_url
     env |= {"OTEL_SDK_DISABLED": "true", "OTEL_LOGS_EXPORTER": "none"}
     # its own process group, so stopping it ends tsx/node and nothing else
     proc = subprocess.Popen(argv, cwd=cwd, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT,
@@ -138,7 +173,29 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=10)
+    parser.add_argument("--postgres", action="store_true", help="both sides on one throwaway PostgreSQL server")
     args = parser.parse_args()
+    with contextlib.ExitStack() as stack:
+        database_url = None
+        if args.postgres:
+            sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the checkout's tests/ package
+            from tests.e2e.postgres_cluster import throwaway_postgres
+
+            database_url = stack.enter_context(throwaway_postgres()).url
+        results = _measure(args.seconds, args.connections, database_url)
+    engine = "PostgreSQL 15 (pg pools)" if args.postgres else "embedded PGlite each"
+    print(f"{args.seconds} s per route, {args.connections} connections, {HOST}, {engine}")
+    print(f"{'route':<18}{'p50 ms':>8}{'p99 ms':>8}{'req/s':>9}{'errors':>8}{'non2xx':>8}")
+    for (side, method), r in results.items():
+        print(f"{side + ' ' + method:<18}{r['p50']:>8}{r['p99']:>8}{r['rps']:>9.0f}{r['errors']:>8}{r['non2xx']:>8}")
+    for method in ("GET", "POST"):
+        ratio = results["generated", method]["p99"] / max(results["bare", method]["p99"], 1)
+        clean = results["generated", method]["errors"] == 0 and results["generated", method]["non2xx"] == 0
+        print(f"{method}: generated p99 / bare p99 = {ratio:.2f} ({'holds' if ratio <= 2 else 'FAILS'} <= 2x); "
+              f"0 errors and 0 non-2xx: {'yes' if clean else 'NO'}")
+
+
+def _measure(seconds: int, connections: int, database_url: str | None) -> dict[tuple[str, str], dict[str, float]]:
     with tempfile.TemporaryDirectory(prefix="bench-load-") as tmp:
         root, scratch = Path(tmp) / "platform", Path(tmp) / "autocannon"
         assert scaffold_main(["init", str(root), "--defaults", "--no-verify"]) == 0
@@ -149,27 +206,19 @@ def main() -> None:
                        cwd=scratch, check=True)
         (scratch / "driver.cjs").write_text(DRIVER)
         service = root / "services" / "billing"
-        (service / "bare-server.mjs").write_text(BARE_SERVER)  # resolves hono/PGlite from the service's deps
+        (service / "bare-server.mjs").write_text(BARE_SERVER_PG if database_url else BARE_SERVER)
         results: dict[tuple[str, str], dict[str, float]] = {}
         for side, argv in (("generated", [str(service / "node_modules/.bin/tsx"), "src/index.ts"]),
                            ("bare", ["node", "bare-server.mjs"])):
-            proc, url = _start(argv, service, _free_port(), Path(tmp) / f"{side}.log")
+            proc, url = _start(argv, service, _free_port(), Path(tmp) / f"{side}.log", database_url)
             try:
                 for method in ("GET", "POST"):
                     if method == "GET":  # something to list
                         _drive(scratch, f"{url}/items", "POST", 1, 1)
-                    results[side, method] = _drive(scratch, f"{url}/items", method, args.seconds, args.connections)
+                    results[side, method] = _drive(scratch, f"{url}/items", method, seconds, connections)
             finally:
                 _stop(proc)
-    print(f"{args.seconds} s per route, {args.connections} connections, {HOST}")
-    print(f"{'route':<18}{'p50 ms':>8}{'p99 ms':>8}{'req/s':>9}{'errors':>8}{'non2xx':>8}")
-    for (side, method), r in results.items():
-        print(f"{side + ' ' + method:<18}{r['p50']:>8}{r['p99']:>8}{r['rps']:>9.0f}{r['errors']:>8}{r['non2xx']:>8}")
-    for method in ("GET", "POST"):
-        ratio = results["generated", method]["p99"] / max(results["bare", method]["p99"], 1)
-        clean = results["generated", method]["errors"] == 0 and results["generated", method]["non2xx"] == 0
-        print(f"{method}: generated p99 / bare p99 = {ratio:.2f} ({'holds' if ratio <= 2 else 'FAILS'} <= 2x); "
-              f"0 errors and 0 non-2xx: {'yes' if clean else 'NO'}")
+    return results
 
 
 if __name__ == "__main__":

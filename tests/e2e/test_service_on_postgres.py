@@ -8,9 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import subprocess
-import tempfile
 import time
 import uuid
 from collections.abc import Iterator
@@ -22,70 +19,23 @@ import pytest
 
 from scaffold import pnpm
 from scaffold.cli import main
-from tests.e2e.served import free_port, request, running_service
+from tests.e2e.postgres_cluster import NoPostgres, Postgres, throwaway_postgres
+from tests.e2e.served import request, running_service
 
 pytestmark = pytest.mark.e2e
 
 PARALLEL = 50
 
 
-def _postgres_bin() -> Path:
-    found = shutil.which("pg_ctl")
-    candidates = [Path(found).resolve().parent] if found else []
-    candidates += sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)
-    for folder in candidates:
-        if (folder / "initdb").is_file() and (folder / "pg_ctl").is_file():
-            return folder
-    message = "no PostgreSQL server (initdb, pg_ctl); scripts/bootstrap installs Debian's postgresql as root"
-    if os.environ.get("CI"):
-        pytest.fail(message)  # CI must prove this, not skip it
-    pytest.skip(message)
-
-
-class Postgres:
-    def __init__(self, url: str, psql: Path) -> None:
-        self.url = url
-        self._psql = psql
-
-    def value(self, sql: str) -> str:
-        result = subprocess.run(
-            [str(self._psql), self.url, "-X", "-A", "-t", "-c", sql], capture_output=True, text=True, check=False
-        )
-        assert result.returncode == 0, result.stderr
-        return result.stdout.strip()
-
-    def count(self, table: str, where: str = "true") -> int:
-        return int(self.value(f"SELECT count(*) FROM {table} WHERE {where}"))
-
-
 @pytest.fixture(scope="module")
 def postgres() -> Iterator[Postgres]:
-    folder = _postgres_bin()
-    data = Path(tempfile.mkdtemp(prefix="scaffold-pg-"))
-    as_postgres: list[str] = []
-    if os.geteuid() == 0:  # initdb refuses to run as root
-        shutil.chown(data, "postgres", "postgres")
-        as_postgres = ["runuser", "-u", "postgres", "--"]
-    cluster, port = data / "cluster", free_port()
-
-    def run(*command: str) -> None:
-        result = subprocess.run([*as_postgres, *command], capture_output=True, text=True, check=False)
-        assert result.returncode == 0, f"{command[0]}: {result.stdout}{result.stderr}"
-
     try:
-        run(str(folder / "initdb"), "-D", str(cluster), "-A", "trust", "-U", "postgres", "-E", "UTF8", "--no-sync")
-        options = f"-p {port} -c listen_addresses=127.0.0.1 -k {data} -c fsync=off -c max_connections=100"
-        run(str(folder / "pg_ctl"), "-D", str(cluster), "-l", str(data / "server.log"), "-w", "-o", options, "start")
-        psql = folder / "psql" if (folder / "psql").is_file() else Path(shutil.which("psql") or "psql")
-        yield Postgres(f"postgresql://postgres@127.0.0.1:{port}/postgres", psql)
-    finally:
-        if (cluster / "postmaster.pid").exists():
-            subprocess.run(
-                [*as_postgres, str(folder / "pg_ctl"), "-D", str(cluster), "-m", "immediate", "stop"],
-                capture_output=True,
-                check=False,
-            )
-        shutil.rmtree(data, ignore_errors=True)
+        with throwaway_postgres() as server:
+            yield server
+    except NoPostgres as missing:
+        if os.environ.get("CI"):
+            pytest.fail(str(missing))  # CI must prove this, not skip it
+        pytest.skip(str(missing))
 
 
 @pytest.fixture(scope="module")
