@@ -1,7 +1,7 @@
 import type { MiddlewareHandler } from "hono";
 import { sign, verify } from "hono/jwt";
 import { z } from "zod";
-import type { AppEnv } from "./env";
+import type { AuthEnv } from "./env";
 import { problem } from "./problem";
 
 export type AuthClaims = { sub: string; brand_id: string; scopes: string[]; baa?: boolean };
@@ -16,7 +16,7 @@ const claimsSchema = z.object({
 const TOKEN_LIFETIME_SECONDS = 3600;
 
 // Verifies `Authorization: Bearer <HS256 JWT>` (signature and exp) and sets c.var.auth.
-export function authenticate(opts: { secret: string }): MiddlewareHandler<AppEnv> {
+export function authenticate(opts: { secret: string }): MiddlewareHandler<AuthEnv> {
   return async (c, next) => {
     const token = c.req.header("Authorization")?.match(/^Bearer (\S+)$/i)?.[1];
     if (!token) return problem(c, 401, "unauthorized", "Send an `Authorization: Bearer <token>` header.");

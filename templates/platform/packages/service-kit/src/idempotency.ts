@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import type { MiddlewareHandler } from "hono";
-import type { AppEnv } from "./env";
+import { type AppEnv, type AuthEnv, inChainAfter, type TxEnv } from "./env";
 import { problem } from "./problem";
 
 const MUTATIONS = new Set(["POST", "PUT", "PATCH", "DELETE"]);
@@ -17,18 +17,18 @@ type StoredResponse = {
 // until the first commits (then replays its response) or rolls back (then runs itself): never two writes, never a
 // unique-violation 500. The claim holds the request's method, path and body hash; the same key with another request
 // is a 422.
-export function idempotency(): MiddlewareHandler<AppEnv> {
+export function idempotency(): MiddlewareHandler<AuthEnv & TxEnv & AppEnv> {
   return async (c, next) => {
     if (!MUTATIONS.has(c.req.method)) return next();
 
     const key = c.req.header("Idempotency-Key");
     if (!key) return problem(c, 400, "idempotency_key_required", "Send an `Idempotency-Key` header.");
 
-    const brandId = c.var.auth.brand_id;
+    const { auth, tx } = inChainAfter("idempotency()", c.var);
+    const brandId = auth.brand_id;
     const route = `${c.req.method} ${c.req.path}`;
     const bodyHash = createHash("sha256").update(new Uint8Array(await c.req.arrayBuffer())).digest("hex");
     const request = `${route} sha256:${bodyHash}`;
-    const tx = c.var.tx;
 
     // Placeholder response columns: nobody sees them, the response replaces them before this transaction commits.
     const { rows: claimed } = await tx.query(

@@ -4,7 +4,7 @@ export { type AuthClaims, authenticate, signToken } from "./auth";
 export { requireBaa, requireScope } from "./authorize";
 export { withCircuitBreaker } from "./circuit-breaker";
 export { type Db, fromPGlite, fromPgPool } from "./db";
-export type { AppEnv } from "./env";
+export type { AppEnv, AuthEnv, TxEnv } from "./env";
 export { idempotency } from "./idempotency";
 export { handleOnce } from "./inbox";
 export { type JobResult, type JobRun, runJobWork } from "./jobs";

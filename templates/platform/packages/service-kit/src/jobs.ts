@@ -1,6 +1,6 @@
 import type { Context } from "hono";
 import type { Db } from "./db";
-import type { AppEnv } from "./env";
+import { type AppEnv, type AuthEnv, inChainAfter, type TxEnv } from "./env";
 import { log } from "./log";
 import { problem } from "./problem";
 
@@ -25,7 +25,7 @@ const SCHEDULED_KEY = /^(?<job>[a-z][a-z0-9-]*)@(?<time>\d{4}-\d{2}-\d{2}T\d{2}:
 // idempotency() and audit(). A key naming another job, or a time that is not one, is a 400: the run went to the
 // wrong route. A thrown error rolls the transaction back and answers 500, so the scheduler's retry runs afresh.
 export async function runJobWork(
-  c: Context<AppEnv>,
+  c: Context<AuthEnv & TxEnv & AppEnv>,
   job: string,
   work: (run: JobRun) => Promise<JobResult>,
 ): Promise<Response> {
@@ -38,9 +38,10 @@ export async function runJobWork(
       return problem(c, 400, "invalid_request", `The Idempotency-Key names another run than \`${job}@<time>\`.`);
     }
   }
-  const { sub, brand_id } = c.var.auth;
+  const { auth, tx } = inChainAfter("runJobWork()", c.var);
+  const { sub, brand_id } = auth;
   const started = performance.now();
-  const result = await work({ tx: c.var.tx, scheduledAt, idempotencyKey, brandId: brand_id, actor: sub });
+  const result = await work({ tx, scheduledAt, idempotencyKey, brandId: brand_id, actor: sub });
   const fields = { job, scheduled_at: scheduledAt.toISOString(), idempotency_key: idempotencyKey, result };
   log.info("job work done", { ...fields, duration_ms: Math.round(performance.now() - started) });
   return c.json({ job, scheduled_at: fields.scheduled_at, ran_at: new Date().toISOString(), result }, 202);

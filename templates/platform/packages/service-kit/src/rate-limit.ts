@@ -32,7 +32,7 @@ export function rateLimit(
     }
   };
   const handler: MiddlewareHandler<AppEnv> = async (c, next) => {
-    const auth = c.get("auth") as AppEnv["Variables"]["auth"] | undefined;
+    const auth = c.var.auth; // absent before authenticate(): the caller is then anonymous
     const key = `${auth?.brand_id ?? "-"}:${auth?.sub ?? "anonymous"}`;
     const at = now();
     let window = windows.get(key);

@@ -97,6 +97,25 @@ describe("authentication and scopes", () => {
   });
 });
 
+describe("the middleware order", () => {
+  it("fails loudly when idempotency() runs before transactional(db), writing nothing", async () => {
+    const early = new Hono<AppEnv>();
+    early.use(authenticate({ secret: SECRET }));
+    // compiles: the route's env merges what its middleware provide, so the order is checked when a request comes
+    early.post("/early", requireScope("widgets:write"), idempotency(), transactional(db), (c) => c.json({}, 201));
+    let failure = "";
+    early.onError((error, c) => {
+      failure = error.message;
+      return problem(c, 500, "internal", "Something went wrong.");
+    });
+    const headers = { Authorization: `Bearer ${await tokenFor(["widgets:write"])}`, "Idempotency-Key": "k-1" };
+    const res = await early.request("/early", { method: "POST", headers, body: "{}" });
+    expect(res.status).toBe(500);
+    expect(failure).toBe("idempotency() must come after requireScope(...) and transactional(db) in the route");
+    expect(await count("idempotency_keys")).toBe(0);
+  });
+});
+
 describe("a mutation", () => {
   it("commits the change with its audit row", async () => {
     const res = await createWidget("sprocket", "key-1");
