@@ -96,6 +96,7 @@ SERVICE_INTEGRATION_TESTS_DIR = "test/integration"
 SERVICE_CONFORMANCE_TESTS_DIR = "test/conformance"
 SERVICE_MIGRATION_TESTS_DIR = "test/migration"
 SERVICE_TESTS_DIR = "test"
+SERVICE_TEST_HELPERS = "test/helpers.ts"  # SCOPES the tests may hold, truncateAll() (generators extend both)
 PLATFORM_HOST_SUFFIX = ".platform.loop.health"  # services' own hosts: call them through SDKs (SVC-CODE-07)
 UNSCOPED_ROUTES = frozenset({("get", "/healthz")})  # the only routes exempt from requireScope (SVC-CODE-04)
 # First line of a migration runMigrations runs outside a transaction (one statement, e.g. CREATE INDEX CONCURRENTLY).

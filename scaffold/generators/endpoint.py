@@ -448,7 +448,7 @@ def _add_child_resource(changes: ChangeSet, service_dir: str, context: dict[str,
         f"{service_dir}/{platform.SERVICE_UNIT_TESTS_DIR}/{context['child_resource']}-service.test.ts",
         render_extra("child-service.test.ts.jinja", context),
     )
-    helpers = f"{service_dir}/test/helpers.ts"
+    helpers = f"{service_dir}/{platform.SERVICE_TEST_HELPERS}"
     text = changes.current(helpers)
     if text is None:
         raise ScaffoldError(f"{helpers} is missing: the service's tests need the template's helpers")

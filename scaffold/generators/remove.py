@@ -658,7 +658,7 @@ def _remove_unused_nested_collection(changes: ChangeSet, service: str, api_path:
     for path in view.files_under(migrations):
         if created.match(path.rsplit("/", 1)[-1]):
             changes.delete(path)
-    helpers = f"{service_dir}/test/helpers.ts"
+    helpers = f"{service_dir}/{platform.SERVICE_TEST_HELPERS}"
     text = changes.current(helpers)
     if text is not None:
         changes.write(helpers, code_edits.remove_truncated_table(text, helpers, "truncateAll", child.resource_plural))

@@ -45,6 +45,13 @@ def removed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     _run(root, "new", "endpoint", "refund-item", *action, *refund)
     _run(root, "remove", "endpoint", "void-item")
     _run(root, "remove", "endpoint", "refund-item")
+    # a nested collection: made by its GET, added to by its POST, gone with the last of them
+    nested = ("--service", "billing", "--defaults", "--path", "/items/{id}/lines")
+    _run(root, "new", "endpoint", "list-item-lines", *nested)
+    _run(root, "new", "endpoint", "add-item-line", *nested, "--method", "post", "--emits", "none")
+    _run(root, "remove", "endpoint", "list-item-lines")
+    _run(root, "remove", "endpoint", "add-item-line")
+    assert not (root / "services/billing/src/services/item_line-service.ts").exists()
     _run(root, "new", "integration", "acme-sync", "--defaults")
     _run(root, "remove", "integration", "acme-sync")
     _run(root, "remove", "event", "invoice.voided")
