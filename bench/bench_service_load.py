@@ -15,14 +15,10 @@ With --postgres both sides use one throwaway PostgreSQL server instead (tests/e2
 from __future__ import annotations
 
 import argparse
-import base64
 import contextlib
-import hashlib
-import hmac
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -33,7 +29,9 @@ from pathlib import Path
 from scaffold import pnpm
 from scaffold.cli import main as scaffold_main
 
-AUTH_SECRET = "bench-only-secret-of-at-least-32-characters"
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the checkout's tests/ package: one token, one cluster
+from tests.e2e.served import AUTH_SECRET, free_port, token
+
 HOST = "127.0.0.1"  # loopback only, never another address
 
 BARE_SERVER = """\
@@ -111,25 +109,6 @@ autocannon(opts, (err, r) => {
 """
 
 
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
-def _token(scopes: list[str]) -> str:
-    """An HS256 JWT as service-kit's signToken() issues it (same as tests/e2e/test_service_over_http.py)."""
-    now = int(time.time())
-    claims = {"sub": "user-1", "brand_id": "brand-a", "scopes": scopes, "iat": now, "exp": now + 3600}
-    signing_input = f"{_b64(json.dumps({'alg': 'HS256', 'typ': 'JWT'}).encode())}.{_b64(json.dumps(claims).encode())}"
-    signature = hmac.new(AUTH_SECRET.encode(), signing_input.encode(), hashlib.sha256).digest()
-    return f"{signing_input}.{_b64(signature)}"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind((HOST, 0))
-        return int(probe.getsockname()[1])
-
-
 def _start(
     argv: list[str], cwd: Path, port: int, log: Path, database_url: str | None
 ) -> tuple[subprocess.Popen[bytes], str]:
@@ -163,8 +142,8 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
 
 
 def _drive(scratch: Path, url: str, method: str, seconds: int, connections: int) -> dict[str, float]:
-    token = _token(["billing:read", "billing:write"])
-    out = subprocess.run(["node", "driver.cjs", url, method, token, str(seconds), str(connections)],
+    bearer = token(["billing:read", "billing:write"])
+    out = subprocess.run(["node", "driver.cjs", url, method, bearer, str(seconds), str(connections)],
                          cwd=scratch, check=True, capture_output=True, text=True)
     return dict(json.loads(out.stdout.strip().splitlines()[-1]))
 
@@ -178,7 +157,6 @@ def main() -> None:
     with contextlib.ExitStack() as stack:
         database_url = None
         if args.postgres:
-            sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the checkout's tests/ package
             from tests.e2e.postgres_cluster import throwaway_postgres
 
             database_url = stack.enter_context(throwaway_postgres()).url
@@ -210,7 +188,7 @@ def _measure(seconds: int, connections: int, database_url: str | None) -> dict[t
         results: dict[tuple[str, str], dict[str, float]] = {}
         for side, argv in (("generated", [str(service / "node_modules/.bin/tsx"), "src/index.ts"]),
                            ("bare", ["node", "bare-server.mjs"])):
-            proc, url = _start(argv, service, _free_port(), Path(tmp) / f"{side}.log", database_url)
+            proc, url = _start(argv, service, free_port(), Path(tmp) / f"{side}.log", database_url)
             try:
                 for method in ("GET", "POST"):
                     if method == "GET":  # something to list

@@ -6,6 +6,7 @@ everything else stays byte for byte. Each function returns the text unchanged wh
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import NamedTuple
 
 from tree_sitter import Node
 
@@ -181,73 +182,72 @@ def remove_array_element_anywhere(text: str, path: str, const_name: str, element
 # --- SQL held in a string (the test helpers' truncate) -------------------------------------------------------------
 
 
+class _Truncate(NamedTuple):
+    parsed: ParsedTs
+    node: Node  # the string literal
+    raw: str  # its text between the quotes (equal to its value: no escapes)
+    relations: list[tuple[str, int]]  # (table, offset in raw) of each plain, unqualified table, in order
+
+
+def _truncate_in(text: str, path: str, function_name: str) -> _Truncate | None:
+    """The first string literal in `function_name` holding one `TRUNCATE ...` statement, read by pglast; None when
+    there is none or it is not a plain TRUNCATE of tables (schema-qualified or computed: not ours to edit)."""
+    import pglast
+    from pglast import ast
+
+    from scaffold.parsers.typescript import string_value
+
+    parsed = _parse(text, path)
+    for node in walk(_function_body(parsed, function_name, path)):
+        raw = text_of(node)[1:-1] if node.type == "string" else ""
+        if not raw.lstrip().upper().startswith("TRUNCATE") or string_value(node) != raw:
+            continue
+        try:
+            statements = pglast.parse_sql(raw)
+        except pglast.parser.ParseError:
+            return None
+        truncate = statements[0].stmt if len(statements) == 1 else None
+        if not isinstance(truncate, ast.TruncateStmt) or not truncate.relations:
+            return None
+        relations = [(r.relname, r.location) for r in truncate.relations]
+        if any(r.schemaname for r in truncate.relations) or any(raw[at : at + len(n)] != n for n, at in relations):
+            return None
+        return _Truncate(parsed, node, raw, relations)
+    return None
+
+
+def _with_literal(found: _Truncate, raw: str) -> str:
+    quote = text_of(found.node)[0]
+    source = found.parsed.source
+    return (source[: found.node.start_byte] + f"{quote}{raw}{quote}".encode() + source[found.node.end_byte :]).decode()
+
+
 def add_truncated_table(text: str, path: str, function_name: str, after: str, table: str) -> str:
     """Put `table` after `after` in the `TRUNCATE a, b, ...` string literal inside `function_name` (a table with a
     foreign key to `after` must be truncated with it); unchanged when it is listed. pglast reads the statement, so
     only a one-statement TRUNCATE of plain table names in a plain string is edited; anything else is a one-line
     error."""
-    import pglast
-    from pglast import ast
-
-    from scaffold.parsers.typescript import string_value
-
-    parsed = _parse(text, path)
-    for node in walk(_function_body(parsed, function_name, path)):
-        raw = text_of(node)[1:-1] if node.type == "string" else ""
-        if not raw.lstrip().upper().startswith("TRUNCATE") or string_value(node) != raw:
-            continue
-        try:
-            statements = pglast.parse_sql(raw)
-        except pglast.parser.ParseError:
-            break
-        truncate = statements[0].stmt if len(statements) == 1 else None
-        if not isinstance(truncate, ast.TruncateStmt) or not truncate.relations:
-            break
-        if any(relation.relname == table for relation in truncate.relations):
-            return text
-        parent = next((r for r in truncate.relations if r.relname == after and not r.schemaname), None)
-        end = parent.location + len(after) if parent is not None else -1
-        if parent is None or raw[parent.location : end] != after:
-            break
-        quote = text_of(node)[0]
-        literal = f"{quote}{raw[:end]}, {table}{raw[end:]}{quote}".encode()
-        return (parsed.source[: node.start_byte] + literal + parsed.source[node.end_byte :]).decode("utf-8")
-    raise ScaffoldError(
-        f"{path}: {function_name}() has no `TRUNCATE {after}, ...` string scaffold can extend; add {table} to it "
-        "by hand"
-    )
+    found = _truncate_in(text, path, function_name)
+    if found is not None and any(name == table for name, _ in found.relations):
+        return text
+    parent = next((at for name, at in found.relations if name == after), None) if found is not None else None
+    if found is None or parent is None:
+        raise ScaffoldError(
+            f"{path}: {function_name}() has no `TRUNCATE {after}, ...` string scaffold can extend; add {table} to it "
+            "by hand"
+        )
+    end = parent + len(after)
+    return _with_literal(found, f"{found.raw[:end]}, {table}{found.raw[end:]}")
 
 
 def remove_truncated_table(text: str, path: str, function_name: str, table: str) -> str:
     """The inverse of add_truncated_table: take `, table` out of the TRUNCATE string in `function_name`; unchanged
     when it is not listed there (or not the first: the generator never puts a table first)."""
-    import pglast
-    from pglast import ast
-
-    from scaffold.parsers.typescript import string_value
-
-    parsed = _parse(text, path)
-    for node in walk(_function_body(parsed, function_name, path)):
-        raw = text_of(node)[1:-1] if node.type == "string" else ""
-        if not raw.lstrip().upper().startswith("TRUNCATE") or string_value(node) != raw:
-            continue
-        try:
-            statements = pglast.parse_sql(raw)
-        except pglast.parser.ParseError:
-            return text
-        truncate = statements[0].stmt if len(statements) == 1 else None
-        if not isinstance(truncate, ast.TruncateStmt) or not truncate.relations:
-            return text
-        relations = list(truncate.relations)
-        at = next((i for i, r in enumerate(relations) if r.relname == table and not r.schemaname), None)
-        if at is None or at == 0:
-            return text
-        previous = relations[at - 1]
-        start = previous.location + len(previous.relname)
-        end = relations[at].location + len(table)
-        if raw[relations[at].location : end] != table:
-            return text
-        quote = text_of(node)[0]
-        literal = f"{quote}{raw[:start]}{raw[end:]}{quote}".encode()
-        return (parsed.source[: node.start_byte] + literal + parsed.source[node.end_byte :]).decode("utf-8")
-    return text
+    found = _truncate_in(text, path, function_name)
+    names = [name for name, _ in found.relations] if found is not None else []
+    if found is None or table not in names or names.index(table) == 0:
+        return text
+    index = names.index(table)
+    previous, previous_at = found.relations[index - 1]
+    start, end = previous_at + len(previous), found.relations[index][1] + len(table)
+    return _with_literal(found, found.raw[:start] + found.raw[end:])

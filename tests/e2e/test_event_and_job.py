@@ -5,14 +5,13 @@ the committed bytes, and `scaffold verify` finds nothing failing."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from scaffold import pnpm
 from scaffold.cli import main
+from tests.e2e.verified import failing, verify_findings
 from tests.e2e.vitest_runs import run_vitest
 
 pytestmark = pytest.mark.e2e
@@ -109,15 +108,8 @@ def test_event_names_from_pnpm_gen_match_scaffold(generated: Path) -> None:
 
 
 def test_verify_reports_no_failure(generated: Path) -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "scaffold.cli", "verify", str(generated), "--format", "json"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    findings = json.loads(result.stdout)["findings"]
-    failing = [f for f in findings if f["status"] == "fail"]
-    assert failing == [], json.dumps(failing, indent=1)
+    _, findings = verify_findings(generated)
+    assert failing(findings) == [], json.dumps(failing(findings), indent=1)
     passing = {(f["id"], f["subject"]) for f in findings if f["status"] == "pass"}
     for item in ("EVT-01", "EVT-02", "EVT-03", "EVT-04", "EVT-05", "EVT-06"):
         assert (item, "event:invoice.paid") in passing, item

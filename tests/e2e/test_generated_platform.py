@@ -4,14 +4,13 @@ passes its own tests (vitest on PGlite), and `scaffold verify` finds nothing fai
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from scaffold import pnpm
 from scaffold.cli import main
+from tests.e2e.verified import failing, verify_findings
 from tests.e2e.vitest_runs import run_vitest
 
 pytestmark = pytest.mark.e2e
@@ -76,13 +75,6 @@ def test_sdk_gen_output_matches_the_committed_schema(generated: Path) -> None:
 
 
 def test_verify_reports_no_failure(generated: Path) -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "scaffold.cli", "verify", str(generated), "--format", "json"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    findings = json.loads(result.stdout)["findings"]
-    failing = [f for f in findings if f["status"] == "fail"]
-    assert failing == [], json.dumps(failing, indent=1)
-    assert result.returncode == 0
+    status, findings = verify_findings(generated)
+    assert failing(findings) == [], json.dumps(failing(findings), indent=1)
+    assert status == 0

@@ -4,15 +4,13 @@
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from scaffold import pnpm
 from scaffold.cli import main
+from tests.e2e.verified import failing, verify_findings
 from tests.e2e.vitest_runs import run_vitest
 
 pytestmark = pytest.mark.e2e
@@ -82,16 +80,7 @@ def test_the_service_suite_with_its_endpoints_and_service_kit_additions_pass(gen
 
 
 def test_verify_reports_no_failure_after_sdk_gen(generated: Path) -> None:
-    def failing() -> list[dict[str, object]]:
-        result = subprocess.run(
-            [sys.executable, "-m", "scaffold.cli", "verify", str(generated), "--format", "json"],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        return [f for f in json.loads(result.stdout)["findings"] if f["status"] == "fail"]
-
     # openapi.yaml gained an operation while node_modules did not exist yet: only the SDK is stale, and said so
-    assert {f["id"] for f in failing()} == {"SVC-SDK-01"}
+    assert {f["id"] for f in failing(verify_findings(generated)[1])} == {"SVC-SDK-01"}
     pnpm.run(["--filter", "@platform/billing-service", "sdk:gen"], generated)
-    assert failing() == []
+    assert failing(verify_findings(generated)[1]) == []

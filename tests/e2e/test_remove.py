@@ -5,14 +5,13 @@ schema to the committed bytes, and that `scaffold verify` finds nothing failing 
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from scaffold import pnpm
 from scaffold.cli import main
+from tests.e2e.verified import failing, verify_findings
 
 pytestmark = pytest.mark.e2e
 
@@ -91,15 +90,8 @@ def test_event_names_from_pnpm_gen_match_scaffold(removed: Path) -> None:
 
 
 def test_verify_reports_no_failure(removed: Path) -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "scaffold.cli", "verify", str(removed), "--format", "json"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    findings = json.loads(result.stdout)["findings"]
-    failing = [f for f in findings if f["status"] == "fail"]
-    assert failing == [], json.dumps(failing, indent=1)
+    _, findings = verify_findings(removed)
+    assert failing(findings) == [], json.dumps(failing(findings), indent=1)
     subjects = {f["subject"] for f in findings}
     assert "event:invoice.paid" in subjects
     assert "event:invoice.voided" not in subjects and "event:billing.refund_issued" not in subjects

@@ -19,6 +19,7 @@ import pytest
 from scaffold import pnpm
 from scaffold.cli import main
 from scaffold.templates import templates_root
+from tests.e2e.verified import failing, verify_findings
 from tests.e2e.vitest_runs import run_vitest
 from tests.generators.conftest import git
 
@@ -111,12 +112,5 @@ def test_the_updated_service_type_checks_and_passes_its_tests(updated: Path) -> 
 
 
 def test_verify_reports_no_failure_after_the_update(updated: Path) -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "scaffold.cli", "verify", str(updated), "--format", "json"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    findings = json.loads(result.stdout)["findings"]
-    failing = [f for f in findings if f["status"] == "fail"]
-    assert failing == [], json.dumps(failing, indent=1)
+    _, findings = verify_findings(updated)
+    assert failing(findings) == [], json.dumps(failing(findings), indent=1)
