@@ -191,9 +191,8 @@ def _job_names(changes: ChangeSet) -> set[str]:
     return names
 
 
-def _plan_changes(settings: PlatformSettings, answers: JobAnswers) -> ChangeSet:
-    changes = ChangeSet(settings.root)
-    data = {
+def _template_data(answers: JobAnswers) -> dict[str, str]:
+    return {
         "name": answers.name,
         "target": answers.target,
         "schedule": answers.schedule,
@@ -202,7 +201,17 @@ def _plan_changes(settings: PlatformSettings, answers: JobAnswers) -> ChangeSet:
         "audit_event_type": answers.audit_event_type,
         "job_work": answers.work_function,
     }
-    files = templates.render("job", data, settings.templates_url, settings.templates_ref)
+
+
+def rendered_work(settings: PlatformSettings, answers: JobAnswers) -> bytes:
+    """The job's work module as the generator writes it: `remove job` deletes only that, never work written since."""
+    files = templates.render("job", _template_data(answers), settings.templates_url, settings.templates_ref)
+    return files[f"{platform.service_dir(answers.target)}/{platform.job_work_file(answers.name)}"]
+
+
+def _plan_changes(settings: PlatformSettings, answers: JobAnswers) -> ChangeSet:
+    changes = ChangeSet(settings.root)
+    files = templates.render("job", _template_data(answers), settings.templates_url, settings.templates_ref)
     service_dir = platform.service_dir(answers.target)
     routes_path = f"{service_dir}/{ROUTES_FILE}"
     _add_route(changes, routes_path, files.pop(routes_path).decode("utf-8"), answers)

@@ -308,6 +308,13 @@ def plan_remove_job(settings: PlatformSettings, name: str) -> ChangeSet:
         )
     last_for_target = not any(other[1]["service"] == target for other in entries if other[0] != name)
     service_dir = platform.service_dir(target)
+    work_path = f"{service_dir}/{platform.job_work_file(name)}"
+    work = changes.current(work_path)
+    if work is not None and work.encode("utf-8") != job_generator.rendered_work(settings, answers):
+        raise ScaffoldError(
+            f"{work_path} holds the job's work as written since `scaffold new job`, which removing the job would "
+            f"delete: move it out of the way (or delete it yourself), then run `scaffold remove job {name}` again"
+        )
 
     registry = changes.current(platform.JOBS_REGISTRY) or ""
     registry = ts_edits.remove_array_element(registry, platform.JOBS_REGISTRY, platform.JOBS_REGISTRY_CONST, element)

@@ -249,3 +249,20 @@ def test_a_scope_other_code_still_requires_stays_and_a_link_out_of_the_repo_is_n
     assert run(platform, *new, *scope) == 0
     assert run(platform, "remove", "endpoint", "export-items") == 0
     assert '"billing:export"' in registry.read_text()
+
+
+def test_a_job_whose_work_was_written_is_not_removed_until_that_work_is_moved(
+    platform: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(platform, "new", "job", "nightly-cleanup", "--defaults") == 0
+    work = platform / "services/billing/src/jobs/nightly-cleanup.ts"
+    work.write_text(work.read_text().replace("return { processed: 0 };", "return { processed: 1 };"))
+    before = snapshot(platform)
+    capsys.readouterr()
+    assert run(platform, "remove", "job", "nightly-cleanup") == 2
+    err = capsys.readouterr().err
+    assert "services/billing/src/jobs/nightly-cleanup.ts holds the job's work" in err and err.count("\n") == 1
+    assert snapshot(platform) == before
+    work.unlink()  # the team moved its work elsewhere
+    assert run(platform, "remove", "job", "nightly-cleanup") == 0
+    assert "nightly-cleanup" not in (platform / "services/jobs/src/jobs/registry.ts").read_text()
