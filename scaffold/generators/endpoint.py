@@ -502,6 +502,8 @@ def _plan_changes(
     returns_phi = known.get(answers.scope, answers.returns_phi)
     requests, per = answers.rate_limit.split("/")
     action = answers.path.rstrip("/").rsplit("/", 1)[-1].replace("-", "_")
+    service_dir = platform.service_dir(answers.service)
+    changes = ChangeSet(settings.root)
     context = {
         **names.template_context(),
         "service": answers.service,
@@ -536,13 +538,9 @@ def _plan_changes(
         "subject": _subject(names, shape),
         "other_scope": names.write_scope if answers.scope != names.write_scope else names.read_scope,
         "tests_body_limit": (shape.kind in ("create", "update", "add-child") or bool(emission and emission.body))
-        and limits_body(
-            current_mapping(ChangeSet(settings.root), openapi_file(ChangeSet(settings.root), answers.service))
-        ),
+        and limits_body(current_mapping(changes, openapi_file(changes, answers.service))),
         **_child_context(names, shape),
     }
-    service_dir = platform.service_dir(answers.service)
-    changes = ChangeSet(settings.root)
     require_valid_manifest(changes, f"{service_dir}/{platform.SERVICE_MANIFEST}", models.SERVICE)
     if shape.kind == "children":
         child = ServiceNames(answers.service, str(context["child_resource"]))

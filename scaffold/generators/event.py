@@ -343,11 +343,11 @@ def _add_publisher(changes: ChangeSet, answers: EventAnswers) -> None:
         parsed = ts.parse_typescript(current)
         if parsed.error_line is not None:
             raise ScaffoldError(f"{path}:{parsed.error_line}: not valid TypeScript; fix it before adding a publisher")
-        if function.strip() in current:
-            pass  # the same helper: a second run with the same answers changes nothing
-        elif context["function"] in ts.function_declarations(parsed):
-            raise ScaffoldError(f"{path} already has {context['function']}(); remove it or choose another event name")
-        else:
+        if function.strip() not in current:  # else: the same helper, so a second run with the same answers is a no-op
+            if context["function"] in ts.function_declarations(parsed):
+                raise ScaffoldError(
+                    f"{path} already has {context['function']}(); remove it or choose another event name"
+                )
             changes.write(path, current.rstrip("\n") + "\n" + function)
     _write_new(
         changes,

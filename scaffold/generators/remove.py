@@ -8,7 +8,6 @@ plan_remove_integration).
 
 from __future__ import annotations
 
-import posixpath
 import re
 from pathlib import Path
 
@@ -636,6 +635,7 @@ def _remove_unused_nested_collection(changes: ChangeSet, service: str, api_path:
     """A nested collection the endpoint generator made for `/items/{id}/<children>` (table, service class, unit
     test, truncate entry, schemas) goes with the last route that uses it; while another file of the service imports
     its class, it stays."""
+    from scaffold.checks.svc_observability import resolve_import
     from scaffold.edits import openapi as openapi_edits
     from scaffold.edits import typescript_code as code_edits
     from scaffold.generators import endpoint as endpoint_generator
@@ -655,8 +655,7 @@ def _remove_unused_nested_collection(changes: ChangeSet, service: str, api_path:
     for path in view.files_under(f"{service_dir}/{platform.SERVICE_SRC_DIR}"):
         parsed = view.typescript(path) if path not in (route_file, class_file) else None
         for declaration in ts.imports(parsed) if parsed is not None and path.endswith(".ts") else []:
-            target = posixpath.normpath(posixpath.join(posixpath.dirname(path), declaration.module))
-            if declaration.module.startswith(".") and f"{target}.ts" == class_file:
+            if resolve_import(view, path, declaration.module) == class_file:
                 return
     changes.delete(class_file)
     changes.delete(unit_test)
