@@ -54,6 +54,7 @@ PLATFORM_MANIFESTS: tuple[tuple[str, str | None], ...] = (
 # Folders the verifier never reads (by name, at any depth): installed packages, build output, VCS data.
 IGNORED_DIRS = frozenset({"node_modules", ".git", ".sst", "dist", ".turbo"})
 VERIFY_CACHE_DIR = ".scaffold/cache"
+VERIFY_RESULTS_DIR = f"{VERIFY_CACHE_DIR}/results"  # per-subject results keyed by content (verify/results.py)
 # One writer at a time (scaffold/repofs/lock.py) and the record of an apply in progress (scaffold/staging.py).
 REPO_LOCK = ".scaffold/lock"
 APPLY_JOURNAL = ".scaffold/journal"

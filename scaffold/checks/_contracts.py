@@ -7,7 +7,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
-from weakref import WeakKeyDictionary
 
 from tree_sitter import Node
 
@@ -357,31 +356,28 @@ def first_difference(expected: str, actual: str) -> int:
     return min(len(expected_lines), len(actual_lines)) + 1
 
 
-_ROUTES: WeakKeyDictionary[
-    RepoView, dict[str, tuple[list[tuple[str, ts.Route, ts.ParsedTs]], tuple[hono.RouteReadingProblem, ...]]]
-] = WeakKeyDictionary()
+RouteTable = tuple[list[tuple[str, ts.Route, ts.ParsedTs]], tuple[hono.RouteReadingProblem, ...]]
 
 
-def _route_table(
-    repo: RepoView, service: str
-) -> tuple[list[tuple[str, ts.Route, ts.ParsedTs]], tuple[hono.RouteReadingProblem, ...]]:
-    cache = _ROUTES.setdefault(repo, {})
-    if service not in cache:
-        files = {}
-        for path in code_files(repo, f"{platform.service_dir(service)}/src"):
-            parsed = source(repo, path)
-            if parsed is not None and parsed.error_line is None:
-                files[path] = parsed
-        table = hono.route_table(files)
-        # each route at the path it is served under (mounts, base paths); as registered where that is unknown
-        cache[service] = (
-            [
-                (served.file, replace(served.route, path=served.path or served.route.path), files[served.file])
-                for served in table.routes
-            ],
-            table.problems,
-        )
-    return cache[service]
+def _route_table(repo: RepoView, service: str) -> RouteTable:
+    return memo(repo, ("route table", service), lambda: _read_route_table(repo, service))
+
+
+def _read_route_table(repo: RepoView, service: str) -> RouteTable:
+    files = {}
+    for path in code_files(repo, f"{platform.service_dir(service)}/src"):
+        parsed = source(repo, path)
+        if parsed is not None and parsed.error_line is None:
+            files[path] = parsed
+    table = hono.route_table(files)
+    # each route at the path it is served under (mounts, base paths); as registered where that is unknown
+    return (
+        [
+            (served.file, replace(served.route, path=served.path or served.route.path), files[served.file])
+            for served in table.routes
+        ],
+        table.problems,
+    )
 
 
 def service_routes(repo: RepoView, service: str) -> list[tuple[str, ts.Route, ts.ParsedTs]]:

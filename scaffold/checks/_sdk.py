@@ -8,15 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from weakref import WeakKeyDictionary
 
 from scaffold import platform
+from scaffold.checks._cache import memo
 from scaffold.checks._contracts import source
 from scaffold.parsers import typescript as ts
-from scaffold.verify.repo import RepoView
+from scaffold.verify.repo import RepoView, derives
 
 _TS_SUFFIXES = (".ts", ".tsx", ".mts", ".cts")
-_IMPORTS: WeakKeyDictionary[RepoView, dict[str, list[SdkImport]]] = WeakKeyDictionary()
 
 
 @dataclass(frozen=True)
@@ -47,23 +46,32 @@ class SdkImport:
 
 def sdk_imports(repo: RepoView) -> dict[str, list[SdkImport]]:
     """SDK package name → every import of it in the repo's TypeScript (type-only imports included)."""
-    if repo in _IMPORTS:
-        return _IMPORTS[repo]
+    return memo(repo, "sdk imports", lambda: _sdk_imports(repo))
+
+
+def _sdk_imports(repo: RepoView) -> dict[str, list[SdkImport]]:
     found: dict[str, list[SdkImport]] = {}
     for path in repo.files:
         if not path.endswith(_TS_SUFFIXES) or path.endswith(".d.ts"):
             continue
-        text = repo.read_text(path)
-        if text is None or platform.SDK_PACKAGE_PREFIX not in text:  # cheap filter; the parse decides
-            continue
-        parsed = source(repo, path)
-        if parsed is None:
-            continue
-        for declaration in ts.imports(parsed):
-            if declaration.module.startswith(platform.SDK_PACKAGE_PREFIX):
-                found.setdefault(declaration.module, []).append(SdkImport(path, declaration.line, declaration))
-    _IMPORTS[repo] = found
+        for declaration in repo.fact(_FILE_SDK_IMPORTS, path):
+            found.setdefault(declaration.module, []).append(SdkImport(path, declaration.line, declaration))
     return found
+
+
+_FILE_SDK_IMPORTS = "sdk imports"
+
+
+@derives(_FILE_SDK_IMPORTS)
+def _file_sdk_imports(repo: RepoView, path: str) -> tuple[ts.Import, ...]:
+    """One file's imports of SDK packages."""
+    text = repo.read_text(path)
+    if text is None or platform.SDK_PACKAGE_PREFIX not in text:  # cheap filter; the parse decides
+        return ()
+    parsed = source(repo, path)
+    if parsed is None:
+        return ()
+    return tuple(d for d in ts.imports(parsed) if d.module.startswith(platform.SDK_PACKAGE_PREFIX))
 
 
 def service_of(path: str) -> str | None:

@@ -11,12 +11,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from weakref import WeakKeyDictionary
 
 from tree_sitter import Node
 
 from scaffold import platform
 from scaffold.checks import check
+from scaffold.checks._cache import memo
 from scaffold.checks._contracts import (
     code_files,
     enqueued_events,
@@ -32,7 +32,7 @@ from scaffold.checks._contracts import (
 from scaffold.generated_files import EventDoc, render_event_names, render_event_page
 from scaffold.parsers import typescript as ts
 from scaffold.verify.model import Finding, Kind, Status
-from scaffold.verify.repo import RepoView, Subject
+from scaffold.verify.repo import RepoView, Subject, derives
 from scaffold.verify.subjects import UNREADABLE, endpoints, event_registry, published_events
 
 EVENT_NAME = re.compile(r"^[a-z][a-z0-9-]*\.[a-z][a-z0-9_]*$")
@@ -387,9 +387,6 @@ def event_names_regenerated(repo: RepoView, subject: Subject) -> Iterable[Findin
 
 
 # --- EVT-04 --------------------------------------------------------------------------------------------------
-_ENQUEUED: WeakKeyDictionary[RepoView, dict[str, dict[str, tuple[str, int]]]] = WeakKeyDictionary()
-
-
 def schema_value(repo: RepoView, name: str) -> Node | str:
     """The expression the event's schema is declared with (`z.object({...})`), or why it cannot be found."""
     ref = schema_ref(repo, name)
@@ -407,19 +404,31 @@ def schema_value(repo: RepoView, name: str) -> Node | str:
 
 def code_publishers(repo: RepoView, name: str) -> dict[str, tuple[str, int]]:
     """Services whose production code enqueues `name` (literal), with the first place they do."""
-    if repo not in _ENQUEUED:  # one pass over every service's code, shared by all events
-        index: dict[str, dict[str, tuple[str, int]]] = {}
-        for service in repo.service_names:
-            for path in code_files(repo, f"{platform.service_dir(service)}/src"):
-                if platform.KIT_ENQUEUE not in (repo.read_text(path) or ""):
-                    continue  # cannot call `enqueue`: not parsed, as the engine splits services between processes
-                parsed = source(repo, path)
-                if parsed is None or parsed.error_line is not None:
-                    continue
-                for event, line in enqueued_events(parsed):
-                    index.setdefault(event, {}).setdefault(service, (path, line))
-        _ENQUEUED[repo] = index
-    return _ENQUEUED[repo].get(name, {})
+    return memo(repo, "enqueued events", lambda: _enqueued_events(repo)).get(name, {})
+
+
+def _enqueued_events(repo: RepoView) -> dict[str, dict[str, tuple[str, int]]]:
+    """One pass over every service's code, shared by all events."""
+    index: dict[str, dict[str, tuple[str, int]]] = {}
+    for service in repo.service_names:
+        for path in code_files(repo, f"{platform.service_dir(service)}/src"):
+            for event, line in repo.fact(_FILE_ENQUEUES, path):
+                index.setdefault(event, {}).setdefault(service, (path, line))
+    return index
+
+
+_FILE_ENQUEUES = "enqueued events"
+
+
+@derives(_FILE_ENQUEUES)
+def _file_enqueues(repo: RepoView, path: str) -> tuple[tuple[str, int], ...]:
+    """The events one file enqueues (literal names), with lines."""
+    if platform.KIT_ENQUEUE not in (repo.read_text(path) or ""):
+        return ()  # cannot call `enqueue`: not parsed, as the engine splits services between processes
+    parsed = source(repo, path)
+    if parsed is None or parsed.error_line is not None:
+        return ()
+    return tuple(enqueued_events(parsed))
 
 
 _PUBLISHED = ("events_published",)
@@ -521,9 +530,6 @@ class TestEvidence:
     how: str
 
 
-_TEST_EVIDENCE: WeakKeyDictionary[RepoView, dict[str, list[TestEvidence]]] = WeakKeyDictionary()
-
-
 def _parse_method(callee: str) -> str | None:
     """The schema method `callee` ends with (`.parse`, `.safeParse`, ...), else None. One endswith over the tuple
     rules out most callees at once, and a test file is mostly calls."""
@@ -534,24 +540,25 @@ def _parse_method(callee: str) -> str | None:
 
 def test_evidence(repo: RepoView, path: str) -> list[TestEvidence]:
     """Schema parses, enqueues and published-event assertions in one test file (computed once per view)."""
-    cache = _TEST_EVIDENCE.setdefault(repo, {})
-    if path not in cache:
-        parsed = source(repo, path)
-        found: list[TestEvidence] = []
-        if parsed is not None and parsed.error_line is None:
-            calls = ts.all_calls(parsed)
-            for call in calls:
-                method = _parse_method(call.callee)
-                if method and call.arguments:
-                    found.append(TestEvidence("parse", call.callee[: -len(method)], call.line, f"{call.callee}(...)"))
-            enqueued = enqueued_events(parsed, calls=calls)
-            found += [TestEvidence("event", event, line, "enqueue(...)") for event, line in enqueued]
-            found += [
-                TestEvidence("event", event, line, "an assertion on the published event")
-                for event, line in published_assertions(calls)
-            ]
-        cache[path] = found
-    return cache[path]
+    return memo(repo, ("test evidence", path), lambda: _test_evidence(repo, path))
+
+
+def _test_evidence(repo: RepoView, path: str) -> list[TestEvidence]:
+    parsed = source(repo, path)
+    found: list[TestEvidence] = []
+    if parsed is not None and parsed.error_line is None:
+        calls = ts.all_calls(parsed)
+        for call in calls:
+            method = _parse_method(call.callee)
+            if method and call.arguments:
+                found.append(TestEvidence("parse", call.callee[: -len(method)], call.line, f"{call.callee}(...)"))
+        enqueued = enqueued_events(parsed, calls=calls)
+        found += [TestEvidence("event", event, line, "enqueue(...)") for event, line in enqueued]
+        found += [
+            TestEvidence("event", event, line, "an assertion on the published event")
+            for event, line in published_assertions(calls)
+        ]
+    return found
 
 
 def payload_assertions(repo: RepoView, name: str) -> list[tuple[str, int, str]]:

@@ -10,8 +10,9 @@ which a verdict can change (the next UTC midnight — expiries are dates — or 
 comes first) and is a miss outside that span.
 
 One entry is kept, in .scaffold/cache/; the repo is not trusted, so the entry carries a keyed hash (blake2b with a
-per-user secret kept outside every repo, in the user's cache folder): an entry edited by hand, committed to the repo
-or written by another user or machine does not verify and is ignored. Nothing here imports the checks on a hit, so
+per-user secret kept outside every repo, in the user's cache folder, or with SCAFFOLD_CACHE_KEY where machines share
+a cache): an entry edited by hand, committed to the repo or written by another user or machine without the shared
+key does not verify and is ignored. Nothing here imports the checks on a hit, so
 a hit stays cheap.
 """
 
@@ -30,24 +31,31 @@ from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
 from scaffold import platform
+from scaffold.repofs.read import MAX_FILE_BYTES
 from scaffold.verify.listing import Listing
 
 KEY_FILE = "verify.key"  # the key, the span the report holds for, and the keyed hash over them and the report
 REPORT_FILE = "verify.report"  # first line: exit status; then the report, as printed
 SECRET_BYTES = 32
+KEY_ENVIRONMENT_VARIABLE = "SCAFFOLD_CACHE_KEY"
 _READ_CHUNK = 1 << 20
 _MAX_ENTRY_BYTES = 1 << 30  # a cache entry larger than this is not ours
 
 
 # --- the key ---------------------------------------------------------------------------------------------------
-def fingerprint(root: Path, listing: Listing, options: Sequence[str]) -> str:
-    """The listed files' content (`listing.scan(root)`), scaffold's code, and the options, as one key."""
+def fingerprint(root: Path, listing: Listing, options: Sequence[str], tokens: dict[str, str] | None = None) -> str:
+    """The listed files' content (`listing.scan(root)`), scaffold's code, and the options, as one key. `tokens`,
+    when given, receives each listed regular file's content token as `RepoView.input_token` spells it (so that the
+    per-subject results need not read the files again)."""
     digest = hashlib.blake2b(digest_size=32)
     digest.update(code_digest())
     digest.update("\0".join(options).encode() + b"\0\0")
     prefix = os.path.join(root, "")
     for path in listing.paths:
-        digest.update(path.encode("utf-8", "surrogateescape") + b"\0" + _content_token(prefix + path))
+        token = _content_token(prefix + path)
+        digest.update(path.encode("utf-8", "surrogateescape") + b"\0" + token)
+        if tokens is not None and token[:1] == b"F" and len(token) == 17:
+            tokens[path] = "F" + token[1:].hex()
     for path in listing.folder_links:
         digest.update(path.encode("utf-8", "surrogateescape") + b"\0D" + _link_token(prefix + path))
     for path, reason in listing.refused:  # never opened: what the report says of them is the path and the reason
@@ -96,13 +104,14 @@ def _content_token(path: str) -> bytes:
         info = os.fstat(descriptor)
         if not stat.S_ISREG(info.st_mode):
             return b"S" + str(stat.S_IFMT(info.st_mode)).encode()
-        content = hashlib.blake2b(digest_size=32)
+        content = hashlib.blake2b(digest_size=16)  # as repo.content_token
         wanted = min(info.st_size + 1, _READ_CHUNK)  # sized reads: most files take one, and no 1 MB buffer each
         while chunk := os.read(descriptor, wanted):
             content.update(chunk)
             if len(chunk) < wanted:  # a regular file's short read is its end
                 break
-        return b"F" + content.digest()
+        # a file the checks may not read (over the cap) is not handed to them as content (`fingerprint`'s tokens)
+        return (b"F" if info.st_size <= MAX_FILE_BYTES else b"B") + content.digest()
     except OSError as error:
         return b"E" + str(error.errno).encode()
     finally:
@@ -204,7 +213,7 @@ def load(root: Path, key: str, now: datetime) -> tuple[bytes, int] | None:
     """The stored report (UTF-8 bytes, handed on undecoded: it is only written out again) and exit status when
     `key` is the stored key, `now` falls in the span the report was stored for, and the entry's keyed hash
     verifies; else None."""
-    secret = _secret(create=False)
+    secret = secret_key(create=False)
     if secret is None:
         return None
     folder = root / platform.VERIFY_CACHE_DIR
@@ -239,7 +248,7 @@ def store(root: Path, key: str, report: str, status: int, valid_from: datetime, 
     from scaffold.repofs.lock import repo_lock
     from scaffold.repofs.write import open_folder, write_atomic
 
-    secret = _secret(create=True)
+    secret = secret_key(create=True)
     if secret is None or not valid_from < until:
         return  # no private place for the secret (or nothing to keep): every run is cold
     body = f"{status}\n{report}".encode()
@@ -268,6 +277,16 @@ def _mac(secret: bytes, signed: bytes, body: bytes) -> bytes:
 def user_cache_dir() -> Path:
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     return Path(base) / "scaffold"
+
+
+def secret_key(create: bool = True) -> bytes | None:
+    """The key cache entries are signed with: SCAFFOLD_CACHE_KEY when set (a secret the machines that share a cache
+    share — CI runners restoring one cache folder), else this user's own secret (entries from another user or
+    machine are then ignored); None when neither is to be had."""
+    shared = os.environ.get(KEY_ENVIRONMENT_VARIABLE, "")
+    if shared:
+        return hashlib.blake2b(shared.encode("utf-8", "surrogateescape"), digest_size=SECRET_BYTES).digest()
+    return _secret(create)
 
 
 def _secret(create: bool) -> bytes | None:

@@ -18,6 +18,7 @@ from scaffold.verify.model import Finding, Kind, Status, attest_hint
 if TYPE_CHECKING:
     from scaffold.verify.engine import Decides
     from scaffold.verify.repo import RepoView
+    from scaffold.verify.results import ResultStore
     from scaffold.verify.scope import ChangedSince, Shard
 
 OPEN = (Status.NEEDS_HUMAN, Status.NEEDS_EVIDENCE, Status.STALE)
@@ -90,6 +91,7 @@ def run_verify(args: argparse.Namespace) -> int:
     color = args.format == "text" and args.output is None and wants_color(sys.stdout)
     cacheable = not (args.no_cache or args.probe or args.probe_url or (args.fix and not args.dry_run))
     key, listed, changed = "", None, None
+    tokens: dict[str, str] = {}  # listed files' content tokens, hashed for the key, handed to the results
     if args.changed_since is not None:
         from scaffold.verify.scope import changed_since
 
@@ -110,11 +112,17 @@ def run_verify(args: argparse.Namespace) -> int:
         listed = listed or scan(root)
         if changed is not None:
             options.append(f"changed since {changed.commit}")
-        key = cache.fingerprint(root, listed, options)
+        key = cache.fingerprint(root, listed, options, tokens)
         hit = cache.load(root, key, decided_at)
         if hit is not None:
             return emit_report(args, *hit)
-    report, status = _decide(args, root, subject_path, color, None if listed is None else listed.paths, shard, changed)
+    results = None
+    if cacheable:  # the report as a whole was not kept: the pairs whose inputs did not change may have been
+        from scaffold.verify.results import ResultStore
+
+        results = ResultStore.open(root)
+    paths = None if listed is None else listed.paths
+    report, status = _decide(args, root, subject_path, color, paths, shard, changed, results, tokens)
     if key and listed is not None:
         cache.store(root, key, report, status, decided_at, cache.valid_until(root, listed.paths, decided_at))
     return emit_report(args, report, status)
@@ -154,6 +162,8 @@ def _decide(
     listing: list[str] | None = None,
     shard: Shard | None = None,
     changed: ChangedSince | None = None,
+    results: ResultStore | None = None,
+    tokens: dict[str, str] | None = None,
 ) -> tuple[str, int]:
     """Run the checks (over `listing`, the repo's files, when the caller has listed them) and render the report;
     returns it with the exit status. With `shard`, only its share, and the JSON report says which share it is; with
@@ -166,7 +176,9 @@ def _decide(
     plan_order: list[str] = []
     parts = [part.decides for part in (shard, changed) if part is not None]
     decides = None if not parts else parts[0] if len(parts) == 1 else _both(*parts)
-    findings = run_checks(root, selection, listing=listing, decides=decides, plan_order=plan_order)
+    findings = run_checks(
+        root, selection, listing=listing, decides=decides, plan_order=plan_order, results=results, tokens=tokens
+    )
     extra: dict[str, object] = {}
     if changed is not None:
         extra["changed_since"] = {"ref": changed.ref, "all_subjects": changed.everything}

@@ -14,6 +14,9 @@ from datetime import UTC, date, datetime
 
 ENVIRONMENT_VARIABLE = "SCAFFOLD_NOW"
 _frozen: ContextVar[datetime | None] = ContextVar("scaffold_now", default=None)
+# How many times `now()` was asked: a check that asked decides something that holds for this run only (the engine
+# compares the count before and after each check; see scaffold/verify/results.py).
+reads = 0
 
 
 def as_utc(value: datetime | date | str) -> datetime:
@@ -31,6 +34,8 @@ def as_utc(value: datetime | date | str) -> datetime:
 
 
 def now() -> datetime:
+    global reads
+    reads += 1
     frozen = _frozen.get()
     if frozen is not None:
         return frozen

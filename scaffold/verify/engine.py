@@ -8,17 +8,21 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from multiprocessing.sharedctypes import Synchronized
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from scaffold.checks import catalogue
 from scaffold.verify import attestations, clock
 from scaffold.verify.model import Check, Finding, Kind, Status, attest_hint
-from scaffold.verify.repo import RepoView, Subject
+from scaffold.verify.repo import VOLATILE, Input, RepoView, Subject
+
+if TYPE_CHECKING:
+    from scaffold.verify.results import ResultStore
 
 
 @dataclass(frozen=True)
@@ -35,11 +39,14 @@ class Selection:
         return any(check.id == item or check.id.startswith(item.rstrip("-") + "-") for item in self.only)
 
 
-def _run_one(check: Check, repo: RepoView, subject: Subject) -> list[Finding]:
-    with repo.noting_refusals() as refused:
+def _run_one(check: Check, repo: RepoView, subject: Subject) -> Outcome:
+    """The pair's findings, and what the check read to decide them (`RepoView.recording`)."""
+    clock_reads = clock.reads
+    with repo.noting_refusals() as refused, repo.recording() as reads:
         try:
             findings = list(check.run(repo, subject))
         except Exception as error:  # a check's own bug must not hide the other items' verdicts
+            repo.volatile()  # nor be kept: it is decided again next run
             findings = [
                 Finding(
                     check.id,
@@ -50,9 +57,12 @@ def _run_one(check: Check, repo: RepoView, subject: Subject) -> list[Finding]:
             ]
     # a file the check asked for and was refused (repofs/read.py) read as absent: say so under the same item
     findings += [_refusal(check.id, path, repo.refused[path], subject.label) for path in refused]
-    return [_completed(f, subject) for f in findings] or [
+    if clock.reads != clock_reads:  # the verdict may change with no file changing (a freeze window)
+        reads.add((VOLATILE, ""))
+    completed = [_completed(f, subject) for f in findings] or [
         Finding(check.id, Status.FAIL, "the check returned no verdict", subject=subject.label)
     ]
+    return completed, frozenset(reads)
 
 
 def _completed(finding: Finding, subject: Subject) -> Finding:
@@ -88,6 +98,8 @@ def run_checks(
     listing: Sequence[str] | None = None,
     decides: Decides | None = None,
     plan_order: list[str] | None = None,
+    results: ResultStore | None = None,
+    tokens: Mapping[str, str] | None = None,
 ) -> list[Finding]:
     """Every selected check over every subject it applies to. A kind with no subject yields one `not_applicable`.
     With `decides`, only the pairs it accepts; `plan_order`, when given, is filled with the label of every subject
@@ -96,9 +108,11 @@ def run_checks(
     Then the sign-offs, evidence and waivers of .scaffold/attestations.yaml are applied (unless
     `apply_attestations` is False); an unreadable attestations file raises AttestationError. `now` fixes the
     clock for the checks (freeze windows) and for expiries (default: SCAFFOLD_NOW, else the real time). `listing`:
-    the repo's files as `listing.scan` just found them (saves a second walk of the tree)."""
+    the repo's files as `listing.scan` just found them (saves a second walk of the tree). `results`: the pairs
+    decided before whose inputs are unchanged are taken from it, and what this run decides is stored in it;
+    `tokens`: the content tokens of listed files as they were hashed a moment ago (`cache.fingerprint`)."""
     global _last_view
-    repo = _last_view = RepoView(root, listing=listing)
+    repo = _last_view = RepoView(root, listing=listing, tokens=tokens)
     findings: list[Finding] = []
     with clock.frozen(now), _collecting_rarely():
         wanted = [check for check in catalogue().values() if selection.wants(check)]
@@ -108,7 +122,7 @@ def run_checks(
         plan: Plan = whole
         if decides is not None:
             plan = [(check, [s for s in subjects if decides(repo, check, s)]) for check, subjects in whole]
-        decided = _run_plan(plan, repo, now)
+        decided = _decide(plan, repo, now, results, complete=selection == Selection() and decides is None)
         for check_index, (check, subjects) in enumerate(plan):
             if not whole[check_index][1] and (decides is None or decides(repo, check, REPO_SUBJECT)):
                 findings.append(
@@ -116,7 +130,7 @@ def run_checks(
                 )
                 continue
             for subject_index in range(len(subjects)):
-                findings.extend(decided[check_index, subject_index])
+                findings.extend(decided[check_index, subject_index][0])
         findings.extend(_unread_entries(repo, selection, findings))
         findings.extend(_broken_manifests(repo, selection, findings))
         if apply_attestations:
@@ -226,9 +240,39 @@ def _collecting_rarely() -> Iterator[None]:
         gc.unfreeze()
 
 
+def _decide(
+    plan: Plan, repo: RepoView, now: datetime | None, results: ResultStore | None, complete: bool = False
+) -> Decided:
+    """Every pair's findings: from `results` where its inputs are unchanged, else decided now (and then stored).
+    `complete`: the plan is every pair of the catalogue (results no pair of it used can go)."""
+    if results is None:
+        return _run_plan(plan, repo, now)
+    decided: Decided = {}
+    todo: Plan = []
+    where: list[list[tuple[int, int]]] = []  # for each pair of `todo`, its place in `plan`
+    for check_index, (check, subjects) in enumerate(plan):
+        left, places = [], []
+        for subject_index, subject in enumerate(subjects):
+            found = results.reusable(repo, check.id, subject.label)
+            if found is not None:
+                decided[check_index, subject_index] = (found, frozenset())
+            else:
+                left.append(subject)
+                places.append((check_index, subject_index))
+        todo.append((check, left))
+        where.append(places)
+    for (check_index, subject_index), outcome in _run_plan(todo, repo, now).items():
+        check, subject = todo[check_index][0], todo[check_index][1][subject_index]
+        results.keep(subject.label, check.id, *outcome)
+        decided[where[check_index][subject_index]] = outcome
+    results.save(repo, complete=complete)
+    return decided
+
+
 # --- running the plan, on two processes when the repo is large -----------------------------------------------
 Plan = list[tuple[Check, Sequence[Subject]]]
-Decided = dict[tuple[int, int], list[Finding]]
+Outcome = tuple[list[Finding], frozenset[Input]]  # a pair's findings and what the check read
+Decided = dict[tuple[int, int], Outcome]
 Unit = list[tuple[int, int]]  # (check index, subject index) pairs one process decides together
 
 # The checks that read squawk's findings (scaffold/checks/svc_db.py): when any is planned, squawk starts at once.
@@ -280,11 +324,12 @@ def _run_units(plan: Plan, units: list[Unit], claimed: Synchronized[int], repo: 
             decided[check_index, subject_index] = _run_one(check, repo, subjects[subject_index])
 
 
-def _run_forked_units() -> Decided:
+def _run_forked_units() -> tuple[Decided, dict[str, frozenset[Input]]]:
+    """The units this process decided, and the groups of inputs it recorded (see `RepoView.memo`)."""
     assert _forked_plan is not None
     plan, units, claimed, repo, now = _forked_plan
     with clock.frozen(now):
-        return _run_units(plan, units, claimed, repo)
+        return _run_units(plan, units, claimed, repo), repo.groups
 
 
 def _run_plan(plan: Plan, repo: RepoView, now: datetime | None) -> Decided:
@@ -312,7 +357,10 @@ def _run_plan(plan: Plan, repo: RepoView, now: datetime | None) -> Decided:
             others = [pool.apply_async(_run_forked_units) for _ in range(processes - 1)]
             decided.update(_run_units(plan, units, claimed, repo))
             for other in others:
-                decided.update(other.get())
+                their_decided, their_groups = other.get()
+                decided.update(their_decided)
+                for name, members in their_groups.items():
+                    repo.groups.setdefault(name, members)
     finally:
         _forked_plan = None
     return decided

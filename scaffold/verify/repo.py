@@ -6,21 +6,28 @@ from `scaffold.parsers`. Paths given and returned are repo-relative with forward
 Reads go through `scaffold.repofs.read`: a symlink out of the repo or in a loop, a FIFO, socket or device, or a
 file over the size cap is never opened and reads as absent (None); the view remembers it (`refused`) and notes
 it for the check that asked (`noting_refusals`), which the engine turns into a finding under that check.
+
+What a check asks of the view is its input, and the view notes it (`recording`): a file's content (with the hash
+of the bytes read), whether a path is there, the files below a folder, the whole listing, the service names. A
+fact several checks derive once (`memo`) notes what deriving it read, and hands that on to every later check that
+asks for it, so each check's record is whole however the work is shared. `scaffold.verify.results` keeps each
+(check, subject)'s findings under those inputs' hashes and reuses them while the hashes hold.
 """
 
 from __future__ import annotations
 
 import contextlib
 import fnmatch
+import hashlib
 import json as _json
 import os
 import tempfile
 import threading
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from scaffold import platform
 from scaffold.parsers import manifests as manifest_parser
@@ -35,6 +42,48 @@ if TYPE_CHECKING:
     from scaffold.parsers import sql as sql_parser  # pglast costs ~0.08 s to import: loaded on first use
 
 _T = TypeVar("_T")
+
+# One input of a check: (what was asked, of which path/folder/pattern). The kinds:
+CONTENT = "F"  # the file's bytes (a refused or missing file: why)
+PRESENT = "H"  # whether the path is one of the listed files
+EXISTS = "X"  # whether the path exists on disk (build output is not listed)
+IS_FILE = "I"
+IS_DIR = "J"
+SIZE = "Z"
+BELOW = "D"  # the listed files below a folder
+GLOB = "G"  # the listed files matching a pattern
+LISTING = "L"  # every listed file
+SERVICES = "S"  # the service names
+GROUP = "@"  # what a shared fact read (`memo`): its own inputs, kept once (see `groups`)
+FACT = "V"  # what a registered function derives from one file (`fact`): "<name>\0<path>"
+VOLATILE = "T"  # the clock, an outside tool that failed: the result holds for this run only
+Input = tuple[str, str]
+# A shared fact that read at most this many inputs hands them on one by one; a larger one is handed on as a group.
+_SMALL_GROUP = 24
+
+
+# Functions that derive a fact from one file alone (`fact`), by name: a later run that finds the file changed derives
+# the fact again and, when it is the same, still counts everything built on it as unchanged (an edit to a service's
+# handler does not re-decide every service whose checks look for SDK importers across the repo).
+FACTS: dict[str, Callable[[RepoView, str], object]] = {}
+
+
+def derives(name: str) -> Callable[[Callable[[RepoView, str], _T]], Callable[[RepoView, str], _T]]:
+    """Register a function (repo, path) → fact that reads nothing but that file, under `name`."""
+
+    def register(function: Callable[[RepoView, str], _T]) -> Callable[[RepoView, str], _T]:
+        FACTS[name] = function
+        return function
+
+    return register
+
+
+def content_token(data: bytes) -> str:
+    return "F" + hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def _digest(items: Sequence[str]) -> str:
+    return hashlib.blake2b("\0".join(items).encode("utf-8", "surrogateescape"), digest_size=16).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -55,11 +104,16 @@ class Subject:
 
 class RepoView:
     def __init__(
-        self, root: Path, overlay: Mapping[str, bytes] | None = None, listing: Sequence[str] | Listing | None = None
+        self,
+        root: Path,
+        overlay: Mapping[str, bytes] | None = None,
+        listing: Sequence[str] | Listing | None = None,
+        tokens: Mapping[str, str] | None = None,
     ) -> None:
         """`overlay`: files as a generator is about to write them (path → bytes), seen in place of the disk's.
         `listing`: the files below the root as `listing.scan` found them a moment ago (else they are listed here);
-        given as a `Listing`, its refused entries too."""
+        given as a `Listing`, its refused entries too. `tokens`: listed files' content tokens as hashed a moment ago
+        (`cache.fingerprint`), for `input_token` to compare with before the checks read them."""
         self.root = root.resolve()
         self._root_prefix = f"{self.root}{os.sep}"  # for reads and stats: str paths cost less than Path objects
         self._reader = RepoFiles(self.root)
@@ -79,11 +133,159 @@ class RepoView:
         self._squawk_lock = threading.Lock()
         self._squawk_failure: RuntimeError | None = None  # squawk's failure, raised again to later callers
         self._linting_ahead: threading.Thread | None = None
+        self._local = threading.local()  # per thread (squawk lints ahead on one): `_frames`
+        self._memo: dict[Hashable, tuple[object, frozenset[Input]]] = {}
+        self.groups: dict[str, frozenset[Input]] = {}  # a large shared fact's name → its inputs (see `memo`)
+        self._read_tokens: dict[str, str] = dict(tokens or {})  # path → content token of the bytes read
+        self._facts: dict[str, object] = {}  # "<name>\0<path>" → the fact (see `fact`)
+
+    # --- what the checks ask: their inputs ------------------------------------------------------------------
+    @property
+    def _frames(self) -> list[set[Input]]:
+        """What the check running on this thread (and the shared facts it derives) asked, innermost last."""
+        try:
+            return self._local.frames  # type: ignore[no-any-return]
+        except AttributeError:
+            self._local.frames = []
+            return self._local.frames  # type: ignore[no-any-return]
+
+    @_frames.setter
+    def _frames(self, frames: list[set[Input]]) -> None:
+        self._local.frames = frames
+
+    def _ask(self, kind: str, argument: str) -> None:
+        if self._frames:
+            self._frames[-1].add((kind, argument))
+
+    @contextlib.contextmanager
+    def recording(self) -> Iterator[set[Input]]:
+        """Collect, in the yielded set, every input asked for while the block runs (shared facts included)."""
+        frame: set[Input] = set()
+        self._frames.append(frame)
+        try:
+            yield frame
+        finally:
+            self._frames.pop()
+
+    def paths_read(self, reads: set[Input] | frozenset[Input]) -> set[str]:
+        """The paths (files, folders, patterns) a record names, with its groups' and facts' own."""
+        paths: set[str] = set()
+        seen: set[str] = set()
+        left = list(reads)
+        while left:
+            kind, argument = left.pop()
+            if kind == GROUP:
+                if argument not in seen:
+                    seen.add(argument)
+                    left += self.groups.get(argument, ())
+            elif kind == FACT:
+                paths.add(argument.partition("\0")[2])
+            elif argument:
+                paths.add(argument)
+        return paths
+
+    def volatile(self) -> None:
+        """Mark what the running check decides as holding for this run only (it read the clock, or a tool failed)."""
+        self._ask(VOLATILE, "")
+
+    def memo(self, key: Hashable, compute: Callable[[], _T]) -> _T:
+        """`compute()` the first time `key` is asked for, the remembered value after that; either way, what
+        computing it read is noted as read by the caller (a large set as one group, see `groups`)."""
+        found = self._memo.get(key)
+        if found is None:
+            with self.recording() as frame:
+                value = compute()
+            if len(frame) > _SMALL_GROUP:
+                name = repr(key)
+                self.groups[name] = frozenset(frame)
+                frame = {(GROUP, name)}
+            found = self._memo[key] = (value, frozenset(frame))
+        if self._frames:
+            self._frames[-1].update(found[1])
+        return found[0]  # type: ignore[return-value]
+
+    def fact(self, name: str, relative: str) -> Any:
+        """The fact the function registered as `name` (`derives`) derives from the file `relative`, derived once."""
+        key = f"{name}\0{relative}"
+        self._ask(FACT, key)
+        if key not in self._facts:
+            frames, self._frames = self._frames, []  # it reads that one file: the input is the fact, not the bytes
+            try:
+                self._facts[key] = FACTS[name](self, relative)
+            finally:
+                self._frames = frames
+        return self._facts[key]
+
+    def fact_digest(self, key: str) -> str | None:
+        """A hash of the fact `key` ("<name>\0<path>") as it is now; None for a fact this version cannot derive."""
+        name, _, relative = key.partition("\0")
+        if name not in FACTS:
+            return None
+        if key not in self._facts:
+            self.fact(name, relative)
+        return hashlib.blake2b(repr(self._facts[key]).encode("utf-8", "surrogateescape"), digest_size=16).hexdigest()
+
+    def input_token(self, kind: str, argument: str) -> str | None:
+        """What an input is now, as a short string to compare; None for one that never holds past this run. A file's
+        content is the hash of the bytes the view read, or, for a file not read yet, of the bytes there now (read
+        as safely as any: `RepoFiles`)."""
+        if kind == CONTENT:
+            token = self._read_tokens.get(argument)
+            if token is None:
+                token = self._read_tokens[argument] = self._current_token(argument)
+            return token
+        if kind == PRESENT:
+            return "1" if argument in self._file_set else "0"
+        if kind == BELOW:
+            return _digest(self._files_by_folder.get(argument, ()))
+        if kind == GLOB:
+            return _digest([f for f in self._all_files if fnmatch.fnmatchcase(f, argument)])
+        if kind == LISTING:
+            return self._listing_token
+        if kind == SERVICES:
+            return _digest(self._service_names)
+        if kind == FACT:  # the file's content and the fact: either unchanged means the fact is (see results.py)
+            file_token, digest = self.input_token(CONTENT, argument.partition("\0")[2]), self.fact_digest(argument)
+            return None if file_token is None or digest is None else f"{file_token}|{digest}"
+        if kind in (EXISTS, IS_FILE, IS_DIR, SIZE):
+            question = {EXISTS: self.exists, IS_FILE: self.is_file, IS_DIR: self.is_dir, SIZE: self.size}[kind]
+            frames, self._frames = self._frames, []
+            try:
+                return str(question(argument))
+            finally:
+                self._frames = frames
+        return None  # VOLATILE, or a kind this version does not know
+
+    @property
+    def content_tokens(self) -> Mapping[str, str]:
+        """The content tokens known so far (files read, or hashed for the run's key): path → token."""
+        return self._read_tokens
+
+    def _current_token(self, relative: str) -> str:
+        if relative in self._overlay:
+            return content_token(self._overlay[relative])
+        if relative in self.refused:
+            return "R" + self.refused[relative]
+        try:
+            return content_token(self._reader.read_bytes(relative))
+        except RefusedRead as refused:
+            return "R" + refused.reason
+        except OSError as error:
+            return f"E{error.errno}"
+
+    @cached_property
+    def _listing_token(self) -> str:
+        return _digest(self._all_files)
 
     # --- files ---------------------------------------------------------------------------------------------
-    @cached_property
+    @property
     def files(self) -> list[str]:
         """Every file below the root, repo-relative, skipping node_modules, .git and build output (`listing.scan`)."""
+        self._ask(LISTING, "")
+        return self._all_files
+
+    @cached_property
+    def _all_files(self) -> list[str]:
         from scaffold.verify.listing import scan
 
         if self._listing is None:
@@ -97,7 +299,7 @@ class RepoView:
         """(path, reason) for every entry the listing would not hand on: symlinks out of the repo or in a loop,
         FIFOs, sockets, devices (`listing.scan`). Empty when the view was given a plain list of paths."""
         if self._listed_refusals is None and self._listing is None:
-            self.files  # noqa: B018 - lists the tree, refusals included
+            self._all_files  # noqa: B018 - lists the tree, refusals included
         refusals = self._listed_refusals or []
         self.refused.update(refusals)
         return refusals
@@ -119,14 +321,14 @@ class RepoView:
 
     @cached_property
     def _file_set(self) -> frozenset[str]:
-        return frozenset(self.files)
+        return frozenset(self._all_files)
 
     @cached_property
     def _files_by_folder(self) -> dict[str, list[str]]:
         """Folder → every file below it (at any depth), in `files` order; built once so that the per-subject
         questions ("the .ts files under services/x/src") do not each scan the whole repo."""
         below: dict[str, list[str]] = {}
-        for path in self.files:
+        for path in self._all_files:
             folder = path
             while "/" in folder:
                 folder = folder.rsplit("/", 1)[0]
@@ -135,17 +337,23 @@ class RepoView:
 
     def has_file(self, relative: str) -> bool:
         """Whether `relative` is one of `files` (a set look-up, unlike `relative in files`)."""
+        self._ask(PRESENT, relative)
         return relative in self._file_set
 
     def files_under(self, folder: str) -> list[str]:
         """The files below `folder` (at any depth), repo-relative, in `files` order."""
-        return list(self._files_by_folder.get(folder.strip("/"), ()))
+        folder = folder.strip("/")
+        self._ask(BELOW, folder)
+        return list(self._files_by_folder.get(folder, ()))
 
     def exists(self, relative: str) -> bool:
+        self._ask(EXISTS, relative)
         return relative in self._overlay or (self.root / relative).exists()
 
     def read_text(self, relative: str) -> str | None:
         """The file's text, or None when it does not exist or is not UTF-8."""
+        if self._frames:
+            self._frames[-1].add((CONTENT, relative))
         if relative not in self._text and relative in self._overlay:
             try:
                 self._text[relative] = self._overlay[relative].decode("utf-8")
@@ -155,18 +363,25 @@ class RepoView:
             try:
                 if relative in self.refused:
                     raise RefusedRead(relative, self.refused[relative])
-                self._text[relative] = self._reader.read_text(relative)
+                data = self._reader.read_bytes(relative)
+                self._read_tokens[relative] = content_token(data)  # what the checks saw, even if it changes now
+                self._text[relative] = data.decode("utf-8")
             except RefusedRead as refused:
                 self.refused[relative] = refused.reason
+                self._read_tokens[relative] = "R" + refused.reason
                 self._text[relative] = None
-            except (OSError, UnicodeDecodeError):
+            except OSError as error:
+                self._read_tokens[relative] = f"E{error.errno}"
+                self._text[relative] = None
+            except UnicodeDecodeError:
                 self._text[relative] = None
         if self.refused and relative in self.refused:
             self._note(relative)
         return self._text[relative]
 
     def glob(self, pattern: str) -> list[str]:
-        return [f for f in self.files if fnmatch.fnmatchcase(f, pattern)]
+        self._ask(GLOB, pattern)
+        return [f for f in self._all_files if fnmatch.fnmatchcase(f, pattern)]
 
     # --- parsed artefacts (each parsed once; None when the file is missing or not UTF-8) -------------------
     # Kinds whose parsed form depends on the text alone and which no check changes: files with the same text share
@@ -177,6 +392,8 @@ class RepoView:
 
     def _parsed(self, kind: str, relative: str, parse: Callable[[str], _T]) -> _T | None:
         key = (kind, relative)
+        if self._frames:
+            self._frames[-1].add((CONTENT, relative))
         if self.refused and relative in self.refused:
             self._note(relative)
         if key not in self._parsed_cache:
@@ -225,8 +442,11 @@ class RepoView:
             return None
         root = (within if within is not None else relative.rpartition("/")[0]).strip("/")
         references = openapi_parser.References(relative, root, lambda target: self._reference(target, root))
-        return self._parsed(
-            f"openapi {root}", relative, lambda _text: openapi_parser.validate_openapi(document, references)
+        return self.memo(
+            ("openapi", root, relative),
+            lambda: self._parsed(
+                f"openapi {root}", relative, lambda _text: openapi_parser.validate_openapi(document, references)
+            ),
         )
 
     def openapi_structure(self, relative: str, within: str | None = None) -> openapi_parser.ParsedOpenApi | None:
@@ -237,8 +457,13 @@ class RepoView:
             return None
         root = (within if within is not None else relative.rpartition("/")[0]).strip("/")
         references = openapi_parser.References(relative, root, lambda target: self._reference(target, root))
-        return self._parsed(
-            f"openapi structure {root}", relative, lambda _text: openapi_parser.with_references(document, references)
+        return self.memo(
+            ("openapi structure", root, relative),
+            lambda: self._parsed(
+                f"openapi structure {root}",
+                relative,
+                lambda _text: openapi_parser.with_references(document, references),
+            ),
         )
 
     def _reference(self, relative: str, within: str) -> manifest_parser.ParsedYaml | None:
@@ -278,8 +503,18 @@ class RepoView:
 
         squawk lints each file on its own, and starting it costs more than linting, so the first call lints every
         service migration of the repo in one run and later calls read the findings it remembered."""
-        with self._squawk_lock:
-            return self._squawk_locked(relatives)
+        for relative in relatives:  # squawk's verdict on a file is a function of its content (see `_squawk_locked`)
+            self._ask(CONTENT, relative)
+        frames, self._frames = self._frames, []  # the first run lints every migration: not this check's reads
+        try:
+            with self._squawk_lock:
+                return self._squawk_locked(relatives)
+        except RuntimeError:
+            self._frames = frames
+            self.volatile()  # squawk missing, crashed or timed out: decided again next run
+            raise
+        finally:
+            self._frames = frames
 
     def lint_ahead(self) -> None:
         """Start squawk's first run (every service migration) on a thread, so that it lints while the checks
@@ -353,21 +588,25 @@ class RepoView:
     def _service_migrations(self) -> list[str]:
         """`services/<name>/migrations/*.sql`: what `squawk` lints in its first run."""
         found: list[str] = []
-        for name in self.service_names:
+        for name in self._service_names:
             folder = f"{platform.service_dir(name)}/{platform.SERVICE_MIGRATIONS_DIR}"
-            found += [p for p in self.files_under(folder) if p.endswith(".sql") and "/" not in p[len(folder) + 1 :]]
+            below = self._files_by_folder.get(folder, ())
+            found += [p for p in below if p.endswith(".sql") and "/" not in p[len(folder) + 1 :]]
         return found
 
     def is_file(self, relative: str) -> bool:
+        self._ask(CONTENT if relative in self._file_set else IS_FILE, relative)  # a listed file: its content says
         return relative in self._overlay or (self.root / relative).is_file()
 
     def is_dir(self, relative: str) -> bool:
         """A folder on disk, or one the overlay puts files into."""
+        self._ask(IS_DIR, relative)
         prefix = relative.rstrip("/") + "/"
         return (self.root / relative).is_dir() or any(path.startswith(prefix) for path in self._overlay)
 
     def size(self, relative: str) -> int | None:
         """The file's size in bytes (the overlay's when it has one), or None when it does not exist."""
+        self._ask(CONTENT if relative in self._file_set else SIZE, relative)  # a listed file's content sets its size
         if relative in self._overlay:
             return len(self._overlay[relative])
         try:
@@ -383,15 +622,21 @@ class RepoView:
             return [Subject(Kind.SERVICE, name, f"{platform.SERVICES_DIR}/{name}") for name in self.service_names]
         from scaffold.verify import subjects as other_subjects  # imports this module: import here, not at the top
 
-        return other_subjects.subjects(self, kind)  # events, jobs, integrations, endpoints
+        # events, jobs, integrations, endpoints: listed once per kind (the plan asks for each check)
+        return list(self.memo(("subjects", kind), lambda: other_subjects.subjects(self, kind)))
+
+    @property
+    def service_names(self) -> list[str]:
+        self._ask(SERVICES, "")
+        return self._service_names
 
     @cached_property
-    def service_names(self) -> list[str]:
+    def _service_names(self) -> list[str]:
         prefix = f"{platform.SERVICES_DIR}/"
         return sorted(
             {
                 path[len(prefix) :].split("/")[0]
-                for path in self.files
+                for path in self._all_files
                 if path.startswith(prefix) and path.count("/") == 2 and path.endswith(f"/{platform.SERVICE_MANIFEST}")
             }
             - {"jobs"}

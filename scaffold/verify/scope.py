@@ -76,10 +76,11 @@ def catalogue_fingerprint() -> str:
 # Service, endpoint and event checks that read other services' files (each is a reason to re-decide it for every
 # subject of its kind when any service changes): SVC-AUTH-01 (who calls the service) and SVC-SDK-04 (who consumes
 # its SDK) look for imports of the service's SDK in every TypeScript file of the repo; EVT-04 and EVT-05 look for the
-# event's publishers and subscribers in every service. tests/verify/test_scope.py runs every such check with its
-# reads recorded and fails when another one reads a second service's files, so this list cannot silently fall
-# behind the checks.
-CROSS_SERVICE_CHECKS = frozenset({"SVC-AUTH-01", "SVC-SDK-04", "EVT-04", "EVT-05"})
+# event's publishers and subscribers in every service; EVT-06 (the event page) lists every service's events and
+# EVT-07 every service's third-party endpoints. tests/verify/test_scope.py runs every such check with its reads
+# recorded (the view's own record, shared facts included) and fails when another one reads a second service's
+# files, so this list cannot silently fall behind the checks.
+CROSS_SERVICE_CHECKS = frozenset({"SVC-AUTH-01", "SVC-SDK-04", "EVT-04", "EVT-05", "EVT-06", "EVT-07"})
 # Paths below the root that no verdict reads: scaffold's own lock and journal.
 _NOT_INPUTS = ("REPO_LOCK", "APPLY_JOURNAL")
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from weakref import WeakKeyDictionary
 
 from scaffold import platform
 from scaffold.parsers import openapi as openapi_parser
@@ -92,8 +91,8 @@ def integration_subjects(repo: RepoView) -> list[Subject]:
     markers = {platform.INTEGRATION_ANSWERS, platform.INTEGRATION_MANIFEST}
     names = {
         parts[1]
-        for parts in (path.split("/") for path in repo.files)
-        if len(parts) == 3 and parts[0] == platform.INTEGRATIONS_DIR and parts[2] in markers
+        for parts in (path.split("/") for path in repo.files_under(platform.INTEGRATIONS_DIR))
+        if len(parts) == 3 and parts[2] in markers
     }
     return [Subject(Kind.INTEGRATION, name, f"{platform.INTEGRATIONS_DIR}/{name}") for name in sorted(names)]
 
@@ -116,13 +115,12 @@ class Endpoint:
         )
 
 
-_ENDPOINTS: WeakKeyDictionary[RepoView, list[Endpoint]] = WeakKeyDictionary()
-
-
 def endpoints(repo: RepoView) -> list[Endpoint]:
     """Every third-party operation of every service, in service and document order (computed once per RepoView)."""
-    if repo in _ENDPOINTS:
-        return _ENDPOINTS[repo]
+    return repo.memo("endpoints", lambda: _endpoints(repo))
+
+
+def _endpoints(repo: RepoView) -> list[Endpoint]:
     found: list[Endpoint] = []
     for service in repo.service_names:
         openapi_file = repo.service_openapi(service)
@@ -138,7 +136,6 @@ def endpoints(repo: RepoView) -> list[Endpoint]:
             raw = item.get(operation.method) if isinstance(item, Mapping) else None
             if isinstance(raw, Mapping) and raw.get(platform.AUDIENCE_KEY) == platform.THIRD_PARTY_AUDIENCE:
                 found.append(Endpoint(service, openapi_file, operation, raw, spec.data))
-    _ENDPOINTS[repo] = found
     return found
 
 

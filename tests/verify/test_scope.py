@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,7 +14,6 @@ import pytest
 from scaffold import platform as layout
 from scaffold.checks import catalogue
 from scaffold.cli import main
-from scaffold.parsers.sql import SquawkFinding
 from scaffold.verify.model import Kind
 from scaffold.verify.repo import RepoView
 from scaffold.verify.scope import CROSS_SERVICE_CHECKS
@@ -44,55 +43,6 @@ def repo(pristine: Path, tmp_path: Path) -> Path:
 
 
 # --- which checks read another service's files --------------------------------------------------------------
-class RecordingView(RepoView):
-    """A RepoView that notes every path a check asks about or reads (from `recording` on)."""
-
-    recording: set[str] | None = None
-
-    def _note(self, relative: str) -> None:
-        if self.recording is not None:
-            self.recording.add(relative)
-
-    def read_text(self, relative: str) -> str | None:
-        self._note(relative)
-        return super().read_text(relative)
-
-    def has_file(self, relative: str) -> bool:
-        self._note(relative)
-        return super().has_file(relative)
-
-    def files_under(self, folder: str) -> list[str]:
-        self._note(folder.strip("/") + "/")
-        return super().files_under(folder)
-
-    def exists(self, relative: str) -> bool:
-        self._note(relative)
-        return super().exists(relative)
-
-    def is_file(self, relative: str) -> bool:
-        self._note(relative)
-        return super().is_file(relative)
-
-    def is_dir(self, relative: str) -> bool:
-        self._note(relative)
-        return super().is_dir(relative)
-
-    def squawk(self, relatives: Sequence[str]) -> list[SquawkFinding]:
-        """squawk lints each file on its own; its first run lints every service's migrations at once, which is a
-        batch, not a read of them for this subject: only `relatives` are noted."""
-        for relative in relatives:
-            self._note(relative)
-        recording, self.recording = self.recording, None
-        try:
-            return super().squawk(relatives)
-        finally:
-            self.recording = recording
-
-    def size(self, relative: str) -> int | None:
-        self._note(relative)
-        return super().size(relative)
-
-
 def _other_services(paths: set[str], home: str) -> set[str]:
     found = set()
     for path in paths:
@@ -113,14 +63,14 @@ def test_only_the_listed_checks_read_another_services_files(pristine: Path) -> N
             continue
         listing = RepoView(pristine)
         for subject in [s for s in listing.subjects(check.kind) if home_service(listing, s) is not None]:
-            view = RecordingView(pristine)
+            view = RepoView(pristine)
             for kind in Kind:  # listing the subjects is the plan's work, done before any check runs
                 view.subjects(kind)
-            view.recording = set()
-            list(check.run(view, subject))
+            with view.recording() as reads:  # what the check asks for (the view's own record: verify/results.py)
+                list(check.run(view, subject))
             home = home_service(view, subject)
             assert home is not None
-            elsewhere = _other_services(view.recording, home)
+            elsewhere = _other_services(view.paths_read(reads), home)
             if elsewhere:
                 crossing.setdefault(check.id, set()).update(elsewhere)
     unlisted = {check: sorted(paths)[:3] for check, paths in crossing.items() if check not in CROSS_SERVICE_CHECKS}
