@@ -266,6 +266,7 @@ def _decide(
         results.keep(subject.label, check.id, *outcome)
         decided[where[check_index][subject_index]] = outcome
     results.save(repo, complete=complete)
+    results.close()
     return decided
 
 

@@ -66,6 +66,7 @@ class ResultStore:
         self._reads: dict[tuple[str, str], frozenset[Input]] = {}  # (label, check) → what the pair read
         self._now: dict[tuple[str, str], str | None] = {}  # (kind, argument) → its token now
         self._groups_checked: dict[str, bool] = {}
+        self._folder_descriptor: int | None = None  # see `_reading_folder`
         self.reused = 0
         self.decided: list[tuple[str, str]] = []  # (subject label, check ID) of every pair decided this run
         self._live: set[str] = set()  # entry and group files this run found holding or wrote (see `save`)
@@ -184,12 +185,12 @@ class ResultStore:
 
     def _read(self, name: str) -> bytes | None:
         """The entry's bytes: a regular file directly in the results folder, reached without following a link."""
-        from scaffold.errors import ScaffoldError
-
+        folder = self._reading_folder()
+        if folder is None:
+            return None
         try:
-            with _folder(self.root, create=False) as folder:
-                descriptor = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC, dir_fd=folder)
-        except (OSError, ScaffoldError):  # no folder, a link on the way (repofs.paths.UnsafePath), no entry
+            descriptor = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC, dir_fd=folder)
+        except OSError:
             return None
         try:
             info = os.fstat(descriptor)
@@ -201,6 +202,24 @@ class ResultStore:
             return None
         finally:
             os.close(descriptor)
+
+    def _reading_folder(self) -> int | None:
+        """A descriptor of the results folder, opened once (without following a link on the way); None when there
+        is none to read."""
+        from scaffold.errors import ScaffoldError
+
+        if self._folder_descriptor is None:
+            try:
+                with _folder(self.root, create=False) as folder:
+                    self._folder_descriptor = os.dup(folder)
+            except (OSError, ScaffoldError):  # no folder, a link on the way (repofs.paths.UnsafePath)
+                self._folder_descriptor = -1
+        return None if self._folder_descriptor < 0 else self._folder_descriptor
+
+    def close(self) -> None:
+        if self._folder_descriptor is not None and self._folder_descriptor >= 0:
+            os.close(self._folder_descriptor)
+        self._folder_descriptor = None
 
     # --- writing -------------------------------------------------------------------------------------------
     def keep(self, label: str, check_id: str, findings: list[Finding], reads: frozenset[Input]) -> None:
@@ -324,9 +343,13 @@ def _finding(check_id: str, value: object) -> Finding:
     if type(value) is not list or len(value) != 6 or value[0] not in _STATUSES:
         raise ValueError("not a finding")
     status, message, file, line, fix, subject = value
-    if not isinstance(message, str) or not all(v is None or isinstance(v, str) for v in (file, fix, subject)):
-        raise ValueError("not a finding")
-    if line is not None and (not isinstance(line, int) or isinstance(line, bool)):
+    if (
+        type(message) is not str
+        or (file is not None and type(file) is not str)
+        or (fix is not None and type(fix) is not str)
+        or (subject is not None and type(subject) is not str)
+        or (line is not None and type(line) is not int)
+    ):
         raise ValueError("not a finding")
     return Finding(check_id, _STATUSES[status], message, file=file, line=line, fix=fix, subject=subject)
 
