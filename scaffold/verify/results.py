@@ -138,11 +138,14 @@ class ResultStore:
         kind, argument, token = row
         if kind == GROUP:
             return self._group_holds(repo, argument)
-        if kind == FACT:  # the file unchanged, or derived again to the same fact
+        if kind == FACT:  # the file unchanged, or read both times and derived again to the same fact
             file_token, _, digest = token.partition("|")
-            if self._token(repo, CONTENT, argument.partition("\0")[2]) == file_token:
+            current = self._token(repo, CONTENT, argument.partition("\0")[2])
+            if current == file_token:
                 return True
-            return digest != "" and repo.fact_digest(argument) == digest
+            # a file refused or missing either time: the check that derived the fact also reported the refusal
+            read_both_times = file_token.startswith("F") and current is not None and current.startswith("F")
+            return read_both_times and digest != "" and repo.fact_digest(argument) == digest
         return self._token(repo, kind, argument) == token
 
     def _token(self, repo: RepoView, kind: str, argument: str) -> str | None:

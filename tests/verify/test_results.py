@@ -162,6 +162,8 @@ EDITS = {
     ),
     "the OpenAPI document": _replace("services/billing/openapi.yaml", "paths:", "paths:\n  /x: {}"),
     "the catalog": _append(layout.CATALOG, "\n# a comment\n"),
+    # past the read cap: refused when read, and the check that derives its SDK imports reports that
+    "a file grown past the read cap": _append("services/orders/src/app.ts", "//" + "x" * (4 << 20) + "\n"),
     "sst.config.ts": _append("sst.config.ts", "\n// a comment\n"),
 }
 
