@@ -192,6 +192,47 @@ def _stored_paths(store: ResultStore, label: str, check_id: str) -> set[str]:
     return {entry.rows[i][1] for i in indexes if entry.rows[i][0] in (CONTENT, IS_FILE, SIZE)}
 
 
+def test_a_run_of_random_edits_never_leaves_a_stale_result(repo: Path) -> None:
+    """Twenty edits in a row, each to a file picked at random (a fixed seed) — a line dropped, a line doubled, a
+    word swapped for another file's, the file emptied or deleted —, each followed by a run that reuses what it can:
+    every report is the cold run's."""
+    import random
+
+    chooser = random.Random(12)
+    files = sorted(
+        path.relative_to(repo).as_posix()
+        for path in repo.rglob("*")
+        if path.is_file()
+        and ".scaffold/cache" not in path.as_posix()
+        and path.suffix in (".ts", ".yaml", ".sql", ".md", ".json")
+    )
+    _cached(repo)
+    for _ in range(20):
+        relative = chooser.choice(files)
+        target = repo / relative
+        if not target.exists():
+            continue
+        lines = target.read_text(encoding="utf-8").splitlines(keepends=True)
+        how = chooser.choice(["drop", "double", "swap", "empty", "delete"])
+        if how == "delete":
+            target.unlink()
+        elif how == "empty" or not lines:
+            target.write_text("", encoding="utf-8")
+        else:
+            at = chooser.randrange(len(lines))
+            if how == "drop":
+                del lines[at]
+            elif how == "double":
+                lines.insert(at, lines[at])
+            elif lines[at].split():  # swap: the line's first word for a word of another file
+                donors = [f for f in files if (repo / f).is_file()]
+                words = (repo / chooser.choice(donors)).read_text(encoding="utf-8").split() or ["x"]
+                lines[at] = lines[at].replace(lines[at].split()[0], chooser.choice(words), 1)
+            target.write_text("".join(lines), encoding="utf-8")
+        report, _ = _cached(repo)
+        assert report == _cold(repo), f"stale after {how} of {relative}"
+
+
 def test_a_comment_in_a_handler_decides_that_service_alone(repo: Path) -> None:
     """The checks that look for SDK importers or event publishers across every service read a fact derived from
     each file (its imports, its enqueues): a comment leaves the fact, so the other services' pairs hold. (The job
