@@ -54,15 +54,15 @@ def _sdk_imports(repo: RepoView) -> dict[str, list[SdkImport]]:
     for path in repo.files:
         if not path.endswith(_TS_SUFFIXES) or path.endswith(".d.ts"):
             continue
-        for declaration in repo.fact(_FILE_SDK_IMPORTS, path):
+        for declaration in repo.fact(FILE_SDK_IMPORTS, path):
             found.setdefault(declaration.module, []).append(SdkImport(path, declaration.line, declaration))
     return found
 
 
-_FILE_SDK_IMPORTS = "sdk imports"
+FILE_SDK_IMPORTS = "sdk imports"
 
 
-@derives(_FILE_SDK_IMPORTS)
+@derives(FILE_SDK_IMPORTS)
 def _file_sdk_imports(repo: RepoView, path: str) -> tuple[ts.Import, ...]:
     """One file's imports of SDK packages."""
     text = repo.read_text(path)

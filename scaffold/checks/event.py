@@ -412,15 +412,15 @@ def _enqueued_events(repo: RepoView) -> dict[str, dict[str, tuple[str, int]]]:
     index: dict[str, dict[str, tuple[str, int]]] = {}
     for service in repo.service_names:
         for path in code_files(repo, f"{platform.service_dir(service)}/src"):
-            for event, line in repo.fact(_FILE_ENQUEUES, path):
+            for event, line in repo.fact(FILE_ENQUEUES, path):
                 index.setdefault(event, {}).setdefault(service, (path, line))
     return index
 
 
-_FILE_ENQUEUES = "enqueued events"
+FILE_ENQUEUES = "enqueued events"
 
 
-@derives(_FILE_ENQUEUES)
+@derives(FILE_ENQUEUES)
 def _file_enqueues(repo: RepoView, path: str) -> tuple[tuple[str, int], ...]:
     """The events one file enqueues (literal names), with lines."""
     if platform.KIT_ENQUEUE not in (repo.read_text(path) or ""):

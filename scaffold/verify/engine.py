@@ -337,8 +337,12 @@ def _run_plan(plan: Plan, repo: RepoView, now: datetime | None) -> Decided:
     """Every (check, subject) pair's findings. With 2+ cores, a large repo and `fork` available, a forked copy of
     this process (sharing the plan and what is cached so far) and this one take units (see `_units`) in turn; the
     findings come back pickled and are put in the plan's order by the caller, so the report is the same either way."""
-    if any(check.id.startswith(_SQUAWK_READERS) and subjects for check, subjects in plan):
-        repo.lint_ahead()
+    migration_subjects = [s for check, subjects in plan if check.id.startswith(_SQUAWK_READERS) for s in subjects]
+    if migration_subjects:
+        # the services whose migrations the plan's checks read (a partial run decides few of them)
+        services = {s.name for s in migration_subjects if s.kind is Kind.SERVICE}
+        beyond = any(s.kind is not Kind.SERVICE for s in migration_subjects)
+        repo.lint_ahead(None if beyond or len(services) == len(repo.service_names) else sorted(services))
     processes = min(os.cpu_count() or 1, 2)
     if processes < 2 or "fork" not in multiprocessing.get_all_start_methods():
         return _run_all(plan, repo)

@@ -516,17 +516,20 @@ class RepoView:
         finally:
             self._frames = frames
 
-    def lint_ahead(self) -> None:
-        """Start squawk's first run (every service migration) on a thread, so that it lints while the checks
-        that come before the migration checks run; `squawk` waits for it. If it fails, `squawk` raises
-        the same error."""
-        if self._linting_ahead is not None or not self._service_migrations:
+    def lint_ahead(self, services: Sequence[str] | None = None) -> None:
+        """Start squawk's first run (every service migration, or those of `services` when the run decides only
+        theirs) on a thread, so that it lints while the checks that come before the migration checks run;
+        `squawk` waits for it. If it fails, `squawk` raises the same error."""
+        if services is not None:
+            folders = tuple(f"{platform.service_dir(name)}/" for name in services)
+            self._lint_batch = [path for path in self._service_migrations if path.startswith(folders)]
+        if self._linting_ahead is not None or not self._lint_batch:
             return
 
         def lint() -> None:
             # squawk missing or unreadable: the checks' own call raises it again, where it is reported
             with contextlib.suppress(RuntimeError):
-                self.squawk(self._service_migrations)
+                self.squawk(self._lint_batch)
 
         self._linting_ahead = threading.Thread(target=lint, name="squawk", daemon=True)
         self._linting_ahead.start()
@@ -542,7 +545,7 @@ class RepoView:
             # a squawk that timed out or crashed once would again: each check reports it without waiting again
             raise RuntimeError(str(self._squawk_failure))
         if unlinted:
-            batch = [*unlinted, *(m for m in self._service_migrations if m not in self._squawked and m not in unlinted)]
+            batch = [*unlinted, *(m for m in self._lint_batch if m not in self._squawked and m not in unlinted)]
             with tempfile.TemporaryDirectory() as staging:
                 files: dict[str, str] = {}
                 for index, relative in enumerate(batch):
@@ -583,6 +586,11 @@ class RepoView:
                 return migration.readline().startswith(platform.NO_TRANSACTION_MARKER)
         except (OSError, UnicodeDecodeError):
             return False
+
+    @cached_property
+    def _lint_batch(self) -> list[str]:
+        """What squawk's first run lints: every service's migrations, unless `lint_ahead` was told fewer."""
+        return self._service_migrations
 
     @cached_property
     def _service_migrations(self) -> list[str]:

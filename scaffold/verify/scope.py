@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
+from scaffold import platform
 from scaffold.errors import ScaffoldError
 from scaffold.verify.model import Check, Kind
 from scaffold.verify.repo import RepoView, Subject
@@ -81,6 +82,15 @@ def catalogue_fingerprint() -> str:
 # recorded (the view's own record, shared facts included) and fails when another one reads a second service's
 # files, so this list cannot silently fall behind the checks.
 CROSS_SERVICE_CHECKS = frozenset({"SVC-AUTH-01", "SVC-SDK-04", "EVT-04", "EVT-05", "EVT-06", "EVT-07"})
+# What ties a subject of another service to a change, per cross-service check (see `ChangedSince.decides`): the
+# service's SDK imported by a changed file (before or after the change), or the event listed, subscribed to or
+# enqueued by a changed service (before or after); for the event page and the user-facing check, also any manifest or
+# OpenAPI document of a changed service (they list every service's events and endpoints).
+_SDK_READERS = frozenset({"SVC-AUTH-01", "SVC-SDK-04"})
+_EVENT_READERS = frozenset({"EVT-04", "EVT-05", "EVT-06", "EVT-07"})
+_LISTING_READERS = frozenset({"EVT-06", "EVT-07"})
+# A change of more files than this is not read twice (now and at REF) to narrow the cross-service checks down.
+_MOST_FILES_COMPARED = 200
 # Paths below the root that no verdict reads: scaffold's own lock and journal.
 _NOT_INPUTS = ("REPO_LOCK", "APPLY_JOURNAL")
 
@@ -98,6 +108,8 @@ class ChangedSince:
     ref: str
     commit: str
     changed: frozenset[str]
+    before: tuple[tuple[str, str, int], ...] = ()  # (path, blob id, size) at REF of each changed file that was there
+    root: Path | None = None  # where to read those blobs (git cat-file)
 
     @property
     def services(self) -> frozenset[str]:
@@ -141,7 +153,82 @@ class ChangedSince:
         home = home_service(repo, subject)
         if home is None:  # an event of no service's family (platform.heartbeat): any service may publish it
             return bool(services or integrations)
-        return home in services or (bool(services) and check.id in CROSS_SERVICE_CHECKS)
+        if home in services:
+            return True
+        if check.id not in CROSS_SERVICE_CHECKS or not (services or integrations):
+            return False
+        touched = repo.memo(("changed since", self.commit, self.changed), lambda: self._touched(repo))
+        if touched is None:  # too much changed to narrow it down
+            return True
+        sdk_packages, events, manifests = touched
+        if check.id in _SDK_READERS:
+            return platform.sdk_package_name(subject.name) in sdk_packages
+        if check.id in _LISTING_READERS and manifests:
+            return True
+        return check.id in _EVENT_READERS and subject.name in events
+
+    def _touched(self, repo: RepoView) -> tuple[frozenset[str], frozenset[str], bool] | None:
+        """What the changed files tie to other services' subjects, now and at REF: the SDK packages they import, the
+        events their services list, subscribe to or enqueue, and whether a manifest or OpenAPI document changed."""
+        from scaffold.checks._contracts import code_files
+        from scaffold.checks._sdk import FILE_SDK_IMPORTS
+        from scaffold.checks.event import FILE_ENQUEUES
+
+        code = [path for path in self.changed if path.endswith(_TS_SUFFIXES) and not path.endswith(".d.ts")]
+        if len(code) > _MOST_FILES_COMPARED:
+            return None
+        then = self._view_at_ref(repo)
+        if then is None:
+            return None
+        sdk: set[str] = set()
+        events: set[str] = set()
+        for path in code:
+            for view in (repo, then):
+                if view.has_file(path):
+                    sdk.update(declaration.module for declaration in view.fact(FILE_SDK_IMPORTS, path))
+                    events.update(event for event, _line in view.fact(FILE_ENQUEUES, path))
+        for service in self.services:
+            manifest = f"{platform.service_dir(service)}/{platform.SERVICE_MANIFEST}"
+            for view in (repo, then):
+                events.update(_listed_events(view, manifest))
+            for path in code_files(repo, f"{platform.service_dir(service)}/src"):  # what it enqueues now
+                events.update(event for event, _line in repo.fact(FILE_ENQUEUES, path))
+        manifests = any(path.endswith((".yaml", ".yml", ".json")) for path in self.changed)
+        return frozenset(sdk), frozenset(events), manifests
+
+    def _view_at_ref(self, repo: RepoView) -> RepoView | None:
+        """A view of the changed files as they were at REF (the others as they are), or None when git cannot say."""
+        from scaffold.repofs.read import MAX_FILE_BYTES
+        from scaffold.verify.identity import GitUnavailable, run_git
+
+        if self.root is None:
+            return None
+        old: dict[str, bytes] = {}
+        for path, blob, size in self.before:
+            if size > MAX_FILE_BYTES or not path.endswith((*_TS_SUFFIXES, ".yaml", ".yml")):
+                continue  # the verifier would not read it: no import, event or listing in it
+            try:
+                old[path] = run_git(self.root, "cat-file", "blob", blob).encode("utf-8", "surrogateescape")
+            except GitUnavailable:
+                return None
+        listed = sorted(set(repo.files) | set(old))
+        return RepoView(repo.root, overlay=old, listing=listed)
+
+
+_TS_SUFFIXES = (".ts", ".tsx", ".mts", ".cts")
+
+
+def _listed_events(view: RepoView, manifest: str) -> set[str]:
+    """The events a service.yaml lists as published or subscribed to."""
+    parsed = view.yaml(manifest)
+    data = parsed.data if parsed is not None and parsed.ok else None
+    contracts = data.get("contracts") if isinstance(data, dict) else None
+    found: set[str] = set()
+    for key in ("events_published", "events_subscribed"):
+        listed = contracts.get(key) if isinstance(contracts, dict) else None
+        if isinstance(listed, list):
+            found.update(name for name in listed if isinstance(name, str))
+    return found
 
 
 def changed_since(root: Path, ref: str, listed: Sequence[str]) -> ChangedSince:
@@ -155,21 +242,21 @@ def changed_since(root: Path, ref: str, listed: Sequence[str]) -> ChangedSince:
         raise ScaffoldError(f"--changed-since {ref!r}: not a commit")
     try:
         commit = run_git(root, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}").strip()
-        tree = run_git(root, "ls-tree", "-r", "-z", commit)
+        tree = run_git(root, "ls-tree", "-r", "-l", "-z", commit)
     except GitUnavailable as error:
         raise ScaffoldError(f"--changed-since {ref}: {error}") from None
     skipped = {getattr(platform, name) for name in _NOT_INPUTS}
-    committed: dict[str, tuple[str, str]] = {}  # path → (mode, blob id)
+    committed: dict[str, tuple[str, str, int]] = {}  # path → (mode, blob id, size)
     for entry in tree.split("\0"):
         meta, tab, path = entry.partition("\t")
         fields = meta.split()
-        if not tab or len(fields) != 3 or fields[1] != "blob":
+        if not tab or len(fields) != 4 or fields[1] != "blob" or not fields[3].isdigit():
             continue  # a submodule's commit: the verifier does not read into it
         parts = path.split("/")
         ignored = any(part in platform.IGNORED_DIRS for part in parts[:-1])
         if ignored or path.startswith(platform.VERIFY_CACHE_DIR + "/"):
             continue  # not in the listing, not read by any check: neither added nor deleted
-        committed[path] = (fields[0], fields[2])
+        committed[path] = (fields[0], fields[2], int(fields[3]))
     changed = {path for path in committed if path not in skipped} - set(listed)  # deleted since
     added = set(listed) - set(committed)
     if any(_is_service_manifest(path) for path in changed | added):
@@ -181,7 +268,8 @@ def changed_since(root: Path, ref: str, listed: Sequence[str]) -> ChangedSince:
             continue
         if path not in committed or _blob_id(prefix + path, committed[path][0]) != committed[path][1]:
             changed.add(path)
-    return ChangedSince(ref, commit, frozenset(changed))
+    before = tuple(sorted((path, *committed[path][1:]) for path in changed if path in committed))
+    return ChangedSince(ref, commit, frozenset(changed), before, root)
 
 
 def _is_service_manifest(path: str) -> bool:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -128,11 +128,108 @@ def test_an_edit_in_one_service_decides_that_service_and_no_other(
     elsewhere = {"service:billing", "service:shipping", "event:billing.item_created", "event:shipping.item_created"}
     assert not own & elsewhere
     others = {(row[0], row[3]) for row in _rows(document) if row[3] in ("service:billing", "service:shipping")}
-    assert others and {check_id for check_id, _ in others} <= CROSS_SERVICE_CHECKS
+    assert {check_id for check_id, _ in others} <= CROSS_SERVICE_CHECKS
     # what it decides, it decides as the whole run does, in the same order
     pairs = {(row[0], row[3]) for row in _rows(document)}
     assert [row for row in _rows(full) if (row[0], row[3]) in pairs] == _rows(document)
     assert any(row[1] == "fail" and row[4] == "services/orders/src/app.ts" for row in _rows(document))
+
+
+# --- what a change ties to other services' subjects -----------------------------------------------------------
+def _commit(root: Path, message: str) -> None:
+    subprocess.run([*GIT, "add", "-A"], cwd=root, check=True)
+    subprocess.run([*GIT, "commit", "-q", "-m", message], cwd=root, check=True)
+
+
+def _write(path: str, text: str) -> Callable[[Path], None]:
+    def edit(root: Path) -> None:
+        (root / path).write_text(text, encoding="utf-8")
+
+    return edit
+
+
+def _replace(path: str, old: str, new: str) -> Callable[[Path], None]:
+    def edit(root: Path) -> None:
+        text = (root / path).read_text(encoding="utf-8")
+        assert old in text, f"{old!r} not in {path}"
+        (root / path).write_text(text.replace(old, new, 1), encoding="utf-8")
+
+    return edit
+
+
+CALLER = "services/orders/src/billing-client.ts"
+CALLS = 'import { createClient } from "@platform/sdk-billing";\nexport const billing = createClient;\n'
+ENQUEUE = 'name: "orders.item_created"'
+RELAY = "services/orders/src/relay.ts"
+RELAYS = (
+    'import { enqueue } from "@platform/service-kit";\n'
+    "export async function relay(tx: never): Promise<void> {\n"
+    '  await enqueue(tx, { name: "billing.item_created", brandId: "b", payload: {} });\n'
+    "}\n"
+)
+PUBLISHES = "  events_published:\n"
+CROSSING_EDITS = {
+    "a caller stops importing an SDK": _write(CALLER, "export const billing = 1;\n"),
+    "a new caller imports an SDK": _write("services/shipping/src/billing-client.ts", CALLS),
+    "a service subscribes to another's event": _replace(
+        "services/orders/service.yaml", "  events_subscribed:\n", "  events_subscribed:\n    - billing.item_created\n"
+    ),
+    "a service enqueues another's event": _replace(
+        "services/orders/src/routes/items.ts", ENQUEUE, 'name: "billing.item_created"'
+    ),
+    "an OpenAPI document": _replace("services/shipping/openapi.yaml", "paths:", "paths:\n  x: {}"),
+    "a service stops enqueuing another's event": _write(RELAY, "export const relay = 1;\n"),
+    "a service starts listing another's event": _replace(
+        "services/orders/service.yaml", PUBLISHES, f"{PUBLISHES}    - billing.item_created\n"
+    ),
+}
+
+
+def _tie_the_services(root: Path) -> None:
+    """orders imports billing's SDK and enqueues billing's event without listing it (EVT-04 fails); committed."""
+    (root / CALLER).write_text(CALLS, encoding="utf-8")
+    (root / RELAY).write_text(RELAYS, encoding="utf-8")
+    _commit(root, "orders calls billing and relays its event")
+
+
+def _pairs_by(document: dict[str, object]) -> dict[tuple[object, object], list[tuple[object, ...]]]:
+    found: dict[tuple[object, object], list[tuple[object, ...]]] = {}
+    for row in _rows(document):
+        found.setdefault((row[0], row[3]), []).append(row)
+    return found
+
+
+@pytest.mark.parametrize("edit", CROSSING_EDITS.values(), ids=CROSSING_EDITS.keys())
+def test_changed_since_decides_every_pair_whose_verdict_the_change_moves(
+    repo: Path, capsys: pytest.CaptureFixture[str], edit: Callable[[Path], None]
+) -> None:
+    """The cross-service checks are decided for another service's subject only when the change ties to it (an SDK it
+    imports, an event it lists or enqueues, before or after): every (check, subject) whose findings differ between
+    the whole run before and after the change is decided, as the whole run after decides it."""
+    _tie_the_services(repo)
+    before = _pairs_by(_run(repo, capsys))
+    edit(repo)
+    after = _pairs_by(_run(repo, capsys))
+    moved = {pair for pair in before.keys() | after.keys() if before.get(pair) != after.get(pair)}
+    assert moved, "the edit moves no verdict: it tests nothing"
+    partial = _pairs_by(_run(repo, capsys, "--changed-since", "HEAD"))
+    assert moved <= set(partial), sorted(moved - set(partial))
+    assert all(partial[pair] == after[pair] for pair in partial if pair in after)
+
+
+def test_a_change_tied_to_no_other_service_decides_none_of_theirs(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _tie_the_services(repo)
+    (repo / "services/shipping/src/app.ts").write_text("// a comment\n", encoding="utf-8")
+    decided = _subjects(_run(repo, capsys, "--changed-since", "HEAD"))
+    assert "service:shipping" in decided
+    assert not decided & {
+        "service:billing",
+        "service:orders",
+        "event:billing.item_created",
+        "event:orders.item_created",
+    }
 
 
 def test_committed_added_and_deleted_files_count_as_changed(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
