@@ -1,7 +1,8 @@
 """The files `scaffold verify` looks at, listed once: the warm path hashes the listed files' bytes (cache.py) and, on
 a miss, the checks' RepoView takes the same listing instead of walking the tree again.
 
-Skips what the verifier skips (node_modules, .git, build output: `platform.IGNORED_DIRS`, and its own cache).
+Skips what the verifier skips (node_modules, .git, build output: `platform.IGNORED_DIRS`, its own cache, and the
+lock and journal scaffold's commands keep: no verdict reads them, and a fresh clone has neither).
 Order is os.walk's, top down: a folder's files by name, then its subfolders by name. Like os.walk, a symlink to a
 folder is not followed. Imports nothing heavy: the warm path must stay cheap.
 
@@ -41,6 +42,8 @@ def _scan_folder(folder: str, relative: str, listing: Listing, root_prefix: str)
         return
     folders = []
     for entry in entries:  # the d_type scandir read answers these without a system call, but for a symlink's target
+        if relative == _SCAFFOLD_DIR and relative + entry.name in _OWN_FILES:
+            continue
         if entry.is_dir(follow_symlinks=False):
             folders.append(entry)
             continue
@@ -62,6 +65,8 @@ def _scan_folder(folder: str, relative: str, listing: Listing, root_prefix: str)
 
 
 _NAME = attrgetter("name")
+_SCAFFOLD_DIR = platform.REPO_LOCK.rpartition("/")[0] + "/"
+_OWN_FILES = frozenset({platform.REPO_LOCK, platform.APPLY_JOURNAL})
 
 
 def _is_folder(entry: os.DirEntry[str]) -> bool:

@@ -437,3 +437,32 @@ def test_entries_hold_no_absolute_path_of_the_machine(repo: Path) -> None:
     for path in _entries(repo):
         assert str(repo).encode() not in path.read_bytes()
     assert os.environ["XDG_CACHE_HOME"].encode() not in b"".join(p.read_bytes() for p in _entries(repo, "g-"))
+
+
+def test_a_clone_with_the_cache_folder_restored_is_answered_from_the_report_cache(
+    repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """As CI restores `.scaffold/cache` into a fresh checkout on another runner: with the shared key, an unchanged
+    tree is answered by the stored report. The lock scaffold's commands leave beside the cache is not in a clone,
+    and is no input of any verdict."""
+    from scaffold.verify import cli
+
+    monkeypatch.setenv(KEY_ENVIRONMENT_VARIABLE, "the platform's key")
+    (repo / layout.REPO_LOCK).parent.mkdir(parents=True, exist_ok=True)
+    (repo / layout.REPO_LOCK).write_text("")
+    assert main(["verify", str(repo), "--format", "json"]) in (0, 1)
+    stored = capsys.readouterr().out
+    clone = tmp_path / "clone"
+    shutil.copytree(repo, clone, ignore=shutil.ignore_patterns("lock"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "another-runner"))
+    decided: list[int] = []
+    real_decide = cli._decide
+
+    def counting_decide(*args: object, **kwargs: object) -> tuple[str, int]:
+        decided.append(1)
+        return real_decide(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(cli, "_decide", counting_decide)
+    assert main(["verify", str(clone), "--format", "json"]) in (0, 1)
+    assert capsys.readouterr().out == stored
+    assert decided == []
