@@ -272,12 +272,15 @@ class ResultStore:
                 if complete:
                     _remove_all_but(self.root, self._live | set(files))
 
-    def _rows(self, repo: RepoView, reads: frozenset[Input], groups: Groups) -> list[Row] | None:
-        """The pair's inputs with their tokens now (groups by their content digest); None when one never holds."""
+    def _rows(
+        self, repo: RepoView, reads: frozenset[Input], groups: Groups, seen: Sequence[str] = ()
+    ) -> list[Row] | None:
+        """The inputs with their tokens now (a group by its content digest, written once in `groups`); None when
+        one never holds (the clock, a failing tool) or a group names itself (`seen`)."""
         found: list[Row] = []
         for kind, argument in sorted(reads):
             if kind == GROUP:
-                digest = self._group(repo, argument, groups, ())
+                digest = self._group(repo, argument, groups, seen)
                 if digest is None:
                     return None
                 found.append((GROUP, digest, ""))
@@ -294,18 +297,9 @@ class ResultStore:
         members = repo.groups.get(name)
         if members is None or name in seen:
             return None
-        rows: list[Row] = []
-        for kind, argument in sorted(members):
-            if kind == GROUP:
-                digest = self._group(repo, argument, groups, (*seen, name))
-                if digest is None:
-                    return None
-                rows.append((GROUP, digest, ""))
-                continue
-            token = repo.input_token(kind, argument)
-            if token is None:
-                return None
-            rows.append((kind, argument, token))
+        rows = self._rows(repo, members, groups, (*seen, name))
+        if rows is None:
+            return None
         groups[name] = (_group_digest(rows), rows)
         return groups[name][0]
 
