@@ -8,6 +8,7 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
+import signal
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -333,6 +334,15 @@ def _run_forked_units() -> tuple[Decided, dict[str, frozenset[Input]]]:
         return _run_units(plan, units, claimed, repo), repo.groups
 
 
+def _quiet_worker() -> None:
+    """A forked worker ends when its pool is done with it (SIGTERM) and leaves Ctrl-C to the command: it inherited
+    scaffold's handlers, which turn SIGTERM into an exception — a traceback on stderr at the end of every parallel
+    run."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGHUP, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def _run_plan(plan: Plan, repo: RepoView, now: datetime | None) -> Decided:
     """Every (check, subject) pair's findings. With 2+ cores, a large repo and `fork` available, a forked copy of
     this process (sharing the plan and what is cached so far) and this one take units (see `_units`) in turn; the
@@ -358,7 +368,7 @@ def _run_plan(plan: Plan, repo: RepoView, now: datetime | None) -> Decided:
     claimed = context.Value("i", 1)
     _forked_plan = (plan, units, claimed, repo, now)
     try:
-        with context.Pool(processes - 1) as pool:
+        with context.Pool(processes - 1, initializer=_quiet_worker) as pool:
             others = [pool.apply_async(_run_forked_units) for _ in range(processes - 1)]
             decided.update(_run_units(plan, units, claimed, repo))
             for other in others:

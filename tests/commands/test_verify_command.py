@@ -141,8 +141,23 @@ def test_explain_prints_the_doc(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_attest_turns_a_human_item_into_pass(platform: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["attest", "SVC-DEP-09", "--subject", "service:billing", "--by", "Dana Reviewer",
-                 "--note", "prod gate approved", "--repo", str(platform)]) == 0
+    assert (
+        main(
+            [
+                "attest",
+                "SVC-DEP-09",
+                "--subject",
+                "service:billing",
+                "--by",
+                "Dana Reviewer",
+                "--note",
+                "prod gate approved",
+                "--repo",
+                str(platform),
+            ]
+        )
+        == 0
+    )
     capsys.readouterr()
     assert main(["verify", str(platform), "--only", "SVC-DEP-09", "--format", "json"]) == 0
     statuses = {f["status"] for f in _json(capsys)}
@@ -227,3 +242,28 @@ def test_the_console_entry_ends_verify_with_its_status_and_whole_report(platform
         assert any(f["status"] == "fail" and f["file"] == "services/billing/src/app.ts" for f in findings)
     missing = subprocess.run([*command[:4], str(platform / "nope")], capture_output=True, text=True, check=False)
     assert missing.returncode == 2 and missing.stderr.startswith("scaffold: error:")
+
+
+def test_a_run_on_two_processes_ends_without_a_traceback(platform: Path, tmp_path: Path) -> None:
+    """The forked worker of a large run (here: any run, the threshold lowered) is ended by its pool with SIGTERM;
+    it must not answer with the command's own handler, whose exception printed a traceback on stderr (whether the
+    pool's SIGTERM reaches the worker is a race, so the worker also writes down which handler it has)."""
+    import subprocess
+    import sys
+
+    seen = tmp_path / "worker-handler"
+    program = (
+        "import signal, sys; import scaffold.verify.engine as engine; engine.PARALLEL_FROM_SERVICES = 1\n"
+        "real = engine._run_forked_units\n"
+        "def probe():\n"
+        f"    open({str(seen)!r}, 'w').write(str(signal.getsignal(signal.SIGTERM) == signal.SIG_DFL))\n"
+        "    return real()\n"
+        "engine._run_forked_units = probe\n"
+        "from scaffold.cli import main; sys.exit(main(sys.argv[1:]))\n"
+    )
+    command = [sys.executable, "-c", program, "verify", str(platform), "--no-cache", "--format", "json"]
+    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    assert result.returncode in (0, 1), result.stderr
+    assert result.stderr == ""
+    assert json.loads(result.stdout)["findings"]
+    assert seen.read_text() == "True"
