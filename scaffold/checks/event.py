@@ -363,7 +363,7 @@ def event_names_regenerated(repo: RepoView, subject: Subject) -> Iterable[Findin
                 f"{subject.name} is not in EVENT_SCHEMAS (see EVT-02), so EVENT_NAMES cannot list it yet",
             )
         ]
-    expected = render_event_names(list(registry))
+    expected = memo(repo, "event names", lambda: render_event_names(list(registry)))  # one file for all events
     actual = repo.read_text(platform.EVENT_NAMES)
     fix = "run `pnpm --filter @platform/contracts gen` and commit names.generated.ts"
     if actual is None:
@@ -439,7 +439,7 @@ def publishers(repo: RepoView, name: str) -> set[str]:
     """Every service that lists, enqueues, or is named after the family of the event."""
     listed = set(services_listing(repo, name, "contracts", *_PUBLISHED))
     family = family_of(name)
-    return listed | set(code_publishers(repo, name)) | ({family} if family in repo.service_names else set())
+    return listed | set(code_publishers(repo, name)) | ({family} if repo.has_service(family) else set())
 
 
 @check("EVT-04", "Publisher's `service.yaml` `events_published` updated", mode="auto", kind=Kind.EVENT)

@@ -132,7 +132,7 @@ def target_endpoint_is_idempotent(repo: RepoView, subject: Subject) -> Iterable[
                 fix='give the target `{ service, method: "POST", path, urlSecret }` as literals',
             )
         ]
-    if service not in repo.service_names:
+    if not repo.has_service(service):
         return [
             Finding(
                 "JOB-01",
@@ -630,7 +630,7 @@ def cycle_verified_in_dev(repo: RepoView, subject: Subject) -> Iterable[Finding]
             )
         ]
     service = _string(entry, "target", "service")
-    if service not in repo.service_names:
+    if not repo.has_service(service):
         return [
             Finding(
                 "JOB-06",

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 
 from scaffold import platform
 from scaffold.checks import check
+from scaffold.checks._cache import memo
 from scaffold.checks._contracts import needs_evidence, needs_human
 from scaffold.checks._infra import Infra, linked, load_infra, resource_reads
 from scaffold.checks._service import (
@@ -182,6 +183,20 @@ def hostname_needs_human(check_id: str, subject: Subject, stops: dict[str, str])
 
 
 # --- SVC-DEP-02 --------------------------------------------------------------------------------------------
+def _sst_imports(config: ts.ParsedTs) -> dict[str, list[tuple[int, str, bool]]]:
+    """Module stem → (line, module as written, whether in the `services` array) of every `import(...)` of
+    sst.config.ts, in file order: one pass, not one a service (a platform registers thousands)."""
+    found: dict[str, list[tuple[int, str, bool]]] = {}
+    for call in ts.calls(config, "import"):
+        module = call.first_string()
+        if module is None:
+            continue
+        stem = re.sub(r"\.(ts|js|mjs)$", "", posixpath.normpath(module))
+        in_services = ts.declared_name(call.node) == platform.SST_SERVICES_ARRAY
+        found.setdefault(stem, []).append((call.line, module, in_services))
+    return found
+
+
 def registration(repo: RepoView, subject: Subject, check_id: str) -> Finding | tuple[int, str]:
     """(line, text) of the service's `await import("./services/<name>/infra")` in sst.config.ts' `services`
     array, or a fail."""
@@ -197,16 +212,10 @@ def registration(repo: RepoView, subject: Subject, check_id: str) -> Finding | t
         )
     target = platform.service_infra_module(subject.name)
     elsewhere = None
-    for call in ts.calls(config, "import"):
-        module = call.first_string()
-        if module is None:
-            continue
-        stem = re.sub(r"\.(ts|js|mjs)$", "", posixpath.normpath(module))
-        if stem != target:
-            continue
-        if ts.declared_name(call.node) == platform.SST_SERVICES_ARRAY:
-            return call.line, module
-        elsewhere = call.line
+    for line, module, in_services in memo(repo, "sst imports", lambda: _sst_imports(config)).get(target, ()):
+        if in_services:
+            return line, module
+        elsewhere = line
     services = ts.variable_declarator(config, platform.SST_SERVICES_ARRAY)
     services_line = ts.line_of(services) if services is not None else None
     if elsewhere is not None:

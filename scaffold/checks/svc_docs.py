@@ -468,7 +468,7 @@ def _catalog_error_concerns(repo: RepoView, entries: object, path: PathKey, serv
         return True
     entry = entries[path[1]] if path[1] < len(entries) else None
     name = entry.get("name") if isinstance(entry, Mapping) else None
-    return name == service or name not in repo.service_names
+    return name == service or not repo.has_service(name)
 
 
 @check(

@@ -138,6 +138,7 @@ class RepoView:
         self.groups: dict[str, frozenset[Input]] = {}  # a large shared fact's name → its inputs (see `memo`)
         self._read_tokens: dict[str, str] = dict(tokens or {})  # path → content token of the bytes read
         self._facts: dict[str, object] = {}  # "<name>\0<path>" → the fact (see `fact`)
+        self._interned: dict[Input, Input] = {}  # one tuple an input, however many checks record it
 
     # --- what the checks ask: their inputs ------------------------------------------------------------------
     @property
@@ -155,7 +156,8 @@ class RepoView:
 
     def _ask(self, kind: str, argument: str) -> None:
         if self._frames:
-            self._frames[-1].add((kind, argument))
+            key = (kind, argument)
+            self._frames[-1].add(self._interned.setdefault(key, key))
 
     @contextlib.contextmanager
     def recording(self) -> Iterator[set[Input]]:
@@ -353,7 +355,8 @@ class RepoView:
     def read_text(self, relative: str) -> str | None:
         """The file's text, or None when it does not exist or is not UTF-8."""
         if self._frames:
-            self._frames[-1].add((CONTENT, relative))
+            key = (CONTENT, relative)
+            self._frames[-1].add(self._interned.setdefault(key, key))
         if relative not in self._text and relative in self._overlay:
             try:
                 self._text[relative] = self._overlay[relative].decode("utf-8")
@@ -393,7 +396,8 @@ class RepoView:
     def _parsed(self, kind: str, relative: str, parse: Callable[[str], _T]) -> _T | None:
         key = (kind, relative)
         if self._frames:
-            self._frames[-1].add((CONTENT, relative))
+            asked = (CONTENT, relative)
+            self._frames[-1].add(self._interned.setdefault(asked, asked))
         if self.refused and relative in self.refused:
             self._note(relative)
         if key not in self._parsed_cache:
@@ -637,6 +641,16 @@ class RepoView:
     def service_names(self) -> list[str]:
         self._ask(SERVICES, "")
         return self._service_names
+
+    def has_service(self, name: object) -> bool:
+        """Whether `name` is one of `service_names` (a set look-up: asked for every event of a large platform); any
+        value a manifest may hold can be asked about."""
+        self._ask(SERVICES, "")
+        return isinstance(name, str) and name in self._service_set
+
+    @cached_property
+    def _service_set(self) -> frozenset[str]:
+        return frozenset(self._service_names)
 
     @cached_property
     def _service_names(self) -> list[str]:

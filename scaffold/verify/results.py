@@ -26,7 +26,7 @@ import hmac
 import json
 import os
 import stat
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -63,7 +63,7 @@ class ResultStore:
         self._secret = secret
         self._entries: dict[str, _Entry | None] = {}  # subject label → what its file held (None: nothing usable)
         self._decided: dict[str, Pairs] = {}  # label → pairs decided this run and kept
-        self._reads: dict[tuple[str, str], frozenset[Input]] = {}  # (label, check) → what the pair read
+        self._reads: dict[tuple[str, str], tuple[Input, ...]] = {}  # (label, check) → what the pair read
         self._now: dict[tuple[str, str], str | None] = {}  # (kind, argument) → its token now
         self._groups_checked: dict[str, bool] = {}
         self._folder_descriptor: int | None = None  # see `_reading_folder`
@@ -225,13 +225,13 @@ class ResultStore:
         self._folder_descriptor = None
 
     # --- writing -------------------------------------------------------------------------------------------
-    def keep(self, label: str, check_id: str, findings: list[Finding], reads: frozenset[Input]) -> None:
+    def keep(self, label: str, check_id: str, findings: list[Finding], reads: Collection[Input]) -> None:
         """Remember a pair this run decided, to store with `save` (unless it read something volatile)."""
         self.decided.append((label, check_id))
         if (VOLATILE, "") in reads:
             return
         self._decided.setdefault(label, {})[check_id] = findings
-        self._reads[label, check_id] = reads
+        self._reads[label, check_id] = tuple(reads)
 
     def save(self, repo: RepoView, *, complete: bool = False) -> None:
         """Write the entry of every subject a pair was decided for (its other stored pairs that still hold kept),
@@ -273,7 +273,7 @@ class ResultStore:
                     _remove_all_but(self.root, self._live | set(files))
 
     def _rows(
-        self, repo: RepoView, reads: frozenset[Input], groups: Groups, seen: Sequence[str] = ()
+        self, repo: RepoView, reads: Collection[Input], groups: Groups, seen: Sequence[str] = ()
     ) -> list[Row] | None:
         """The inputs with their tokens now (a group by its content digest, written once in `groups`); None when
         one never holds (the clock, a failing tool) or a group names itself (`seen`)."""

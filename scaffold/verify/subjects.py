@@ -163,7 +163,7 @@ def home_service(repo: RepoView, subject: Subject) -> str | None:
         return subject.name.split(":", 1)[0]
     if subject.kind is Kind.EVENT:
         family = subject.name.split(".", 1)[0]
-        return family if family in repo.service_names else None
+        return family if repo.has_service(family) else None
     return None
 
 
