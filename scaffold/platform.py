@@ -89,6 +89,8 @@ DEPLOY_STAGES = ("dev", "staging", "prod")
 SERVICE_SRC_DIR = "src"
 SERVICE_SERVICES_DIR = "src/services"
 SERVICE_EVENTS_DIR = "src/events"
+# The routes' zod validators, rendered from openapi.yaml by scaffold/zod_gen.py (the one source of the API shape)
+SERVICE_API_VALIDATORS = "src/api.generated.ts"
 SERVICE_PUBLISHERS = "src/publishers.ts"  # typed publisher helpers, one per published event (`scaffold new event`)
 SERVICE_JOB_WORK_DIR = "src/jobs"  # one module per job the service runs (`scaffold new job`): its work function
 SERVICE_MIGRATIONS_DIR = "migrations"

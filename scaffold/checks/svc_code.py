@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import posixpath
 import re
 from collections.abc import Iterator, Mapping
 
 from tree_sitter import Node
 
-from scaffold import platform
+from scaffold import platform, zod_gen
 from scaffold.checks import check
+from scaffold.checks._contracts import first_difference
 from scaffold.checks._schemas import manifest_schema
 from scaffold.checks._service import (
     RouteAt,
@@ -36,7 +38,7 @@ from scaffold.parsers import manifests as manifest_parser
 from scaffold.parsers import openapi as openapi_parser
 from scaffold.parsers import sql as sql_parser
 from scaffold.parsers import typescript as ts_parser
-from scaffold.verify.model import Finding, Kind
+from scaffold.verify.model import Finding, Kind, Status
 from scaffold.verify.repo import RepoView, Subject
 
 CONFLICT_MARKER = "<<<<<<<"
@@ -246,19 +248,25 @@ def service_manifest_complete(repo: RepoView, subject: Subject) -> Iterator[Find
     "`openapi.yaml` exists with description + example on every route",
     mode="auto",
     kind=Kind.SERVICE,
-    covers=(platform.SERVICE_OPENAPI,),
+    fixable=True,
+    covers=(platform.SERVICE_OPENAPI, platform.SERVICE_API_VALIDATORS, "src/**"),
 )
 def openapi_documents_every_route(repo: RepoView, subject: Subject) -> Iterator[Finding]:
     """
     What it does: Loads the service's OpenAPI document (`contracts.openapi` in service.yaml, default
     `openapi.yaml`), validates it with openapi-spec-validator, and checks that every operation has a
     `description` and at least one example (on its request body, a parameter or a response, `$ref`s followed).
+    When the service validates requests with the zod schemas rendered from the document (`src/api.generated.ts`
+    is there, or its code imports it), that file must be exactly what scaffold renders from the document now; a
+    document the renderer cannot turn into zod (`oneOf`, a recursive schema, ...) needs a person to compare.
 
     Why it matters: The SDK, the API reference pages and third-party docs are generated from this file; an
-    operation without a description or example ships undocumented.
+    operation without a description or example ships undocumented. Routes that validate with schemas of their
+    own can accept what the document refuses, or refuse what the SDK sends.
 
     How to fix: Add `description:` and an `example:` (or `examples:`) to the operation named in the finding, or fix
-    the validation error at the line given.
+    the validation error at the line given. A stale `src/api.generated.ts`: `scaffold verify --fix` rewrites it
+    (change openapi.yaml, never the generated file).
     """
     path = openapi_path(repo, subject)
     spec = repo.openapi(path, within=subject.path)
@@ -305,7 +313,68 @@ def openapi_documents_every_route(repo: RepoView, subject: Subject) -> Iterator[
                     f"Add an `example:` to {label}'s request body, a parameter or a response.",
                 )
             )
-    yield from findings or [passed("SVC-CODE-03", f"{len(operations)} operations documented with examples", path)]
+    validators = [] if spec.errors else _generated_validators(repo, subject, path, spec)
+    findings += [finding for finding in validators if finding.status is not Status.PASS]
+    summary = f"{len(operations)} operations documented with examples" + "".join(
+        f"; {finding.message}" for finding in validators if finding.status is Status.PASS
+    )
+    yield from findings or [passed("SVC-CODE-03", summary, path)]
+
+
+def imports_generated_validators(repo: RepoView, subject: Subject) -> bool:
+    """Whether any of the service's TypeScript imports src/api.generated(.ts|.js)."""
+    target = subject.join(platform.SERVICE_API_VALIDATORS).removesuffix(".ts")
+    files, _ = sources(repo, subject, "SVC-CODE-03")
+    for file in files:
+        for imported in ts_parser.imports(file.parsed):
+            if imported.module.startswith("."):
+                resolved = posixpath.normpath(posixpath.join(posixpath.dirname(file.path), imported.module))
+                if resolved.removesuffix(".ts").removesuffix(".js") == target:
+                    return True
+    return False
+
+
+def _generated_validators(
+    repo: RepoView, subject: Subject, path: str, spec: openapi_parser.ParsedOpenApi
+) -> list[Finding]:
+    generated = subject.join(platform.SERVICE_API_VALIDATORS)
+    committed = repo.read_text(generated)
+    if committed is None and not imports_generated_validators(repo, subject):
+        return []  # the service validates its own way: nothing rendered from the document to compare
+    try:
+        expected = zod_gen.render(spec.data)
+    except zod_gen.Unsupported as error:
+        return [
+            needs_human(
+                "SVC-CODE-03",
+                f"{path}: {error.reason}, so {generated} cannot be rendered from it to compare: check by hand that "
+                "the routes accept what the document says",
+                path,
+                spec.yaml.line_of(error.where),
+            )
+        ]
+    if committed is None:
+        return [
+            fail(
+                "SVC-CODE-03",
+                generated,
+                None,
+                f"{generated} is missing, and the service's code imports it",
+                "Run `scaffold verify --fix` (it renders the file from openapi.yaml) and commit it.",
+            )
+        ]
+    if committed != expected:
+        line = first_difference(expected, committed)
+        return [
+            fail(
+                "SVC-CODE-03",
+                generated,
+                line,
+                f"{generated} differs from the validators rendered from {path} now (first difference at line {line})",
+                "Change openapi.yaml, never the generated file; `scaffold verify --fix` rewrites it.",
+            )
+        ]
+    return [passed("SVC-CODE-03", f"{generated} matches the validators rendered from it", generated)]
 
 
 def _openapi_error_finding(path: str, error: openapi_parser.SpecError) -> Finding:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from scaffold import platform
+from scaffold import platform, zod_gen
 from scaffold.errors import ScaffoldError
 from scaffold.parsers.manifests import YamlProblem, load_data
 from scaffold.repofs import journal, lock
@@ -124,6 +124,20 @@ def openapi_file(changes: ChangeSet, service: str) -> str:
         return platform.service_openapi(service, manifest)
     except platform.OutsideService as error:
         raise ScaffoldError(str(error)) from None
+
+
+def write_request_validators(changes: ChangeSet, service: str, *, only_if_there: bool = False) -> None:
+    """src/api.generated.ts from the service's openapi.yaml as `changes` would leave it (the routes import it).
+    `only_if_there`: a generator that changed the document but writes no route keeps a service without the file
+    (a hand-written one validating its own way) without it."""
+    if only_if_there and changes.current(f"{platform.service_dir(service)}/{platform.SERVICE_API_VALIDATORS}") is None:
+        return
+    document_file = openapi_file(changes, service)
+    try:
+        text = zod_gen.render(current_mapping(changes, document_file))
+    except zod_gen.Unsupported as error:
+        raise ScaffoldError(f"{document_file}: {error} (the routes' validators are rendered from it)") from None
+    changes.write(f"{platform.service_dir(service)}/{platform.SERVICE_API_VALIDATORS}", text)
 
 
 def finish(changes: ChangeSet, *, dry_run: bool, what: str) -> bool:

@@ -31,6 +31,7 @@ from scaffold.generators.base import (
     openapi_file,
     plan_unless_exists,
     require_valid_manifest,
+    write_request_validators,
     yaml_mapping,
 )
 from scaffold.generators.event_payload import PayloadField
@@ -553,6 +554,7 @@ def _plan_changes(
     )
     _register_route(changes, service_dir, answers)
     _add_operation(changes, answers, names, emission)
+    write_request_validators(changes, answers.service)
     if answers.scope not in known:
         _add_scope(changes, service_dir, answers.scope, answers.scope_description, answers.returns_phi)
     if emission is not None and emission.event == names.created_event:  # other events are user-facing already

@@ -40,6 +40,7 @@ from scaffold.generators.base import (
     openapi_file,
     plan_unless_exists,
     require_valid_manifest,
+    write_request_validators,
 )
 from scaffold.naming import pascal
 from scaffold.parsers import models
@@ -335,6 +336,7 @@ def _add_operation(changes: ChangeSet, answers: JobAnswers) -> None:
         },
     }
     changes.write(path, openapi_edits.add_component_schema(text, path, "JobRun", schema))
+    write_request_validators(changes, answers.target, only_if_there=True)
 
 
 def _definition(answers: JobAnswers) -> str:

@@ -19,7 +19,7 @@ from scaffold.edits import sst_config, yaml_lists
 from scaffold.edits import typescript_registries as ts_edits
 from scaffold.errors import ScaffoldError
 from scaffold.generators import free_text
-from scaffold.generators.base import PlatformSettings, openapi_file
+from scaffold.generators.base import PlatformSettings, openapi_file, write_request_validators
 from scaffold.naming import ServiceNames
 from scaffold.parsers import typescript as ts
 from scaffold.staging import ChangeSet
@@ -340,6 +340,7 @@ def plan_remove_job(settings: PlatformSettings, name: str) -> ChangeSet:
         if last_for_target:
             openapi = openapi_edits.remove_component_schema(openapi, openapi_path, "JobRun")
         changes.write(openapi_path, openapi)
+        write_request_validators(changes, answers.target, only_if_there=True)
     runbook = changes.current(platform.JOBS_RUNBOOK)
     if runbook is not None:
         changes.write(platform.JOBS_RUNBOOK, _without_runbook_section(runbook, name))
@@ -592,6 +593,7 @@ def plan_remove_endpoint(settings: PlatformSettings, name: str) -> ChangeSet:
         changes.write(app_path, app)
     changes.write(openapi_path, openapi_edits.remove_operation(openapi_text, openapi_path, api_path, method))
     _remove_unused_nested_collection(changes, service, api_path, f"{service_dir}/src/routes/{name}.ts")
+    write_request_validators(changes, service, only_if_there=True)
 
     standard = {f"{service}:read", f"{service}:write"}
     for scope in _scopes_of(operation):

@@ -28,6 +28,7 @@ from scaffold.generators.base import (
     openapi_file,
     plan_unless_exists,
     require_valid_manifest,
+    write_request_validators,
     yaml_mapping,
 )
 from scaffold.naming import MAX_SERVICE_NAME, RESOURCE_NAME, SERVICE_NAME, ServiceNames
@@ -130,6 +131,7 @@ def _plan_changes(settings: PlatformSettings, answers: ServiceAnswers) -> Change
     _add_scopes(changes, answers)
     _register_infra(changes, answers.name)
     _add_catalog_entry(changes, answers)
+    write_request_validators(changes, answers.name)
     _write_generated_pages(changes, answers)
     _add_changeset(changes, answers)
     return changes

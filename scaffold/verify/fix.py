@@ -1,7 +1,8 @@
 """`scaffold verify --fix`: regenerate what the repo can derive, as one ChangeSet (shown with --dry-run).
 
 Derived: EVENT_NAMES and event pages (EVT-03, EVT-06), endpoint pages and Connect docs (EP-06, EP-07), service
-and SDK pages (SVC-DOC-03, SVC-SDK-03), the registry entries a service needs (sst.config.ts, SVC-DEP-02;
+and SDK pages (SVC-DOC-03, SVC-SDK-03), the routes' validators in src/api.generated.ts (SVC-CODE-03, where the
+service uses them), the registry entries a service needs (sst.config.ts, SVC-DEP-02;
 the catalog, SVC-DOC-05), and each SDK's schema.ts (SVC-SDK-01) once `pnpm install` has put openapi-typescript in
 the service's node_modules. Each comes from the same function the check compares against. Every other failure
 needs a person: `unfixable` names them, so "nothing to change" never hides a failing item.
@@ -12,13 +13,13 @@ from __future__ import annotations
 import contextlib
 from pathlib import Path
 
-from scaffold import docs_pages, platform, sdk_gen
+from scaffold import docs_pages, platform, sdk_gen, zod_gen
 from scaffold.edits import sst_config, yaml_lists
 from scaffold.errors import ScaffoldError
 from scaffold.parsers.manifests import YamlProblem, load_data
 from scaffold.staging import ChangeSet
-from scaffold.verify.model import Finding, Status
-from scaffold.verify.repo import RepoView
+from scaffold.verify.model import Finding, Kind, Status
+from scaffold.verify.repo import RepoView, Subject
 
 
 def plan_fixes(root: Path) -> ChangeSet:
@@ -30,6 +31,7 @@ def plan_fixes(root: Path) -> ChangeSet:
         _service_pages(changes, repo, service)
         _service_registrations(changes, repo, service)
         _sdk_schema(changes, repo, service)
+        _request_validators(changes, repo, service)
     for derive in (event.derived_files, endpoint.derived_files):
         for path, content in derive(RepoView(root, overlay=changes.overlay())).items():
             changes.write(path, content)
@@ -54,10 +56,30 @@ def unfixable(root: Path, findings: list[Finding], *, applied: bool) -> list[str
         service = (finding.subject or "").removeprefix("service:")
         if finding.check_id == "SVC-SDK-01" and sdk_gen.openapi_typescript(root, service) is None:
             lines.append(f"  {label}: needs openapi-typescript: run `pnpm install`, then `scaffold verify --fix` again")
-        elif applied or finding.check_id not in DERIVED_IDS:
+        elif applied or not _derivable(finding):
             fix = finding.fix or f"see `scaffold explain {finding.check_id}`"
             lines.append(f"  {label}: {finding.message} — fix: {fix}")
     return lines
+
+
+def _derivable(finding: Finding) -> bool:
+    if finding.check_id == "SVC-CODE-03":  # only its verdict on the generated validators is --fix's to mend
+        return (finding.file or "").endswith(f"/{platform.SERVICE_API_VALIDATORS}")
+    return finding.check_id in DERIVED_IDS
+
+
+def _request_validators(changes: ChangeSet, repo: RepoView, service: str) -> None:
+    from scaffold.checks.svc_code import imports_generated_validators
+
+    subject = Subject(Kind.SERVICE, service, platform.service_dir(service))
+    path = subject.join(platform.SERVICE_API_VALIDATORS)
+    if not repo.exists(path) and not imports_generated_validators(repo, subject):
+        return  # the service validates its own way
+    spec = repo.openapi(repo.service_openapi(service), within=subject.path)
+    if spec is None or spec.errors:
+        return  # SVC-CODE-03 reports the document
+    with contextlib.suppress(zod_gen.Unsupported):  # SVC-CODE-03 says what the renderer cannot read
+        changes.write(path, zod_gen.render(spec.data))
 
 
 def _sdk_schema(changes: ChangeSet, repo: RepoView, service: str) -> None:
