@@ -1,7 +1,10 @@
 """Load benchmark (issue 9 point 7): the generated billing service vs a bare Hono route, under autocannon.
 
 Prints, for GET /items and POST /items: p50/p99 latency, requests/s, errors, non-2xx, and generated p99 / bare p99.
-Goal: 0 errors, 0 non-2xx, generated p99 <= 2x bare p99. Loopback (127.0.0.1) only.
+Goal: 0 errors, 0 non-2xx, generated p99 <= 2x bare p99. Loopback (127.0.0.1) only. The bare server also has
+POST /items-same-writes: the generated create's writes (key claim, item, audit row, outbox row, stored response) in
+one transaction without any middleware, so the POST's ratio can be read two ways: against one INSERT, and against
+the same work (what the middleware stack itself adds).
 
     .venv/bin/python bench/bench_service_load.py [--seconds 10] [--connections 10] [--postgres]
 
@@ -42,7 +45,10 @@ import { randomUUID } from "node:crypto";
 
 const db = new PGlite();
 await db.exec(`create table items (id uuid primary key, name text not null, seq bigserial,
-  created_at timestamptz not null default now())`);
+  created_at timestamptz not null default now());
+  create table claims (key text primary key, response text);
+  create table audits (seq bigserial, what text not null, id uuid not null);
+  create table events (seq bigserial, name text not null, payload jsonb not null)`);
 const app = new Hono();
 app.get("/healthz", (c) => c.json({ ok: true }));
 app.get("/items", async (c) => {
@@ -59,6 +65,20 @@ app.post("/items", async (c) => {
     [randomUUID(), body.name]);
   return c.json(rows[0], 201);
 });
+app.post("/items-same-writes", async (c) => {
+  const body = await c.req.json();
+  const key = c.req.header("idempotency-key");
+  const row = await db.transaction(async (tx) => {
+    await tx.query("insert into claims (key) values ($1) on conflict do nothing", [key]);
+    const { rows } = await tx.query("insert into items (id, name) values ($1, $2) returning id, name, created_at",
+      [randomUUID(), body.name]);
+    await tx.query("insert into audits (what, id) values ('item.created', $1)", [rows[0].id]);
+    await tx.query("insert into events (name, payload) values ('item_created', $1)", [JSON.stringify(rows[0])]);
+    await tx.query("update claims set response = $2 where key = $1", [key, JSON.stringify(rows[0])]);
+    return rows[0];
+  });
+  return c.json(row, 201);
+});
 serve({ fetch: app.fetch, hostname: "127.0.0.1", port: Number(process.env.PORT) });
 """
 
@@ -71,7 +91,10 @@ import { randomUUID } from "node:crypto";
 
 const db = new pg.Pool({ connectionString: process.env.DATABASE_URL });
 await db.query(`create table if not exists bare_items (id uuid primary key, name text not null, seq bigserial,
-  created_at timestamptz not null default now())`);
+  created_at timestamptz not null default now());
+  create table if not exists bare_claims (key text primary key, response text);
+  create table if not exists bare_audits (seq bigserial, what text not null, id uuid not null);
+  create table if not exists bare_events (seq bigserial, name text not null, payload jsonb not null)`);
 const app = new Hono();
 app.get("/healthz", (c) => c.json({ ok: true }));
 app.get("/items", async (c) => {
@@ -86,6 +109,30 @@ app.post("/items", async (c) => {
   const { rows } = await db.query("insert into bare_items (id, name) values ($1, $2) returning id, name, created_at",
     [randomUUID(), body.name]);
   return c.json(rows[0], 201);
+});
+// The generated create's writes, in one transaction, without its middleware (JWT, rate limit, zod, the kit's
+// idempotency/audit/outbox helpers): what the stack costs beyond the work itself.
+app.post("/items-same-writes", async (c) => {
+  const body = await c.req.json();
+  const key = c.req.header("idempotency-key");
+  const client = await db.connect();
+  try {
+    await client.query("begin");
+    await client.query("insert into bare_claims (key) values ($1) on conflict do nothing", [key]);
+    const { rows } = await client.query(
+      "insert into bare_items (id, name) values ($1, $2) returning id, name, created_at", [randomUUID(), body.name]);
+    await client.query("insert into bare_audits (what, id) values ('item.created', $1)", [rows[0].id]);
+    await client.query("insert into bare_events (name, payload) values ('item_created', $1)",
+      [JSON.stringify(rows[0])]);
+    await client.query("update bare_claims set response = $2 where key = $1", [key, JSON.stringify(rows[0])]);
+    await client.query("commit");
+    return c.json(rows[0], 201);
+  } catch (error) {
+    await client.query("rollback");
+    throw error;
+  } finally {
+    client.release();
+  }
 });
 serve({ fetch: app.fetch, hostname: "127.0.0.1", port: Number(process.env.PORT) });
 """
@@ -163,14 +210,17 @@ def main() -> None:
         results = _measure(args.seconds, args.connections, database_url)
     engine = "PostgreSQL 15 (pg pools)" if args.postgres else "embedded PGlite each"
     print(f"{args.seconds} s per route, {args.connections} connections, {HOST}, {engine}")
-    print(f"{'route':<18}{'p50 ms':>8}{'p99 ms':>8}{'req/s':>9}{'errors':>8}{'non2xx':>8}")
+    print(f"{'route':<28}{'p50 ms':>8}{'p99 ms':>8}{'req/s':>9}{'errors':>8}{'non2xx':>8}")
     for (side, method), r in results.items():
-        print(f"{side + ' ' + method:<18}{r['p50']:>8}{r['p99']:>8}{r['rps']:>9.0f}{r['errors']:>8}{r['non2xx']:>8}")
+        print(f"{side + ' ' + method:<28}{r['p50']:>8}{r['p99']:>8}{r['rps']:>9.0f}{r['errors']:>8}{r['non2xx']:>8}")
     for method in ("GET", "POST"):
         ratio = results["generated", method]["p99"] / max(results["bare", method]["p99"], 1)
         clean = results["generated", method]["errors"] == 0 and results["generated", method]["non2xx"] == 0
         print(f"{method}: generated p99 / bare p99 = {ratio:.2f} ({'holds' if ratio <= 2 else 'FAILS'} <= 2x); "
               f"0 errors and 0 non-2xx: {'yes' if clean else 'NO'}")
+    stack = results["generated", "POST"]["p99"] / max(results["bare", "POST same writes"]["p99"], 1)
+    print(f"POST: generated p99 / bare p99 with the same writes in one transaction = {stack:.2f} "
+          f"(what the middleware stack adds to the work; {'holds' if stack <= 2 else 'FAILS'} <= 2x)")
 
 
 def _measure(seconds: int, connections: int, database_url: str | None) -> dict[tuple[str, str], dict[str, float]]:
@@ -194,6 +244,10 @@ def _measure(seconds: int, connections: int, database_url: str | None) -> dict[t
                     if method == "GET":  # something to list
                         _drive(scratch, f"{url}/items", "POST", 1, 1)
                     results[side, method] = _drive(scratch, f"{url}/items", method, seconds, connections)
+                if side == "bare":
+                    results["bare", "POST same writes"] = _drive(
+                        scratch, f"{url}/items-same-writes", "POST", seconds, connections
+                    )
             finally:
                 _stop(proc)
     return results
