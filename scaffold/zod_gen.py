@@ -29,6 +29,7 @@ HEADER = (
 SCHEMA_REF = "#/components/schemas/"
 PARAMETER_REF = "#/components/parameters/"
 REQUEST_BODY_REF = "#/components/requestBodies/"
+PATH_ITEM_REF = "#/components/pathItems/"
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 MAX_DEPTH = 32  # nesting of schemas inside one schema; real documents stay under 10
 # Keys that only describe (or are vendor extensions): they never change what a validator accepts.
@@ -164,6 +165,8 @@ def _zod(context: _Context, schema: object, where: Where, depth: int) -> str:
         raise Unsupported(where, f"nested more than {MAX_DEPTH} levels")
     if schema is True or schema == {}:
         return "z.unknown()"
+    if schema is False:
+        return "z.never()"
     if not isinstance(schema, Mapping):
         raise Unsupported(where, "a schema must be an object")
     unknown = sorted(str(key) for key in schema if key not in _KNOWN and not str(key).startswith("x-"))
@@ -197,6 +200,8 @@ def _zod(context: _Context, schema: object, where: Where, depth: int) -> str:
         expression = _string(schema)
     elif kinds in ("integer", "number"):
         expression = _number(context, schema, integer=kinds == "integer")
+    elif kinds == "null":
+        expression = "z.null()"
     elif kinds == "boolean":
         expression = "z.stringbool()" if context.coerce else "z.boolean()"
     elif kinds == "array":
@@ -349,15 +354,15 @@ def _parameter_object(document: Mapping[str, object], parameters: list[tuple[Map
 
 def _request_parts(document: Mapping[str, object]) -> Iterator[tuple[str, list[tuple[str, str]]]]:
     for path, raw_item in _mapping(document.get("paths")).items():
-        item = _mapping(raw_item)
+        # a path item kept elsewhere (`$ref`) holds operations this document alone does not show: refuse, never
+        # render it as a path that takes nothing
+        item, _ = _resolved(document, raw_item, PATH_ITEM_REF, ("paths", str(path)))
+        item = _mapping(item)
         for method in METHODS:
             operation = item.get(method)
             if not isinstance(operation, Mapping):
                 continue
             where: Where = ("paths", str(path), method)
-            operation_id = operation.get("operationId")
-            if not isinstance(operation_id, str) or not operation_id:
-                raise Unsupported(where, "an operation without an operationId cannot be named in `requests`")
             parameters = _parameters(document, item, operation, where)
             parts = []
             for location, part in (("path", "param"), ("query", "query")):
@@ -367,8 +372,12 @@ def _request_parts(document: Mapping[str, object]) -> Iterator[tuple[str, list[t
             body = _json_body(document, operation, where)
             if body is not None:
                 parts.append(("json", body))
-            if parts:
-                yield operation_id, parts
+            if not parts:
+                continue
+            operation_id = operation.get("operationId")
+            if not isinstance(operation_id, str) or not operation_id:
+                raise Unsupported(where, "an operation that takes input needs an operationId to be named in `requests`")
+            yield operation_id, parts
 
 
 def _json_body(document: Mapping[str, object], operation: Mapping[str, object], where: Where) -> str | None:

@@ -53,6 +53,8 @@ def _expression(schema: dict[str, Any]) -> str:
         ({"type": "object"}, "z.record(z.string(), z.unknown())"),
         ({"type": "object", "additionalProperties": {"type": "string"}}, "z.record(z.string(), z.string())"),
         ({"type": "object", "additionalProperties": False}, "z.strictObject({})"),
+        ({"type": "null"}, "z.null()"),
+        ({"type": "object", "properties": {"gone": False}}, "z.object({\n  gone: z.never().optional(),\n})"),
         ({}, "z.unknown()"),
         ({"description": "anything", "example": 3}, "z.unknown()"),
     ],
@@ -154,6 +156,20 @@ def test_request_parts_take_path_item_parameters_overridden_by_the_operations_an
     assert text.endswith(expected), text  # headers are the middleware's (idempotency), getHealth takes nothing
 
 
+def test_path_items_kept_in_components_are_followed_and_operations_that_take_nothing_need_no_name() -> None:
+    document = _document(
+        paths={"/a": {"$ref": "#/components/pathItems/A"}, "/healthz": {"get": {"responses": {}}}},
+    )
+    document["components"]["pathItems"] = {
+        "A": {"post": {"operationId": "makeA", "requestBody": {"content": {"application/json": {"schema": {}}}}}}
+    }
+    assert "  makeA: {\n    json: z.unknown(),\n  }," in zod_gen.render(document)
+    document["paths"]["/b"] = {"$ref": "paths/b.yaml"}
+    with pytest.raises(zod_gen.Unsupported) as raised:
+        zod_gen.render(document)
+    assert raised.value.where == ("paths", "/b") and "not local" in raised.value.reason
+
+
 def test_a_document_without_request_parts_exports_an_empty_requests() -> None:
     assert zod_gen.render(_document()).endswith("export const requests = {} as const;\n")
 
@@ -202,10 +218,10 @@ def test_rendering_is_deterministic() -> None:
         ),
         (
             _document(
-                paths={"/x": {"get": {"parameters": [{"name": "q", "in": "query", "schema": {"type": "array"}}]}}}
+                paths={"/x": {"get": {"parameters": [{"name": "q", "in": "query", "schema": {"type": "string"}}]}}}
             ),
             ("paths", "/x", "get"),
-            "without an operationId",
+            "needs an operationId",
         ),
         (
             _document(
