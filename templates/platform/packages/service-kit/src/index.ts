@@ -1,6 +1,6 @@
 export { audit } from "./audit";
 export { limitBody, MAX_BODY_BYTES } from "./body-limit";
-export { type AuthClaims, authenticate, signToken } from "./auth";
+export { type AuthClaims, authenticate, signToken, VERIFIED_TOKENS_KEPT } from "./auth";
 export { requireBaa, requireScope } from "./authorize";
 export { withCircuitBreaker } from "./circuit-breaker";
 export { type Db, fromPGlite, fromPgPool } from "./db";
