@@ -201,7 +201,7 @@ def test_rendering_is_deterministic() -> None:
         (
             _document({"S": {"$ref": "./other.yaml#/S"}}),
             ("components", "schemas", "S"),
-            "is not a schema of this document",
+            "is not local to this document",
         ),
         (_document({"S": {"$ref": "#/components/schemas/Missing"}}), ("components", "schemas", "S"), "names no schema"),
         (
@@ -269,3 +269,43 @@ def test_nesting_past_the_bound_is_refused_not_recursed_into() -> None:
         schema = {"type": "array", "items": schema}
     with pytest.raises(zod_gen.Unsupported, match="nested more than"):
         zod_gen.render(_document({"Deep": schema}))
+
+
+def test_refs_into_other_files_the_verifier_read_are_rendered_in_place() -> None:
+    document = _document(
+        {"Name": {"type": "string", "minLength": 1}, "Item": {"$ref": "./schemas/item.yaml"}},
+        {"/items": {"$ref": "./paths/items.yaml"}},
+    )
+    referenced = {
+        "svc/schemas/item.yaml": {
+            "type": "object",
+            "required": ["name"],
+            "properties": {
+                "name": {"$ref": "../openapi.yaml#/components/schemas/Name"},
+                "tag": {"$ref": "#/$defs/Tag"},
+            },
+            "$defs": {"Tag": {"type": "string", "maxLength": 3}},
+        },
+        "svc/paths/items.yaml": {
+            "post": {
+                "operationId": "createItem",
+                "parameters": [{"$ref": "../parameters.yaml#/Limit"}],
+                "requestBody": {"content": {"application/json": {"schema": {"$ref": "../schemas/item.yaml"}}}},
+            }
+        },
+        "svc/parameters.yaml": {"Limit": {"name": "limit", "in": "query", "schema": {"type": "integer"}}},
+    }
+    text = zod_gen.render(document, path="svc/openapi.yaml", referenced=referenced)
+    item = "z.object({\n  name: z.string().min(1),\n  tag: z.string().max(3).optional(),\n})"
+    assert f"export const Item = {item};" in text
+    assert "    query: z.object({\n      limit: z.coerce.number().int().optional(),\n    })," in text
+    assert "    json: " + item.replace("\n", "\n    ") + ",\n" in text
+
+
+def test_a_ref_to_a_file_not_read_or_back_to_itself_is_refused() -> None:
+    document = _document({"A": {"$ref": "./a.yaml"}})
+    with pytest.raises(zod_gen.Unsupported, match="names a document the verifier did not read"):
+        zod_gen.render(document, path="svc/openapi.yaml", referenced={})
+    looping = {"svc/a.yaml": {"type": "object", "properties": {"next": {"$ref": "#"}}}}
+    with pytest.raises(zod_gen.Unsupported, match="leads back to itself"):
+        zod_gen.render(document, path="svc/openapi.yaml", referenced=looping)

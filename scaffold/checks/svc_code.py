@@ -342,7 +342,7 @@ def _generated_validators(
     if committed is None and not imports_generated_validators(repo, subject):
         return []  # the service validates its own way: nothing rendered from the document to compare
     try:
-        expected = zod_gen.render(spec.data)
+        expected = zod_gen.render_spec(spec)
     except zod_gen.Unsupported as error:
         return [
             needs_human(

@@ -132,9 +132,15 @@ def write_request_validators(changes: ChangeSet, service: str, *, only_if_there:
     (a hand-written one validating its own way) without it."""
     if only_if_there and changes.current(f"{platform.service_dir(service)}/{platform.SERVICE_API_VALIDATORS}") is None:
         return
+    from scaffold.verify.repo import RepoView
+
     document_file = openapi_file(changes, service)
+    current_mapping(changes, document_file)  # a document that is not YAML is one line and exit 2 here
+    # read as the verifier reads it (relative `$ref`s followed inside the service), so both render the same text
+    view = RepoView(changes.root, overlay=changes.overlay())
+    spec = view.openapi(document_file, within=platform.service_dir(service))
     try:
-        text = zod_gen.render(current_mapping(changes, document_file))
+        text = zod_gen.render_spec(spec) if spec is not None else zod_gen.render({})
     except zod_gen.Unsupported as error:
         raise ScaffoldError(f"{document_file}: {error} (the routes' validators are rendered from it)") from None
     changes.write(f"{platform.service_dir(service)}/{platform.SERVICE_API_VALIDATORS}", text)

@@ -79,7 +79,7 @@ def _request_validators(changes: ChangeSet, repo: RepoView, service: str) -> Non
     if spec is None or spec.errors:
         return  # SVC-CODE-03 reports the document
     with contextlib.suppress(zod_gen.Unsupported):  # SVC-CODE-03 says what the renderer cannot read
-        changes.write(path, zod_gen.render(spec.data))
+        changes.write(path, zod_gen.render_spec(spec))
 
 
 def _sdk_schema(changes: ChangeSet, repo: RepoView, service: str) -> None:

@@ -11,7 +11,9 @@ import pytest
 import yaml
 
 from scaffold import zod_gen
+from scaffold.parsers.openapi import load_openapi
 from tests.corpora.test_openapi_spectral import DOCUMENTS
+from tests.parsers.test_openapi_realworld import _from_disk
 
 CORPUS = Path(__file__).parents[1] / "fixtures" / "corpora" / "openapi"
 
@@ -57,3 +59,19 @@ def test_the_petstore_renders_its_schemas_and_what_each_operation_takes() -> Non
     assert pet in text
     assert "  listPets: {\n    query: z.object({\n      limit: z.coerce.number().int().max(100).optional(),\n" in text
     assert "  showPetById: {\n    param: z.object({\n      petId: z.string(),\n    }),\n  }," in text
+
+
+def test_a_document_split_over_files_is_rendered_from_the_files_the_verifier_read() -> None:
+    """The Redocly starter keeps its path items, parameters and schemas in 40 files: read as the verifier reads it
+    (relative `$ref`s followed below its folder), it renders — or stops at the first thing outside the subset, in
+    whichever file that is; never at a `$ref` it could have followed."""
+    text, references = _from_disk(CORPUS / "redocly-starter", "openapi/openapi.yaml", "openapi")
+    spec = load_openapi(text, references)
+    assert spec.errors == () and spec.referenced
+    try:
+        rendered = zod_gen.render_spec(spec)
+    except zod_gen.Unsupported as refused:
+        assert "did not read" not in refused.reason and "not local" not in refused.reason, refused
+        assert any(word in refused.reason for word in ("`allOf`", "`oneOf`", "`anyOf`", "no `type`", "query")), refused
+    else:
+        assert "export const requests = {\n" in rendered
