@@ -41,6 +41,11 @@ app.post("/widgets", requireScope("widgets:write"), transactional(db), idempoten
   if (name === "") return c.json({ code: "invalid_request" }, 422);
   return c.json({ id: rows[0]?.id, name }, 201);
 });
+app.delete("/widgets/:id", requireScope("widgets:write"), transactional(db), idempotency(), audit(), async (c) => {
+  await c.var.tx.query("DELETE FROM widgets WHERE id = $1 AND brand_id = $2", [c.req.param("id"), c.var.auth.brand_id]);
+  c.set("audit_event_type", "widget.deleted");
+  return c.body(null, 204);
+});
 app.get("/records", requireScope("records:read"), requireBaa(), (c) => c.json([]));
 app.onError((_, c) => problem(c, 500, "internal", "Something went wrong."));
 
@@ -152,6 +157,26 @@ describe("a mutation", () => {
     expect(await replay.json()).toEqual(await first.json());
     expect(await count("widgets")).toBe(1);
     expect(await count("audit_log")).toBe(1);
+  });
+
+  it("stores and replays a response without a body (204) and hands the first caller the handler's own", async () => {
+    const created = (await (await createWidget("doomed", "key-create")).json()) as { id: string };
+    const remove = async () =>
+      app.request(`/widgets/${created.id}`, {
+        method: "DELETE",
+        headers: { Authorization: `Bearer ${await tokenFor(["widgets:write"])}`, "Idempotency-Key": "key-delete" },
+      });
+    const first = await remove();
+    expect([first.status, await first.text(), first.headers.get("Idempotent-Replayed")]).toEqual([204, "", null]);
+    const replay = await remove();
+    expect([replay.status, await replay.text(), replay.headers.get("Idempotent-Replayed")]).toEqual([204, "", "true"]);
+    expect(await count("audit_log")).toBe(2); // the create's and the delete's; the replay wrote none
+  });
+
+  it("hands the first caller the same body and headers the handler answered with", async () => {
+    const first = await createWidget("gear", "key-headers");
+    expect(first.headers.get("Content-Type")).toMatch(/^application\/json/);
+    expect(await first.json()).toMatchObject({ name: "gear" });
   });
 });
 
