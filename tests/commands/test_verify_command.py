@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from scaffold.cli import main
+from tests.decisions import count_decisions
 
 
 @pytest.fixture(scope="module")
@@ -204,16 +205,7 @@ def test_probe_decides_deploy_evidence_against_a_live_server(
 def test_warm_run_reuses_the_report_until_a_file_changes(
     platform: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from scaffold.verify import cli
-
-    decided: list[int] = []
-    real_decide = cli._decide
-
-    def counting_decide(*args: object, **kwargs: object) -> tuple[str, int]:
-        decided.append(1)
-        return real_decide(*args, **kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(cli, "_decide", counting_decide)
+    decided = count_decisions(monkeypatch)
     argv = ["verify", str(platform), "--format", "json", "--only", "SVC-CODE-04"]
     assert main(argv) == 0
     first = capsys.readouterr().out

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from scaffold.cli import main
+from tests.decisions import count_decisions
 
 ROUTES = "services/billing/src/routes/items.ts"
 SCOPE_CALL = 'requireScope("billing:read"), '
@@ -36,17 +37,7 @@ def platform(pristine: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
 @pytest.fixture
 def decided(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """One entry per full (cold) run of the checks; a warm run adds none."""
-    from scaffold.verify import cli
-
-    runs: list[int] = []
-    real_decide = cli._decide
-
-    def counting_decide(*args: object, **kwargs: object) -> tuple[str, int]:
-        runs.append(1)
-        return real_decide(*args, **kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(cli, "_decide", counting_decide)
-    return runs
+    return count_decisions(monkeypatch)
 
 
 def _verify(platform: Path, *only: str) -> int:

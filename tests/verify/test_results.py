@@ -22,6 +22,7 @@ from scaffold.verify.cache import KEY_ENVIRONMENT_VARIABLE
 from scaffold.verify.engine import Selection, run_checks
 from scaffold.verify.repo import CONTENT, IS_FILE, SIZE, RepoView
 from scaffold.verify.results import ResultStore
+from tests.decisions import count_decisions
 
 NOW = "2026-12-04T05:00:00Z"
 HANDWRITTEN = Path(__file__).resolve().parent.parent / "fixtures" / "handwritten" / "platform"
@@ -445,8 +446,6 @@ def test_a_clone_with_the_cache_folder_restored_is_answered_from_the_report_cach
     """As CI restores `.scaffold/cache` into a fresh checkout on another runner: with the shared key, an unchanged
     tree is answered by the stored report. The lock scaffold's commands leave beside the cache is not in a clone,
     and is no input of any verdict."""
-    from scaffold.verify import cli
-
     monkeypatch.setenv(KEY_ENVIRONMENT_VARIABLE, "the platform's key")
     (repo / layout.REPO_LOCK).parent.mkdir(parents=True, exist_ok=True)
     (repo / layout.REPO_LOCK).write_text("")
@@ -455,14 +454,7 @@ def test_a_clone_with_the_cache_folder_restored_is_answered_from_the_report_cach
     clone = tmp_path / "clone"
     shutil.copytree(repo, clone, ignore=shutil.ignore_patterns("lock"))
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "another-runner"))
-    decided: list[int] = []
-    real_decide = cli._decide
-
-    def counting_decide(*args: object, **kwargs: object) -> tuple[str, int]:
-        decided.append(1)
-        return real_decide(*args, **kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(cli, "_decide", counting_decide)
+    decided = count_decisions(monkeypatch)
     assert main(["verify", str(clone), "--format", "json"]) in (0, 1)
     assert capsys.readouterr().out == stored
     assert decided == []
