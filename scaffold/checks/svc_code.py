@@ -321,7 +321,13 @@ def openapi_documents_every_route(repo: RepoView, subject: Subject) -> Iterator[
     yield from findings or [passed("SVC-CODE-03", summary, path)]
 
 
-def imports_generated_validators(repo: RepoView, subject: Subject) -> bool:
+def uses_generated_validators(repo: RepoView, subject: Subject) -> bool:
+    """Whether the service validates with the zod rendered from its document: src/api.generated.ts is there, or
+    some of its code imports it (the rule SVC-CODE-03 judges by and `verify --fix` writes by)."""
+    return repo.exists(subject.join(platform.SERVICE_API_VALIDATORS)) or _imports_generated_validators(repo, subject)
+
+
+def _imports_generated_validators(repo: RepoView, subject: Subject) -> bool:
     """Whether any of the service's TypeScript imports src/api.generated(.ts|.js)."""
     target = subject.join(platform.SERVICE_API_VALIDATORS).removesuffix(".ts")
     files, _ = sources(repo, subject, "SVC-CODE-03")
@@ -338,8 +344,7 @@ def _generated_validators(
     repo: RepoView, subject: Subject, path: str, spec: openapi_parser.ParsedOpenApi
 ) -> list[Finding]:
     generated = subject.join(platform.SERVICE_API_VALIDATORS)
-    committed = repo.read_text(generated)
-    if committed is None and not imports_generated_validators(repo, subject):
+    if not uses_generated_validators(repo, subject):
         return []  # the service validates its own way: nothing rendered from the document to compare
     try:
         expected = zod_gen.render_spec(spec)
@@ -353,6 +358,7 @@ def _generated_validators(
                 spec.yaml.line_of(error.where),
             )
         ]
+    committed = repo.read_text(generated)
     if committed is None:
         return [
             fail(

@@ -69,17 +69,16 @@ def _derivable(finding: Finding) -> bool:
 
 
 def _request_validators(changes: ChangeSet, repo: RepoView, service: str) -> None:
-    from scaffold.checks.svc_code import imports_generated_validators
+    from scaffold.checks.svc_code import uses_generated_validators
 
     subject = Subject(Kind.SERVICE, service, platform.service_dir(service))
-    path = subject.join(platform.SERVICE_API_VALIDATORS)
-    if not repo.exists(path) and not imports_generated_validators(repo, subject):
+    if not uses_generated_validators(repo, subject):
         return  # the service validates its own way
     spec = repo.openapi(repo.service_openapi(service), within=subject.path)
     if spec is None or spec.errors:
         return  # SVC-CODE-03 reports the document
     with contextlib.suppress(zod_gen.Unsupported):  # SVC-CODE-03 says what the renderer cannot read
-        changes.write(path, zod_gen.render_spec(spec))
+        changes.write(subject.join(platform.SERVICE_API_VALIDATORS), zod_gen.render_spec(spec))
 
 
 def _sdk_schema(changes: ChangeSet, repo: RepoView, service: str) -> None:
