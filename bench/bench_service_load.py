@@ -2,17 +2,17 @@
 
 Prints, for GET /items and POST /items: p50/p99 latency, requests/s, errors, non-2xx, and generated p99 / bare p99.
 Goal: 0 errors, 0 non-2xx, generated p99 <= 2x bare p99. Loopback (127.0.0.1) only. The bare server also has
-POST /items-same-writes: the generated create's writes (key claim, item, audit row, outbox row, stored response) in
-one transaction without any middleware, so the POST's ratio can be read two ways: against one INSERT, and against
-the same work (what the middleware stack itself adds).
+POST /items-same-writes: the generated create's statements (key claim, item, outbox row, audit row, stored response),
+word for word, into the service's own tables in one transaction, without any middleware, so the POST's ratio can be
+read two ways: against one INSERT, and against the same database work (what the middleware stack itself adds).
 
     .venv/bin/python bench/bench_service_load.py [--seconds 10] [--connections 10] [--postgres]
 
 Needs pnpm (.tools/bin after scripts/bootstrap) and npm on PATH (autocannon 9.0.0 goes into a scratch folder).
-The bare server runs its own embedded PGlite with an items table of the same shape (embedded PGlite cannot be shared
-between two processes), so both sides pay the same database engine and the difference is the middleware stack.
-With --postgres both sides use one throwaway PostgreSQL server instead (tests/e2e/postgres_cluster.py), each through a
-`pg` pool of 10 connections: the engine the service runs on when deployed, where requests do overlap.
+By default each side runs its own embedded PGlite (one cannot be shared between two processes; the bare server applies
+the service's migrations to its own), so both sides pay the same database engine and the difference is the middleware
+stack. With --postgres both sides use one throwaway PostgreSQL server instead (tests/e2e/postgres_cluster.py), each
+through a `pg` pool of 10 connections: the engine the service runs on when deployed, where requests do overlap.
 """
 
 from __future__ import annotations
@@ -37,67 +37,16 @@ from tests.e2e.served import AUTH_SECRET, free_port, token
 
 HOST = "127.0.0.1"  # loopback only, never another address
 
-BARE_SERVER = """\
-import { serve } from "@hono/node-server";
-import { Hono } from "hono";
-import { PGlite } from "@electric-sql/pglite";
-import { randomUUID } from "node:crypto";
-
-const db = new PGlite();
-await db.exec(`create table items (id uuid primary key, name text not null, seq bigserial,
-  created_at timestamptz not null default now());
-  create table claims (key text primary key, response text);
-  create table audits (seq bigserial, what text not null, id uuid not null);
-  create table events (seq bigserial, name text not null, payload jsonb not null)`);
+# The bare routes, written once for both engines: `db` is PGlite or a pg pool (both answer query() with { rows }) and
+# `inTransaction(fn)` runs fn on one connection between BEGIN and COMMIT. GET and POST /items use a table of their own
+# (bare_items: one INSERT is the floor). POST /items-same-writes sends the generated create's statements, word for word,
+# into the service's own tables (items, idempotency_keys, outbox, audit_log, with their indexes and sequences), so
+# against it the ratio is what the middleware stack adds to the same database work.
+BARE_ROUTES = """\
 const app = new Hono();
 app.get("/healthz", (c) => c.json({ ok: true }));
 app.get("/items", async (c) => {
   // the generated list's shape: a page of 50 newest first and the total count
-  const [{ rows }, count] = await Promise.all([
-    db.query("select id, name, created_at from items order by seq desc limit 50"),
-    db.query("select count(*)::int as n from items"),
-  ]);
-  return c.json({ data: rows, total: count.rows[0].n });
-});
-app.post("/items", async (c) => {
-  const body = await c.req.json();
-  const { rows } = await db.query("insert into items (id, name) values ($1, $2) returning id, name, created_at",
-    [randomUUID(), body.name]);
-  return c.json(rows[0], 201);
-});
-app.post("/items-same-writes", async (c) => {
-  const body = await c.req.json();
-  const key = c.req.header("idempotency-key");
-  const row = await db.transaction(async (tx) => {
-    await tx.query("insert into claims (key) values ($1) on conflict do nothing", [key]);
-    const { rows } = await tx.query("insert into items (id, name) values ($1, $2) returning id, name, created_at",
-      [randomUUID(), body.name]);
-    await tx.query("insert into audits (what, id) values ('item.created', $1)", [rows[0].id]);
-    await tx.query("insert into events (name, payload) values ('item_created', $1)", [JSON.stringify(rows[0])]);
-    await tx.query("update claims set response = $2 where key = $1", [key, JSON.stringify(rows[0])]);
-    return rows[0];
-  });
-  return c.json(row, 201);
-});
-serve({ fetch: app.fetch, hostname: "127.0.0.1", port: Number(process.env.PORT) });
-"""
-
-# The same bare routes on PostgreSQL through a pg pool (its own table, beside the service's).
-BARE_SERVER_PG = """\
-import { serve } from "@hono/node-server";
-import { Hono } from "hono";
-import pg from "pg";
-import { randomUUID } from "node:crypto";
-
-const db = new pg.Pool({ connectionString: process.env.DATABASE_URL });
-await db.query(`create table if not exists bare_items (id uuid primary key, name text not null, seq bigserial,
-  created_at timestamptz not null default now());
-  create table if not exists bare_claims (key text primary key, response text);
-  create table if not exists bare_audits (seq bigserial, what text not null, id uuid not null);
-  create table if not exists bare_events (seq bigserial, name text not null, payload jsonb not null)`);
-const app = new Hono();
-app.get("/healthz", (c) => c.json({ ok: true }));
-app.get("/items", async (c) => {
   const [{ rows }, count] = await Promise.all([
     db.query("select id, name, created_at from bare_items order by seq desc limit 50"),
     db.query("select count(*)::int as n from bare_items"),
@@ -106,36 +55,81 @@ app.get("/items", async (c) => {
 });
 app.post("/items", async (c) => {
   const body = await c.req.json();
-  const { rows } = await db.query("insert into bare_items (id, name) values ($1, $2) returning id, name, created_at",
-    [randomUUID(), body.name]);
+  const { rows } = await db.query(
+    "insert into bare_items (id, name) values ($1, $2) returning id, name, created_at", [randomUUID(), body.name]);
   return c.json(rows[0], 201);
 });
-// The generated create's writes, in one transaction, without its middleware (JWT, rate limit, zod, the kit's
-// idempotency/audit/outbox helpers): what the stack costs beyond the work itself.
 app.post("/items-same-writes", async (c) => {
   const body = await c.req.json();
   const key = c.req.header("idempotency-key");
-  const client = await db.connect();
-  try {
-    await client.query("begin");
-    await client.query("insert into bare_claims (key) values ($1) on conflict do nothing", [key]);
-    const { rows } = await client.query(
-      "insert into bare_items (id, name) values ($1, $2) returning id, name, created_at", [randomUUID(), body.name]);
-    await client.query("insert into bare_audits (what, id) values ('item.created', $1)", [rows[0].id]);
-    await client.query("insert into bare_events (name, payload) values ('item_created', $1)",
-      [JSON.stringify(rows[0])]);
-    await client.query("update bare_claims set response = $2 where key = $1", [key, JSON.stringify(rows[0])]);
-    await client.query("commit");
-    return c.json(rows[0], 201);
-  } catch (error) {
-    await client.query("rollback");
-    throw error;
-  } finally {
-    client.release();
-  }
+  const brand = "brand-a";
+  const item = await inTransaction(async (tx) => {
+    await tx.query(`INSERT INTO idempotency_keys (brand_id, key, request, response_status, response_body)
+       VALUES ($1, $2, $3, 0, '') ON CONFLICT (brand_id, key) DO NOTHING RETURNING key`,
+      [brand, key, `POST /items sha256:${"0".repeat(64)}`]);
+    const { rows } = await tx.query(
+      "INSERT INTO items (brand_id, name) VALUES ($1, $2) RETURNING id, name, created_at", [brand, body.name]);
+    const created = { ...rows[0], created_at: rows[0].created_at.toISOString() };
+    const payload = JSON.stringify({ id: created.id, created_at: created.created_at });
+    await tx.query("INSERT INTO outbox (id, brand_id, event_name, payload) VALUES ($1, $2, $3, $4)",
+      [randomUUID(), brand, "billing.item_created", payload]);
+    await tx.query(
+      `INSERT INTO audit_log (brand_id, actor, event_type, resource_id, request_id) VALUES ($1, $2, $3, $4, $5)`,
+      [brand, "user-1", "billing.item.created", created.id, key]);
+    await tx.query(`UPDATE idempotency_keys SET response_status = $3, response_body = $4, response_content_type = $5
+        WHERE brand_id = $1 AND key = $2`, [brand, key, 201, JSON.stringify(created), "application/json"]);
+    return created;
+  });
+  return c.json(item, 201);
 });
 serve({ fetch: app.fetch, hostname: "127.0.0.1", port: Number(process.env.PORT) });
 """
+
+BARE_TABLE = """create table if not exists bare_items (id uuid primary key, name text not null, seq bigserial,
+  created_at timestamptz not null default now())"""
+
+# Embedded PGlite cannot be shared between processes: the bare server opens its own and applies the service's
+# migrations to it, so both sides write into tables of one shape.
+BARE_SERVER = f"""\
+import {{ serve }} from "@hono/node-server";
+import {{ Hono }} from "hono";
+import {{ PGlite }} from "@electric-sql/pglite";
+import {{ randomUUID }} from "node:crypto";
+import {{ readdirSync, readFileSync }} from "node:fs";
+
+const db = new PGlite();
+for (const file of readdirSync("migrations").filter((name) => name.endsWith(".sql")).sort()) {{
+  await db.exec(readFileSync(`migrations/${{file}}`, "utf8"));
+}}
+await db.exec(`{BARE_TABLE}`);
+const inTransaction = (fn) => db.transaction(fn);
+{BARE_ROUTES}"""
+
+# On PostgreSQL the bare server shares the service's database (the service, started first, has migrated it), through
+# a pg pool of the same size as the service's.
+BARE_SERVER_PG = f"""\
+import {{ serve }} from "@hono/node-server";
+import {{ Hono }} from "hono";
+import pg from "pg";
+import {{ randomUUID }} from "node:crypto";
+
+const db = new pg.Pool({{ connectionString: process.env.DATABASE_URL }});
+await db.query(`{BARE_TABLE}`);
+async function inTransaction(fn) {{
+  const client = await db.connect();
+  try {{
+    await client.query("BEGIN");
+    const result = await fn(client);
+    await client.query("COMMIT");
+    return result;
+  }} catch (error) {{
+    await client.query("ROLLBACK");
+    throw error;
+  }} finally {{
+    client.release();
+  }}
+}}
+{BARE_ROUTES}"""
 
 # autocannon driver: one run per route; POSTs get a fresh Idempotency-Key per request through setupRequest.
 DRIVER = """\

@@ -5,13 +5,13 @@ import {
   fromPGlite,
   fromPgPool,
   log,
+  pgPool,
   publishPending,
   runMigrations,
   safeView,
   type OutboxEvent,
 } from "@platform/service-kit";
 import { fileURLToPath } from "node:url";
-import pg from "pg";
 import { createApp } from "./app";
 import { loadConfig } from "./config";
 import { deliver } from "./subscriptions";
@@ -26,7 +26,7 @@ const telemetry = startServiceTelemetry(config);
 // in an embedded PGlite under ./.pglite.
 async function openDatabase(url: string | undefined): Promise<{ db: Db; close: () => Promise<void> }> {
   if (url) {
-    const pool = new pg.Pool({ connectionString: url });
+    const pool = pgPool({ connectionString: url });
     // A pooled connection that drops while idle is reported here; without a listener it would end the process.
     pool.on("error", (error) => log.error("idle connection failed", safeView({ error: error.name }, ["error"])));
     return { db: fromPgPool(pool), close: () => pool.end() };

@@ -1,5 +1,5 @@
 import type { PGlite, Transaction } from "@electric-sql/pglite";
-import { type Pool, type PoolClient, type QueryResult, TypeOverrides, types } from "pg";
+import { Pool, type PoolClient, type PoolConfig, type QueryResult, TypeOverrides, types } from "pg";
 
 export interface Db {
   query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<{ rows: T[] }>;
@@ -52,14 +52,23 @@ pgliteTypes.setTypeParser(types.builtins.INT8, (text) => {
 pgliteTypes.setTypeParser(types.builtins.DATE, (text) => new Date(text));
 pgliteTypes.setTypeParser(types.builtins.INTERVAL, (text) => text);
 
-function onPg(session: Pool | PoolClient): Query {
+// A pool made by pgPool() carries these parsers itself, so its queries go as plain text and values: a query given as a
+// config object (to carry them) is copied by node-postgres on every call, a few microseconds each.
+function onPg(session: Pool | PoolClient, typed: boolean): Query {
   return async <T>(sql: string, params?: unknown[]) => {
     const values = params?.length ? params : undefined;
     // node-postgres answers a multi-statement query with one result per statement.
-    const result: QueryResult | QueryResult[] = await session.query({ text: sql, values, types: pgliteTypes });
+    const result: QueryResult | QueryResult[] = typed
+      ? await session.query(sql, values)
+      : await session.query({ text: sql, values, types: pgliteTypes });
     const last = Array.isArray(result) ? result.at(-1) : result;
     return { rows: (last?.rows ?? []) as T[] };
   };
+}
+
+/** A node-postgres pool whose connections read values as PGlite does: the pool to hand to fromPgPool(). */
+export function pgPool(config: PoolConfig): Pool {
+  return new Pool({ ...config, types: pgliteTypes });
 }
 
 export function fromPGlite(pg: PGlite): Db {
@@ -73,13 +82,13 @@ export function fromPGlite(pg: PGlite): Db {
 }
 
 // One pooled connection. `health.broken` marks one that could not even roll back: it is not handed out again.
-function onClient(client: PoolClient, health: { broken: boolean }): Db {
+function onClient(client: PoolClient, health: { broken: boolean }, typed: boolean): Db {
   const connection: Db = {
-    query: onPg(client),
+    query: onPg(client, typed),
     async transaction(fn) {
       try {
         await client.query("BEGIN");
-        const result = await fn(inTransaction(onPg(client)));
+        const result = await fn(inTransaction(onPg(client, typed)));
         await client.query("COMMIT");
         return result;
       } catch (error) {
@@ -94,19 +103,21 @@ function onClient(client: PoolClient, health: { broken: boolean }): Db {
   return connection;
 }
 
-// A transaction holds one pooled connection until it ends; queries outside one take any free connection.
+// A transaction holds one pooled connection until it ends; queries outside one take any free connection. Any pool works;
+// one from pgPool() saves each query a copy.
 export function fromPgPool(pool: Pool): Db {
+  const typed = pool.options.types === pgliteTypes;
   async function withConnection<T>(fn: (connection: Db) => Promise<T>): Promise<T> {
     const client = await pool.connect();
     const health = { broken: false };
     try {
-      return await fn(onClient(client, health));
+      return await fn(onClient(client, health, typed));
     } finally {
       client.release(health.broken);
     }
   }
   return {
-    query: onPg(pool),
+    query: onPg(pool, typed),
     transaction: (fn) => withConnection((connection) => connection.transaction(fn)),
     withConnection,
   };

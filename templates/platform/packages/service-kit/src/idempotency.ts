@@ -27,7 +27,8 @@ export function idempotency(): MiddlewareHandler<AuthEnv & TxEnv & AppEnv> {
     const { auth, tx } = inChainAfter("idempotency()", c.var);
     const brandId = auth.brand_id;
     const route = `${c.req.method} ${c.req.path}`;
-    const bodyHash = createHash("sha256").update(new Uint8Array(await c.req.arrayBuffer())).digest("hex");
+    // Read as text: Hono keeps it, so the JSON validator parses this same text instead of reading the body again.
+    const bodyHash = createHash("sha256").update(await c.req.text()).digest("hex");
     const request = `${route} sha256:${bodyHash}`;
 
     // Placeholder response columns: nobody sees them, the response replaces them before this transaction commits.
@@ -56,9 +57,13 @@ export function idempotency(): MiddlewareHandler<AuthEnv & TxEnv & AppEnv> {
     // An error rolls the transaction back, claim included, so a retry runs afresh.
     if (c.error || c.res.status >= 400) return;
     // The body is read once and handed on as the same text: a clone() would tee its stream, which cost a twentieth
-    // of a create's CPU under load. An empty body goes on as none (a 204 may carry no body at all).
+    // of a create's CPU under load. An empty body goes on as none (a 204 may carry no body at all). The new response
+    // takes status and headers as plain values and replaces the old one outright (`c.res = undefined` first): either
+    // way Hono would turn the text back into a stream to send.
     const body = await c.res.text();
-    c.res = new Response(body || null, c.res);
+    const { status, headers } = c.res;
+    c.res = undefined;
+    c.res = new Response(body || null, { status, headers });
     await tx.query(
       `UPDATE idempotency_keys SET response_status = $3, response_body = $4, response_content_type = $5
         WHERE brand_id = $1 AND key = $2`,

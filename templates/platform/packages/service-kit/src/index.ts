@@ -3,7 +3,7 @@ export { limitBody, MAX_BODY_BYTES } from "./body-limit";
 export { type AuthClaims, authenticate, signToken, VERIFIED_TOKENS_KEPT } from "./auth";
 export { requireBaa, requireScope } from "./authorize";
 export { withCircuitBreaker } from "./circuit-breaker";
-export { type Db, fromPGlite, fromPgPool } from "./db";
+export { type Db, fromPGlite, fromPgPool, pgPool } from "./db";
 export type { AppEnv, AuthEnv, TxEnv } from "./env";
 export { idempotency } from "./idempotency";
 export { handleOnce } from "./inbox";

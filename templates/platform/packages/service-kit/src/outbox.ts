@@ -40,7 +40,10 @@ export function publishPending(db: Db, publish: (event: OutboxEvent) => Promise<
         payload: row.payload,
         createdAt: row.created_at,
       });
-      await tx.query("UPDATE outbox SET published_at = now() WHERE id = $1", [row.id]);
+    }
+    // One statement marks the batch: the marks commit together whether written one by one or at once.
+    if (rows.length > 0) {
+      await tx.query("UPDATE outbox SET published_at = now() WHERE id = ANY($1::uuid[])", [rows.map((row) => row.id)]);
     }
     return rows.length;
   });

@@ -13,6 +13,7 @@ import {
   enqueue,
   fromPGlite,
   fromPgPool,
+  pgPool,
   handleOnce,
   MIGRATION_LOCK_ID,
   NO_TRANSACTION_MARKER,
@@ -31,14 +32,15 @@ async function openPGlite(): Promise<Opened> {
   return { db: fromPGlite(pglite), close: () => pglite.close() };
 }
 
-// A real Postgres wire-protocol server on loopback: PGlite served by pglite-socket, reached through node-postgres.
-async function openPgPool(): Promise<Opened> {
+// A real Postgres wire-protocol server on loopback: PGlite served by pglite-socket, reached through node-postgres, in
+// a pool of the caller's own (its queries carry the kit's value parsers) or one from pgPool() (its connections do).
+async function openPgPool(makePool: (config: pg.PoolConfig) => pg.Pool): Promise<Opened> {
   const pglite = await PGlite.create();
   const server = new PGLiteSocketServer({ db: pglite, host: "127.0.0.1", port: 0 });
   await server.start();
   // pglite-socket serves one connection at a time by default, so the pool keeps to one; a transaction that failed to
   // release it would make the next one time out.
-  const pool = new pg.Pool({
+  const pool = makePool({
     connectionString: `postgres://postgres@${server.getServerConn()}/postgres`,
     max: 1,
     connectionTimeoutMillis: 5_000,
@@ -69,7 +71,8 @@ const heartbeat = { service: "jobs", stage: "test", sentAt: "2026-01-01T00:00:00
 // Each adapter opens its own database in turn, so only one PGlite is alive at a time.
 describe.each([
   { adapter: "fromPGlite, in process", open: openPGlite },
-  { adapter: "fromPgPool, node-postgres over TCP", open: openPgPool },
+  { adapter: "fromPgPool, node-postgres over TCP", open: () => openPgPool((config) => new pg.Pool(config)) },
+  { adapter: "fromPgPool(pgPool()), node-postgres over TCP", open: () => openPgPool(pgPool) },
 ])("$adapter", ({ open }) => {
   let db: Db;
   let close: () => Promise<void>;

@@ -1,5 +1,7 @@
 import { PGlite } from "@electric-sql/pglite";
+import { serve } from "@hono/node-server";
 import { Hono } from "hono";
+import type { AddressInfo } from "node:net";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import {
   type AppEnv,
@@ -8,6 +10,7 @@ import {
   authenticate,
   fromPGlite,
   idempotency,
+  limitBody,
   PLATFORM_TABLES_SQL,
   problem,
   requireBaa,
@@ -39,6 +42,7 @@ app.post("/widgets", requireScope("widgets:write"), transactional(db), idempoten
     return c.json({ claimedBeforeHandler: claims[0]?.n === 1 }, 201);
   }
   if (name === "") return c.json({ code: "invalid_request" }, 422);
+  c.header("Location", `/widgets/${rows[0]?.id}`);
   return c.json({ id: rows[0]?.id, name }, 201);
 });
 app.delete("/widgets/:id", requireScope("widgets:write"), transactional(db), idempotency(), audit(), async (c) => {
@@ -173,10 +177,13 @@ describe("a mutation", () => {
     expect(await count("audit_log")).toBe(2); // the create's and the delete's; the replay wrote none
   });
 
-  it("hands the first caller the same body and headers the handler answered with", async () => {
+  it("hands the first caller the same status, body and headers the handler answered with", async () => {
     const first = await createWidget("gear", "key-headers");
+    const body = (await first.json()) as { id: string; name: string };
+    expect(first.status).toBe(201);
     expect(first.headers.get("Content-Type")).toMatch(/^application\/json/);
-    expect(await first.json()).toMatchObject({ name: "gear" });
+    expect(first.headers.get("Location")).toBe(`/widgets/${body.id}`);
+    expect(body).toMatchObject({ name: "gear" });
   });
 });
 
@@ -217,5 +224,75 @@ describe("an Idempotency-Key", () => {
     expect(other.status).toBe(201);
     expect(other.headers.get("Idempotent-Replayed")).toBeNull();
     expect(await count("widgets")).toBe(2);
+  });
+});
+
+describe("limitBody()", () => {
+  const LIMIT = 16;
+  const limited = new Hono<AppEnv>();
+  const seen: string[] = [];
+  limited.use(limitBody(LIMIT));
+  limited.post("/echo", async (c) => {
+    const text = await c.req.text();
+    seen.push(text);
+    return c.json({ text });
+  });
+  afterEach(() => void seen.splice(0));
+
+  const streamOf = (text: string) =>
+    new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (const char of text) controller.enqueue(new TextEncoder().encode(char));
+        controller.close();
+      },
+    });
+
+  it("refuses by Content-Length alone, before anything reads the body", async () => {
+    const res = await limited.request("/echo", { method: "POST", headers: { "Content-Length": "17" }, body: "x" });
+    expect(res.status).toBe(413);
+    expect(await res.json()).toMatchObject({ status: 413, code: "payload_too_large" });
+    expect(seen).toEqual([]);
+  });
+
+  it("refuses a Content-Length that is not a number of bytes with 400", async () => {
+    const res = await limited.request("/echo", { method: "POST", headers: { "Content-Length": "-1" }, body: "x" });
+    expect(res.status).toBe(400);
+    expect(seen).toEqual([]);
+  });
+
+  it("counts a body sent without Content-Length while it streams in", async () => {
+    const post = (text: string) =>
+      limited.request("/echo", { method: "POST", body: streamOf(text), duplex: "half" } as RequestInit);
+    expect((await post("x".repeat(LIMIT + 1))).status).toBe(413);
+    expect(await (await post("x".repeat(LIMIT))).json()).toEqual({ text: "x".repeat(LIMIT) });
+    expect(seen).toEqual(["x".repeat(LIMIT)]);
+  });
+
+  // What a deployed service sees: @hono/node-server behind a socket, with and without Content-Length.
+  describe("over HTTP", () => {
+    let server: ReturnType<typeof serve>;
+    let url: string;
+    beforeAll(async () => {
+      await new Promise<void>((listening) => {
+        server = serve({ fetch: limited.fetch, hostname: "127.0.0.1", port: 0 }, () => listening());
+      });
+      url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/echo`;
+    });
+    afterAll(() => new Promise<void>((closed) => server.close(() => closed())));
+
+    it("refuses a body over the limit sent with its Content-Length, and reads one at the limit", async () => {
+      const over = await fetch(url, { method: "POST", body: "x".repeat(LIMIT + 1) });
+      expect(over.status).toBe(413);
+      const at = await fetch(url, { method: "POST", body: "é".repeat(LIMIT / 2) });
+      expect(await at.json()).toEqual({ text: "é".repeat(LIMIT / 2) });
+      expect(seen).toEqual(["é".repeat(LIMIT / 2)]);
+    });
+
+    it("refuses a chunked body once it passes the limit", async () => {
+      const post = (text: string) => fetch(url, { method: "POST", body: streamOf(text), duplex: "half" } as RequestInit);
+      expect((await post("x".repeat(LIMIT + 1))).status).toBe(413);
+      expect(await (await post("x".repeat(LIMIT))).json()).toEqual({ text: "x".repeat(LIMIT) });
+      expect(seen).toEqual(["x".repeat(LIMIT)]);
+    });
   });
 });
