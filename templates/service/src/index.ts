@@ -6,10 +6,9 @@ import {
   fromPgPool,
   log,
   pgPool,
-  publishPending,
   runMigrations,
   safeView,
-  type OutboxEvent,
+  startOutboxRelay,
 } from "@platform/service-kit";
 import { fileURLToPath } from "node:url";
 import { createApp } from "./app";
@@ -38,27 +37,22 @@ async function openDatabase(url: string | undefined): Promise<{ db: Db; close: (
 const { db, close: closeDatabase } = await openDatabase(config.databaseUrl);
 await runMigrations(db, fileURLToPath(new URL("../migrations", import.meta.url)));
 
-// The local outbox relay hands committed events to this service's own subscriptions. It delivers after
-// publishPending() commits: PGlite has one connection, so a handler's transaction cannot run inside the relay's.
-async function relayOutbox(): Promise<void> {
-  const published: OutboxEvent[] = [];
-  await publishPending(db, async (event) => void published.push(event));
-  for (const event of published) await deliver(db, event);
-}
-const relay = setInterval(() => {
+// The outbox relay hands committed events to this service's own subscriptions, in order, as fast as they come; each
+// handler writes in the relay's transaction, so an event counts as delivered exactly when its effects are stored.
+const relay = startOutboxRelay(db, deliver, {
+  pollMs: OUTBOX_POLL_MS,
   // Only the error's class: its message may quote a row, and rows can hold PHI.
-  relayOutbox().catch((error: unknown) =>
+  onError: (error) =>
     log.error("outbox relay failed", safeView({ error: error instanceof Error ? error.name : "unknown" }, ["error"])),
-  );
-}, OUTBOX_POLL_MS);
+});
 
 const server = serve({ fetch: createApp({ db, authSecret: config.authSecret }).fetch, port: config.port }, (info) =>
   log.info("listening", { port: info.port, stage: config.stage }),
 );
 
 process.on("SIGTERM", () => {
-  clearInterval(relay);
   server.close(async () => {
+    await relay.stop();
     await closeDatabase();
     await telemetry.shutdown();
   });

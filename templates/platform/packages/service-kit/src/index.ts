@@ -18,7 +18,14 @@ export {
   TEST_REDIRECT_URI,
   type TokenResponse,
 } from "./oauth";
-export { enqueue, type OutboxEvent, publishPending } from "./outbox";
+export {
+  enqueue,
+  type OutboxEvent,
+  type OutboxRelay,
+  PUBLISH_BATCH_SIZE,
+  publishPending,
+  startOutboxRelay,
+} from "./outbox";
 export { OUTBOX_SEQ_SQL, PLATFORM_TABLES_SQL } from "./platform-tables";
 export { clientErrorCode, problem } from "./problem";
 export { type RateLimit, rateLimit, type RateWindow } from "./rate-limit";

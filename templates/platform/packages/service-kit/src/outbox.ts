@@ -4,7 +4,7 @@ import type { Db } from "./db";
 
 export type OutboxEvent = { id: string; name: EventName; brandId: string; payload: unknown; createdAt: Date };
 
-const PUBLISH_BATCH_SIZE = 100;
+export const PUBLISH_BATCH_SIZE = 100;
 
 // Validates the payload against EVENT_SCHEMAS and stores it in the outbox, in the caller's transaction so the event
 // exists exactly when the state change commits (SVC-EV-03). Returns the event id. Throws a ZodError when invalid.
@@ -23,9 +23,10 @@ export async function enqueue(tx: Db, event: { name: EventName; brandId: string;
 type OutboxRow = { id: string; brand_id: string; event_name: EventName; payload: unknown; created_at: Date };
 
 // Publishes a batch of unpublished events in the order they were enqueued (the outbox's seq); concurrent publishers
-// skip each other's rows. If publish() throws, the batch's marks roll back and those events go out again later:
-// consumers dedupe with handleOnce().
-export function publishPending(db: Db, publish: (event: OutboxEvent) => Promise<void>): Promise<number> {
+// skip each other's rows. publish() runs in the batch's transaction (its second argument): if it throws, the batch's
+// marks, and whatever publish() wrote in tx, roll back and those events go out again later: consumers dedupe with
+// handleOnce().
+export function publishPending(db: Db, publish: (event: OutboxEvent, tx: Db) => Promise<void>): Promise<number> {
   return db.transaction(async (tx) => {
     const { rows } = await tx.query<OutboxRow>(
       `SELECT id, brand_id, event_name, payload, created_at FROM outbox
@@ -39,7 +40,7 @@ export function publishPending(db: Db, publish: (event: OutboxEvent) => Promise<
         brandId: row.brand_id,
         payload: row.payload,
         createdAt: row.created_at,
-      });
+      }, tx);
     }
     // One statement marks the batch: the marks commit together whether written one by one or at once.
     if (rows.length > 0) {
@@ -47,4 +48,45 @@ export function publishPending(db: Db, publish: (event: OutboxEvent) => Promise<
     }
     return rows.length;
   });
+}
+
+export type OutboxRelay = { stop: () => Promise<void> };
+
+// Runs publishPending() at start and then every pollMs, handing each event to deliver() inside its batch's
+// transaction: a handler's writes (through handleOnce(tx, ...), a savepoint) commit with the batch's marks, so an event
+// is marked delivered exactly when its handlers' effects are stored; a failing handler rolls the batch back and the
+// next poll delivers it again (handlers that already ran skip it). A full batch is followed at once by the next, so the
+// relay keeps up with any rate of events instead of one batch a poll. Runs never overlap: the next waits for the last.
+// An error ends the run (onError hears it). stop() waits for the run in flight.
+export function startOutboxRelay(
+  db: Db,
+  deliver: (tx: Db, event: OutboxEvent) => Promise<void>,
+  options: { pollMs: number; onError: (error: unknown) => void },
+): OutboxRelay {
+  let stopped = false;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let running: Promise<void> = Promise.resolve();
+
+  async function run(): Promise<void> {
+    try {
+      while (!stopped && (await publishPending(db, (event, tx) => deliver(tx, event))) === PUBLISH_BATCH_SIZE);
+    } catch (error) {
+      options.onError(error);
+    }
+  }
+  function next(delayMs: number): void {
+    timer = setTimeout(() => {
+      running = run().then(() => {
+        if (!stopped) next(options.pollMs);
+      });
+    }, delayMs);
+  }
+  next(0);
+  return {
+    async stop() {
+      stopped = true;
+      clearTimeout(timer);
+      await running;
+    },
+  };
 }

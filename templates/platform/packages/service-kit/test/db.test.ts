@@ -5,7 +5,7 @@ import { PGlite } from "@electric-sql/pglite";
 import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
 import { Hono } from "hono";
 import pg from "pg";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { ZodError } from "zod";
 import {
   type AppEnv,
@@ -20,8 +20,10 @@ import {
   OUTBOX_SEQ_SQL,
   type OutboxEvent,
   PLATFORM_TABLES_SQL,
+  PUBLISH_BATCH_SIZE,
   publishPending,
   runMigrations,
+  startOutboxRelay,
   transactional,
 } from "../src";
 
@@ -282,6 +284,87 @@ describe.each([
       await enqueue(db, { name: "platform.heartbeat", brandId: "brand-a", payload: heartbeat });
       await expect(publishPending(db, () => Promise.reject(new Error("broker down")))).rejects.toThrow("broker down");
       expect(await publishPending(db, async () => {})).toBe(1);
+    });
+  });
+
+  describe("startOutboxRelay", () => {
+    const rethrow = (error: unknown) => {
+      throw error;
+    };
+    const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+    it("delivers more than a batch of events in order in its first run, each handler's writes with its mark", async () => {
+      const enqueued = await db.transaction(async (tx) => {
+        const ids: string[] = [];
+        for (let i = 0; i < PUBLISH_BATCH_SIZE * 2 + 50; i++) {
+          ids.push(await enqueue(tx, { name: "platform.heartbeat", brandId: "brand-a", payload: heartbeat }));
+        }
+        return ids;
+      });
+      const delivered: string[] = [];
+      // The next poll is an hour away: whatever is delivered came from the first run.
+      const relay = startOutboxRelay(
+        db,
+        (tx, event) =>
+          handleOnce(tx, { eventId: event.id, handlerScope: "notes", brandId: event.brandId }, async (inner) => {
+            await addNote(event.id)(inner);
+            delivered.push(event.id);
+          }).then(() => undefined),
+        { pollMs: 3_600_000, onError: rethrow },
+      );
+      await vi.waitFor(() => expect(delivered).toHaveLength(enqueued.length), { timeout: 20_000, interval: 20 });
+      await relay.stop();
+      expect(delivered).toEqual(enqueued);
+      expect((await notes()).length).toBe(enqueued.length);
+      const { rows } = await db.query<{ n: number }>("SELECT count(*)::int AS n FROM outbox WHERE published_at IS NULL");
+      expect(rows[0]?.n).toBe(0);
+    });
+
+    it("rolls a failed delivery back with its handler's writes, and delivers it at the next poll", async () => {
+      const id = await enqueue(db, { name: "platform.heartbeat", brandId: "brand-a", payload: heartbeat });
+      const errors: unknown[] = [];
+      let attempts = 0;
+      const relay = startOutboxRelay(
+        db,
+        async (tx, event) => {
+          attempts += 1;
+          await addNote(`${event.id} attempt ${attempts}`)(tx);
+          if (attempts === 1) throw new Error("subscriber down");
+        },
+        { pollMs: 10, onError: (error) => void errors.push(error) },
+      );
+      await vi.waitFor(() => expect(attempts).toBe(2), { timeout: 10_000, interval: 10 });
+      await relay.stop();
+      expect(errors).toEqual([new Error("subscriber down")]);
+      expect(await notes()).toEqual([{ body: `${id} attempt 2` }]);
+    });
+
+    it("never runs twice at once, and starts no run after stop()", async () => {
+      let active = 0;
+      let most = 0;
+      let runs = 0;
+      // Each run takes 20 ms; the polls are 1 ms apart.
+      const slow: Db = {
+        ...db,
+        async transaction(fn) {
+          active += 1;
+          most = Math.max(most, active);
+          try {
+            await sleep(20);
+            return await db.transaction(fn);
+          } finally {
+            active -= 1;
+            runs += 1;
+          }
+        },
+      };
+      const relay = startOutboxRelay(slow, async () => {}, { pollMs: 1, onError: rethrow });
+      await vi.waitFor(() => expect(runs).toBeGreaterThanOrEqual(5), { timeout: 10_000, interval: 5 });
+      await relay.stop();
+      const stoppedAt = runs;
+      await sleep(60);
+      expect(runs).toBe(stoppedAt);
+      expect(most).toBe(1);
     });
   });
 
