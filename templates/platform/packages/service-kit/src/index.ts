@@ -24,6 +24,7 @@ export {
   type OutboxRelay,
   PUBLISH_BATCH_SIZE,
   publishPending,
+  RELAY_BATCH_SIZE,
   startOutboxRelay,
 } from "./outbox";
 export { OUTBOX_SEQ_SQL, PLATFORM_TABLES_SQL } from "./platform-tables";

@@ -20,8 +20,8 @@ import {
   OUTBOX_SEQ_SQL,
   type OutboxEvent,
   PLATFORM_TABLES_SQL,
-  PUBLISH_BATCH_SIZE,
   publishPending,
+  RELAY_BATCH_SIZE,
   runMigrations,
   startOutboxRelay,
   transactional,
@@ -296,7 +296,7 @@ describe.each([
     it("delivers more than a batch of events in order in its first run, each handler's writes with its mark", async () => {
       const enqueued = await db.transaction(async (tx) => {
         const ids: string[] = [];
-        for (let i = 0; i < PUBLISH_BATCH_SIZE * 2 + 50; i++) {
+        for (let i = 0; i < RELAY_BATCH_SIZE * 20 + 5; i++) {
           ids.push(await enqueue(tx, { name: "platform.heartbeat", brandId: "brand-a", payload: heartbeat }));
         }
         return ids;
@@ -318,6 +318,26 @@ describe.each([
       expect((await notes()).length).toBe(enqueued.length);
       const { rows } = await db.query<{ n: number }>("SELECT count(*)::int AS n FROM outbox WHERE published_at IS NULL");
       expect(rows[0]?.n).toBe(0);
+    });
+
+    it("lets the event loop turn between batches, so a long drain does not hold requests up", async () => {
+      const total = RELAY_BATCH_SIZE * 20;
+      await db.transaction(async (tx) => {
+        for (let i = 0; i < total; i++) {
+          await enqueue(tx, { name: "platform.heartbeat", brandId: "brand-a", payload: heartbeat });
+        }
+      });
+      const delivered: string[] = [];
+      const seenBetween: number[] = [];
+      const ticks = setInterval(() => seenBetween.push(delivered.length), 0);
+      const relay = startOutboxRelay(db, async (_tx, event) => void delivered.push(event.id), {
+        pollMs: 3_600_000,
+        onError: rethrow,
+      });
+      await vi.waitFor(() => expect(delivered).toHaveLength(total), { timeout: 20_000, interval: 20 });
+      clearInterval(ticks);
+      await relay.stop();
+      expect(seenBetween.some((n) => n > 0 && n < total)).toBe(true);
     });
 
     it("rolls a failed delivery back with its handler's writes, and delivers it at the next poll", async () => {
