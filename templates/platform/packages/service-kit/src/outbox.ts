@@ -41,13 +41,14 @@ export function publishPending(
       [batchSize],
     );
     for (const row of rows) {
-      await publish({
+      const event: OutboxEvent = {
         id: row.id,
         name: row.event_name,
         brandId: row.brand_id,
         payload: row.payload,
         createdAt: row.created_at,
-      }, tx);
+      };
+      await publish(event, tx);
     }
     // One statement marks the batch: the marks commit together whether written one by one or at once.
     if (rows.length > 0) {
