@@ -77,15 +77,16 @@ def render(
         shutil.copy2(templates_root() / "copier.yml", source / "copier.yml")
         shutil.copytree(template_dir(kind), source / "templates" / kind)
         target = Path(scratch) / "out"
-        copier.run_copy(
-            str(source),
-            str(target),
-            data={"kind": kind, **data},
-            defaults=True,
-            quiet=True,
-            unsafe=False,
-            overwrite=True,
-        )
+        with _temporary_files_in(Path(scratch) / "tmp"):
+            copier.run_copy(
+                str(source),
+                str(target),
+                data={"kind": kind, **data},
+                defaults=True,
+                quiet=True,
+                unsafe=False,
+                overwrite=True,
+            )
         files = {
             path.relative_to(target).as_posix(): path.read_bytes()
             for path in sorted(target.rglob("*"))
@@ -113,6 +114,20 @@ def _scratch_folder() -> Iterator[str]:
             shutil.rmtree(folder, ignore_errors=True)
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+@contextmanager
+def _temporary_files_in(folder: Path) -> Iterator[None]:
+    """Copier's own temporary folders (its git-bundle probe, for one) are made inside `folder`, in the scratch folder,
+    so they go with it however the render ends: a signal that arrives while copier holds one would otherwise leave it
+    behind in $TMPDIR."""
+    folder.mkdir()
+    previous = tempfile.tempdir
+    tempfile.tempdir = str(folder)
+    try:
+        yield
+    finally:
+        tempfile.tempdir = previous
 
 
 def _record_source(answers_file: bytes, templates_url: str | None, templates_ref: str) -> bytes:

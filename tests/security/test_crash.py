@@ -11,6 +11,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -130,6 +131,27 @@ def test_render_scratch_folders_are_removed_on_sigterm(repo: Path, tmp_path: Pat
     assert status == 128 + signal.SIGTERM, err
     assert list(scratch_root.iterdir()) == []
     assert snapshot(repo) == before
+
+
+def test_copier_temporary_folders_go_with_the_render_scratch_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Deterministic half of the test above: copier's own temporary folders (left behind here on purpose, as a
+    signal inside copier would leave one) are made inside the render's scratch folder and removed with it."""
+    import copier
+
+    scratch_root = tmp_path / "tmp"
+    scratch_root.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch_root))
+    run_copy = copier.run_copy
+
+    def leaving_a_folder(*args: object, **kwargs: object) -> object:
+        tempfile.mkdtemp(prefix="copier-left-behind-")
+        return run_copy(*args, **kwargs)
+
+    monkeypatch.setattr(copier, "run_copy", leaving_a_folder)
+    assert main(["init", str(tmp_path / "platform"), "--defaults", "--no-verify"]) == 0
+    assert list(scratch_root.iterdir()) == []
 
 
 def test_ctrl_c_in_the_closing_verify_says_what_was_written(
