@@ -22,7 +22,6 @@ export {
   enqueue,
   type OutboxEvent,
   type OutboxRelay,
-  PUBLISH_BATCH_SIZE,
   publishPending,
   RELAY_BATCH_SIZE,
   startOutboxRelay,

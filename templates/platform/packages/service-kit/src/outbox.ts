@@ -4,7 +4,7 @@ import type { Db } from "./db";
 
 export type OutboxEvent = { id: string; name: EventName; brandId: string; payload: unknown; createdAt: Date };
 
-export const PUBLISH_BATCH_SIZE = 100;
+const PUBLISH_BATCH_SIZE = 100;
 // The relay's batches are short: its handlers run inside the batch's transaction, and on PGlite (one connection) every
 // request waits while that transaction is open.
 export const RELAY_BATCH_SIZE = 10;
